@@ -1,0 +1,76 @@
+// The machine module: resets, clock, chip id, raw flash and the GC heap setting.
+#include "py/runtime.h"
+#include "py/mperrno.h"
+#include "shared/runtime/pyexec.h"
+
+#include "board_hal.h"
+#include "mem_budget.h"
+#include "settings.h"
+
+extern const mp_obj_type_t machine_flash_type;
+
+static NORETURN void unwind_to_main(void) {
+    pyexec_system_exit = PYEXEC_FORCED_EXIT;
+    mp_raise_type(&mp_type_SystemExit);
+}
+
+static mp_obj_t machine_reset(void) {
+    board_reset();
+    unwind_to_main();
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(machine_reset_obj, machine_reset);
+
+static mp_obj_t machine_soft_reset(void) {
+    unwind_to_main();
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(machine_soft_reset_obj, machine_soft_reset);
+
+static mp_obj_t machine_freq(void) {
+    return mp_obj_new_int_from_uint(board_cpu_freq());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(machine_freq_obj, machine_freq);
+
+static mp_obj_t machine_unique_id(void) {
+    uint8_t id[32];
+    size_t n = board_unique_id(id, sizeof(id));
+    return mp_obj_new_bytes(id, n);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(machine_unique_id_obj, machine_unique_id);
+
+// heap_size() -> bytes of this boot's GC heap; heap_size(n) stores n for the next reset.
+static mp_obj_t machine_heap_size(size_t n_args, const mp_obj_t *args) {
+    if (n_args == 0) {
+        return mp_obj_new_int_from_uint(mem_budget()->gc_heap_bytes);
+    }
+    mp_int_t n = mp_obj_get_int(args[0]);
+    size_t max = board_gc_heap_max();
+    if (n < (mp_int_t)BOARD_GC_HEAP_MIN || (size_t)n > max || n % 4096) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("heap_size %d: must be a multiple of 4096 from %d to %d (6 MiB less image and stacks)"),
+            (int)n, (int)BOARD_GC_HEAP_MIN, (int)max);
+    }
+    int r = settings_set_heap_size((size_t)n);
+    if (r != 0) {
+        mp_raise_OSError(-r);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(machine_heap_size_obj, 0, 1, machine_heap_size);
+
+static const mp_rom_map_elem_t machine_module_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_machine) },
+    { MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&machine_reset_obj) },
+    { MP_ROM_QSTR(MP_QSTR_soft_reset), MP_ROM_PTR(&machine_soft_reset_obj) },
+    { MP_ROM_QSTR(MP_QSTR_freq), MP_ROM_PTR(&machine_freq_obj) },
+    { MP_ROM_QSTR(MP_QSTR_unique_id), MP_ROM_PTR(&machine_unique_id_obj) },
+    { MP_ROM_QSTR(MP_QSTR_heap_size), MP_ROM_PTR(&machine_heap_size_obj) },
+    { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&machine_flash_type) },
+};
+static MP_DEFINE_CONST_DICT(machine_module_globals, machine_module_globals_table);
+
+const mp_obj_module_t k210_machine_module = {
+    .base = { &mp_type_module },
+    .globals = (mp_obj_dict_t *)&machine_module_globals,
+};
+
+MP_REGISTER_EXTENSIBLE_MODULE(MP_QSTR_machine, k210_machine_module);

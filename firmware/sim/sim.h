@@ -1,0 +1,22 @@
+// Internals shared by the simulated board's files (firmware/sim/).
+#ifndef K210_SIM_H
+#define K210_SIM_H
+
+#include <stddef.h>
+
+typedef struct {
+    const char *state_dir;      // holds sd.img and flash.img
+    int use_pty;                // serve the REPL on a new pty instead of stdio
+    size_t sd_bytes;            // size of a newly created SD image
+} sim_config_t;
+
+extern sim_config_t sim_config;
+
+// REPL transport: stdio or a pty whose slave path is printed as the first line of stdout.
+int sim_uart_start(void);       // 0 or -errno
+void sim_uart_stop(void);
+
+// Opens (creating if absent) a state file of the given size; fill is the byte a new file holds.
+int sim_open_image(const char *name, size_t size, int fill, size_t *actual);
+
+#endif
