@@ -49,7 +49,7 @@ static int run_script(const char *name) {
 static void layout_memory(void **gc_start, void **gc_end) {
     size_t heap = settings_heap_size(BOARD_GC_HEAP_DEFAULT);
     if (board_mem_layout(heap, gc_start, gc_end) != 0) {
-        mp_printf(&mp_plat_print, "k210: stored heap_size %lu does not fit the 6 MiB split; using %lu\r\n",
+        mp_printf(&mp_plat_print, "k210: stored heap_size %lu does not fit the 6 MiB split; using %lu\n",
             (unsigned long)heap, (unsigned long)BOARD_GC_HEAP_DEFAULT);
         board_mem_layout(BOARD_GC_HEAP_DEFAULT, gc_start, gc_end);
     }
@@ -88,7 +88,7 @@ hard_reset:
             }
         }
 
-        mp_printf(&mp_plat_print, k210_maixpy_compat ? "[MaixPy]: soft reboot\r\n" : "k210-kpu: soft reboot\r\n");
+        mp_printf(&mp_plat_print, k210_maixpy_compat ? "[MaixPy]: soft reboot\n" : "k210-kpu: soft reboot\n");
         kpu_deinit_all();
         gc_sweep_all();
         mp_deinit();
@@ -106,18 +106,18 @@ void gc_collect(void) {
 }
 
 void nlr_jump_fail(void *val) {
-    mp_printf(&mp_plat_print, "k210: FATAL: uncaught NLR %p\r\n", val);
+    mp_printf(&mp_plat_print, "k210: FATAL: uncaught NLR %p\n", val);
     board_fatal();
 }
 
 void NORETURN __fatal_error(const char *msg) {
-    mp_printf(&mp_plat_print, "k210: FATAL: %s\r\n", msg);
+    mp_printf(&mp_plat_print, "k210: FATAL: %s\n", msg);
     board_fatal();
 }
 
 #if defined(__riscv)   // picolibc: assert() would otherwise pull in getpid/kill
 void MP_WEAK __assert_func(const char *file, int line, const char *func, const char *expr) {
-    mp_printf(&mp_plat_print, "k210: assertion '%s' failed at %s:%d\r\n", expr, file, line);
+    mp_printf(&mp_plat_print, "k210: assertion '%s' failed at %s:%d\n", expr, file, line);
     __fatal_error("assertion failed");
 }
 #endif

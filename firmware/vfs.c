@@ -54,7 +54,7 @@ static void mount(vfs_vol_t vol) {
     char drive[3] = { (char)('0' + vol), ':', 0 };
     FRESULT res = f_mount(&fatfs[vol], drive, 1);
     if (res == FR_NO_FILESYSTEM && (vol == VFS_FLASH || blank(vol))) {
-        mp_printf(&mp_plat_print, "k210: formatting /%s\r\n", names[vol]);
+        mp_printf(&mp_plat_print, "k210: formatting /%s\n", names[vol]);
         res = format(vol);
         if (res == FR_OK) {
             res = f_mount(&fatfs[vol], drive, 1);
@@ -64,7 +64,7 @@ static void mount(vfs_vol_t vol) {
     if (!mounted[vol]) {
         f_unmount(drive);
         if (!(vol == VFS_SD && res == FR_NOT_READY)) {
-            mp_printf(&mp_plat_print, "k210: /%s not mounted: %s (FatFs error %d)\r\n", names[vol], strerror(vfs_errno(res)), (int)res);
+            mp_printf(&mp_plat_print, "k210: /%s not mounted: %s (FatFs error %d)\n", names[vol], strerror(vfs_errno(res)), (int)res);
         }
     }
 }
