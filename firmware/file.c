@@ -1,6 +1,7 @@
 // open() and the file objects it returns (binary FileIO and text TextIOWrapper), over FatFs.
 #include <string.h>
 
+#include "py/gc.h"
 #include "py/runtime.h"
 #include "py/stream.h"
 #include "py/mperrno.h"
@@ -197,6 +198,12 @@ static mp_obj_t file_open(mp_obj_t path_in, const char *mode) {
     file_obj_t *o = mp_obj_malloc_with_finaliser(file_obj_t, text ? &file_textio_type : &file_fileio_type);
     o->open = false;
     FRESULT res = f_open(&o->fp, ff_path, flags);
+    if (res == FR_LOCKED || res == FR_TOO_MANY_OPEN_FILES) {
+        // Often a file object that is unreachable but not yet finalised, as after
+        // open(p, 'w').write(d): collecting closes (and flushes) it, then the open can go ahead.
+        gc_collect();
+        res = f_open(&o->fp, ff_path, flags);
+    }
     if (res != FR_OK) {
         if (res == FR_NO_FILE || res == FR_DENIED) {
             // FatFs says "no file"/"denied" for a directory too: name it as Python would

@@ -186,7 +186,7 @@ static void remove_kind(mp_obj_t path_in, bool want_dir) {
     }
     FRESULT res = f_unlink(ff_path);
     if (res == FR_DENIED && want_dir) {
-        mp_raise_OSError(ENOTEMPTY);
+        mp_raise_OSError(MP_ENOTEMPTY);
     }
     check(res);
 }

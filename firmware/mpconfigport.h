@@ -60,3 +60,13 @@ typedef long mp_off_t;
 #define K210_KPU_VERSION "0.1.0"
 #define MICROPY_EPOCH_IS_1970 (1)   // time.time() and os.stat() agree with the host's clock
 #define MICROPY_PY_TIME_GMTIME_LOCALTIME_MKTIME (1)
+
+// errno names a filesystem user meets (the core's default list is network-centric and lacks
+// ENOSPC, ENOTEMPTY and friends); the two the core has no MP_ alias for come from <errno.h>.
+#include <errno.h>
+#define MP_ENAMETOOLONG ENAMETOOLONG
+#define MP_ENOTEMPTY    ENOTEMPTY
+#define MICROPY_PY_ERRNO_LIST \
+    X(EPERM) X(ENOENT) X(EIO) X(EBADF) X(EAGAIN) X(ENOMEM) X(EACCES) X(EBUSY) X(EEXIST) \
+    X(EXDEV) X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(EMFILE) X(ENOSPC) X(EROFS) \
+    X(ENAMETOOLONG) X(ENOTEMPTY) X(EOPNOTSUPP) X(ETIMEDOUT)
