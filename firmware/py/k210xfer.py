@@ -132,3 +132,69 @@ def send(path, block=2048, baud=0):
     finally:
         f.close()
         micropython.kbd_intr(3)
+
+
+def flash_recv(offset, size, crc, block=2048, baud=0):
+    # Raw SPI flash write for `k210 model push --flash`: whole 4 KiB sectors (erase, program), the
+    # last sector keeps its old bytes past the end; then everything is read back and CRC-checked.
+    import machine
+    fl = machine.Flash()
+    S = fl.SECTOR_SIZE
+    if offset % S or S % block:
+        raise ValueError("flash_recv: offset 0x%x must be sector aligned, block %d must divide %d" % (offset, block, S))
+    inp = sys.stdin.buffer
+    out = sys.stdout.buffer
+    sec = bytearray(S)
+    smv = memoryview(sec)
+    hdr = bytearray(3)
+    fill = 0
+    addr = offset
+    c = 0
+    n = 0
+    old = 0
+    micropython.kbd_intr(-1)
+    try:
+        if baud:
+            old = _switch(baud)
+        out.write(ACK)
+        while n < size:
+            inp.readinto(hdr)
+            k = hdr[1] | hdr[2] << 8
+            if hdr[0] != 0xA5 or k == 0 or k > block or k > size - n or fill + k > S:
+                raise OSError("flash write at 0x%x aborted by the host after %d of %d bytes; "
+                              "0x%x-0x%x is partly written" % (offset, n, size, offset, offset + size - 1))
+            inp.readinto(smv[fill:fill + k])
+            c = crc32(smv[fill:fill + k], c)
+            fill += k
+            n += k
+            if fill == S or n == size:
+                if fill < S:
+                    fl.readinto(addr + fill, smv[fill:])
+                fl.erase(addr, S)
+                fl.write(addr, sec)
+                addr += S
+                fill = 0
+            out.write(ACK)
+        if old:
+            _switch(old)
+            old = 0
+    except BaseException:
+        if old:
+            machine.repl_baud(old)
+        raise
+    finally:
+        micropython.kbd_intr(3)
+    if c != crc:
+        raise ValueError("flash write at 0x%x: CRC-32 %08x of the received bytes, the host sent %08x" % (offset, c, crc))
+    back = 0
+    a = offset
+    left = size
+    while left:
+        k = min(S, left)
+        fl.readinto(a, smv[:k])
+        back = crc32(smv[:k], back)
+        a += k
+        left -= k
+    if back != crc:
+        raise OSError("flash at 0x%x-0x%x reads back CRC-32 %08x, wrote %08x" % (offset, offset + size - 1, back, crc))
+    print("%08x" % back)

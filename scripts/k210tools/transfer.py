@@ -88,6 +88,31 @@ def put_fast(t: Transport, data: bytes, remote: str, progress: Progress | None =
     _finish(t, remote)
 
 
+def put_flash(t: Transport, data: bytes, offset: int, progress: Progress | None = None,
+              baud: int | None = None) -> int:
+    """Writes data raw into the board's SPI flash at offset (k210xfer.flash_recv); returns the
+    CRC-32 the board read back."""
+    crc = zlib.crc32(data)
+    old_baud = t.port.baudrate
+    _start(t, f"flash_recv({offset}, {len(data)}, {crc}, {BLOCK}, {baud or 0})")
+    _begin(t, baud)
+    for sent in range(0, len(data), BLOCK):
+        k = min(BLOCK, len(data) - sent)
+        t.write(b"\xa5" + k.to_bytes(2, "little") + data[sent:sent + k])
+        _ack_or_error(t)
+        if progress:
+            progress(k)
+    if baud:
+        _switch_host(t, old_baud)
+    out, err = t.follow(120.0)
+    if err:
+        raise BoardError(err.decode(errors="replace").replace("\r\n", "\n"))
+    back = int(out.decode().strip() or "0", 16)
+    if back != crc:
+        raise K210Error(f"flash at 0x{offset:x}: board read back CRC-32 {back:08x}, sent {crc:08x}")
+    return back
+
+
 def _ack_or_error(t: Transport) -> None:
     b = t.read_exact(1, 30.0)
     if b == ACK:
