@@ -162,6 +162,11 @@ def run(p: Plan, progress: Callable[[str, int, int], None] | None = None,
                 raise K210Error(f"kflash: {msg or type(e).__name__}{hint}") from None
             finally:
                 kflash.KFlash.print_callback = saved
+    # kflash 1.1.6 answers a BAD_DATA_CHECKSUM reply to FLASH_WRITE by logging it and moving on to
+    # the next frame (dump_to_flash breaks out of its retry loop), leaving a hole in flash.
+    if any("checksum error" in line.lower() for line in lines):
+        raise K210Error("kflash: the board rejected a data frame (checksum error) and kflash skipped it "
+                        "instead of resending: the flash is incomplete; flash again, at a lower --flash-baud")
 
 
 def write_sim(p: Plan, image: Path) -> None:

@@ -80,7 +80,7 @@ def put_fast(t: Transport, data: bytes, remote: str, progress: Progress | None =
                 progress(k)
     except KeyboardInterrupt:
         t.write(b"\x00\x00\x00")        # a header the board rejects: it deletes PATH.part
-        _finish(t, remote)
+        t.follow(30.0)                    # its "aborted by the host" error is the expected answer
         raise Interrupted(f"copy to {remote} interrupted after {sent} of {len(data)} bytes; "
                           f"{remote} is as it was") from None
     if baud:

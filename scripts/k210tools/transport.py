@@ -120,7 +120,7 @@ class Transport:
         self.read_until(b">", 5.0)
         if soft_reset:
             self.write(b"\x04")
-            self.soft_reboot_line = self.read_until(b"soft reboot\r\n", 10.0, what="to a soft reset").strip()
+            self.soft_reboot_line = self.read_until(b"soft reboot\r\n", 10.0, what="to a soft reset").strip().splitlines()[-1]
             self.read_until(RAW_BANNER, 10.0)
             self.read_until(b">", 5.0)
             self.use_raw_paste = None if self.use_raw_paste else self.use_raw_paste
@@ -136,7 +136,7 @@ class Transport:
             self.enter_raw(soft_reset=True)
             return
         self.write(b"\x04")
-        self.soft_reboot_line = self.read_until(b"soft reboot\r\n", 10.0, what="to a soft reset").strip()
+        self.soft_reboot_line = self.read_until(b"soft reboot\r\n", 10.0, what="to a soft reset").strip().splitlines()[-1]
         self.read_until(RAW_BANNER, 10.0)
         self.read_until(b">", 5.0)
 
@@ -182,7 +182,6 @@ class Transport:
                 self.use_raw_paste = True
                 return
             self.use_raw_paste = False
-            self.read_until(b">", 5.0)
         for i in range(0, len(data), 256):     # plain raw mode: MicroPython 1.11 has no flow control
             self.write(data[i:i + 256])
             time.sleep(0.01)
