@@ -62,8 +62,10 @@ def sim_memory() -> dict[str, int]:
                 continue
     general = 6 * 1024 * 1024
     image, stacks, heap = vals["BOARD_IMAGE_BYTES"], vals["BOARD_STACK_BYTES"], vals["BOARD_GC_HEAP_DEFAULT"]
-    return {"general_sram": general, "image": image, "stacks": stacks, "gc_heap": heap,
-            "model_pool": general - image - stacks - heap, "ai_sram": 2 * 1024 * 1024,
+    heap_min = vals["BOARD_GC_HEAP_MIN"]
+    return {"general_sram": general, "image": image, "stacks": stacks, "gc_heap_default": heap,
+            "gc_heap_min": heap_min, "model_pool": general - image - stacks - heap,
+            "model_pool_max": general - image - stacks - heap_min, "ai_sram": 2 * 1024 * 1024,
             "flash_bytes": vals["BOARD_FLASH_BYTES"]}
 
 

@@ -45,7 +45,8 @@ def model_run(args: argparse.Namespace, s: Session) -> int:
 def info_run(args: argparse.Namespace, s: Session) -> int:
     _, info = _load(args.model)
     mem = boards.memory(args.board) if info.supported else None
-    for line in report(info, mem["model_pool"] if mem else None, boards.board(args.board).name, not args.brief):
+    for line in report(info, mem["model_pool"] if mem else None, boards.board(args.board).name, not args.brief,
+                       mem.get("model_pool_max") if mem else None):
         print(line)
     return 0
 

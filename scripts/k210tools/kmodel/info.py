@@ -214,7 +214,8 @@ def _v4_detail(data: bytes, at: int, op: int, size: int) -> str:
             f"{MEMS.get(b[0], b[0])}+{b[2]} {DTYPES.get(b[1], b[1])} {b[3]:,} B")
 
 
-def report(info: ModelInfo, pool: int | None = None, board: str | None = None, layers: bool = True) -> list[str]:
+def report(info: ModelInfo, pool: int | None = None, board: str | None = None, layers: bool = True,
+           pool_max: int | None = None) -> list[str]:
     lines = [f"{info.name}: kmodel v{info.version}, {info.producer}, {info.file_bytes:,} B"]
     if not info.supported:
         lines.append(f"  {info.note}")
@@ -239,6 +240,10 @@ def report(info: ModelInfo, pool: int | None = None, board: str | None = None, l
             lines.append(f"  fits {board}: {info.charge:,} of {usable:,} B pool "
                          f"({usable - info.charge:,} B left for other models)")
         else:
-            lines.append(f"  does NOT fit {board}: needs {info.charge:,} B, the pool has {usable:,} B "
-                         f"({info.charge - usable:,} B short; a smaller GC heap, machine.heap_size(), gives the pool more)")
+            short = f"  does NOT fit {board}: needs {info.charge:,} B, the pool has {usable:,} B ({info.charge - usable:,} B short"
+            if pool_max and info.charge <= pool_max // ALIGN * ALIGN:
+                short += f"; it fits with the GC heap at its minimum, pool {pool_max // ALIGN * ALIGN:,} B: machine.heap_size())"
+            else:
+                short += ")"
+            lines.append(short)
     return lines
