@@ -48,6 +48,7 @@ def _first_byte(t: Transport, expect: bytes) -> None:
     if b == b"\x04":            # the board raised before the copy started: stdout ended
         err = t.read_until(b"\x04", 10.0)[:-1]
         t.read_until(b">", 5.0)
+        t.busy = False
         raise BoardError(err.decode(errors="replace").replace("\r\n", "\n"))
     raise K210Error(f"transfer: board sent {b + t.drain()!r} instead of starting the copy")
 

@@ -27,6 +27,7 @@ class Transport:
         self.bytes_out = 0
         self.bytes_in = 0
         self.soft_reboot_line = b""
+        self.busy = False      # code started and not followed to its end (e.g. a timeout hit)
 
     # ---- bytes ----
     def write(self, data: bytes) -> None:
@@ -132,8 +133,9 @@ class Transport:
 
     def soft_reset(self) -> None:
         """Ctrl-D in the raw REPL: a fresh interpreter (boot.py runs again); stays in raw mode."""
-        if not self.in_raw:
+        if not self.in_raw or self.busy:
             self.enter_raw(soft_reset=True)
+            self.busy = False
             return
         self.write(b"\x04")
         self.soft_reboot_line = self.read_until(b"soft reboot\r\n", 10.0, what="to a soft reset").strip().splitlines()[-1]
@@ -175,8 +177,9 @@ class Transport:
     def exec_no_follow(self, code: str | bytes) -> None:
         """Starts code on the board (raw REPL), returning once the board has it."""
         data = code.encode() if isinstance(code, str) else code
-        if not self.in_raw:
+        if not self.in_raw or self.busy:
             self.enter_raw()
+        self.busy = True
         if self.use_raw_paste is not False:
             if self._raw_paste(data):
                 self.use_raw_paste = True
@@ -195,6 +198,7 @@ class Transport:
         out = self.read_until(b"\x04", timeout, stream=stream, what="while running")[:-1]
         err = self.read_until(b"\x04", timeout, what="after running")[:-1]
         self.read_until(b">", 5.0)
+        self.busy = False
         return out, err
 
     def exec(self, code: str | bytes, timeout: float | None = 30.0, stream: Stream | None = None) -> str:
