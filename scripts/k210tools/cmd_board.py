@@ -87,6 +87,28 @@ def sim_run(args: argparse.Namespace, s: Session) -> int:
     return 0  # not reached
 
 
+def bench_build(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sizes", default="64K,1M", help="file sizes, e.g. 64K,1M (default)")
+    p.add_argument("--no-mpremote", action="store_true", help="only k210 cp")
+
+
+def bench_run(args: argparse.Namespace, s: Session) -> int:
+    from . import bench
+    sizes = []
+    for tok in args.sizes.split(","):
+        tok = tok.strip().upper()
+        mult = {"K": 1024, "M": 1024 * 1024}.get(tok[-1:], 1)
+        try:
+            sizes.append(int(tok.rstrip("KM")) * mult)
+        except ValueError:
+            raise K210Error(f"--sizes: {tok!r} is not a size (e.g. 64K, 1M)") from None
+    rows = bench.run(tuple(sizes), not args.no_mpremote, log=lambda m: print(m, file=sys.stderr))
+    print(bench.table(rows))
+    print("simulated board over a pty; both tools through the same counting relay; mpremote times include "
+          "its start-up and soft reset; 's at' columns = wire bytes x 10 bits / baud")
+    return 0
+
+
 def _none(p: argparse.ArgumentParser) -> None:
     pass
 
@@ -98,5 +120,7 @@ COMMANDS = [
     Command("run", "run a local FILE.py on the board, streaming its output; exit 1 on a board exception", run_build, run_run),
     Command("reset", "soft-reset the board (fresh interpreter, boot.py runs)", _none, reset_run),
     Command("info", "the board's firmware: version, platform, raw-paste, transfer path", _none, info_run),
+    Command("bench", "k210 cp vs mpremote fs cp on the simulated board: wire bytes per payload byte, throughput",
+            bench_build, bench_run),
     Command("sim", "run the simulated board in this terminal (or --pty: print a port path)", sim_build, sim_run),
 ]
