@@ -264,3 +264,22 @@ def test_sim_command_pty_mode_prints_a_port(sim_state):
     finally:
         p.terminate()
         p.wait(5)
+
+
+def test_hard_reset_of_the_sim_clears_ram_keeps_storage(capfd):
+    k210(capfd, "exec", "with open('/sd/h.txt','w') as f: f.write('h')")
+    rc, out, _ = k210(capfd, "reset", "--hard")
+    assert rc == 0 and out.startswith("hard reset; k210-kpu")
+    assert k210(capfd, "cat", "/sd/h.txt") == (0, "h", "")
+
+
+def test_hard_reset_needs_board_and_modem_lines(capfd, monkeypatch):
+    from k210tools.cmd_board import hard_reset
+    from k210tools.errors import K210Error
+    from k210tools.board import Board
+    b = Board.connect("sim", state_dir=None)
+    try:
+        with pytest.raises(K210Error, match="no DTR/RTS lines; press the board's RESET button"):
+            hard_reset(b.t, ((False, False), (True, False)))
+    finally:
+        b.close()

@@ -121,3 +121,10 @@ def test_flash_to_sim_writes_its_flash_image(fw, tmp_path, monkeypatch):
     assert len(img) == 16 * 1024 * 1024
     assert img[:len(fw.read_bytes()) + 37] == kfpkg.boot_image(fw.read_bytes())
     assert img[0x400000:0x400000 + 3000] == model.read_bytes()
+
+
+def test_goE_boards_switch_the_rom_baud_first(isp, fw):
+    # kflash: goE/trainer at >= 1.5 Mbaud change the ROM's rate (FT2232 clock fudge), then the stub's
+    flash.run(flash.plan(fw, [], boards.board("MAIX_AMIGO"), isp.path, 1500000))
+    assert isp.log.bauds == [int(1500000 * 38.6 / 38), 1500000]
+    assert isp.image(0, len(fw.read_bytes()) + 37) == kfpkg.boot_image(fw.read_bytes())

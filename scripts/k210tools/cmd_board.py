@@ -59,10 +59,44 @@ def run_run(args: argparse.Namespace, s: Session) -> int:
     return 0
 
 
+def reset_build(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hard", action="store_true", help="full reset: machine.reset() on the simulated board, "
+                   "the board's DTR/RTS reset sequence on a real one (needs --board)")
+    p.add_argument("--board", help="board name, for its DTR/RTS reset sequence")
+
+
 def reset_run(args: argparse.Namespace, s: Session) -> int:
-    s.board.reset()
-    print(s.board.t.soft_reboot_line.decode(errors="replace") or "soft reset")
+    if not args.hard:
+        s.board.reset()
+        print(s.board.t.soft_reboot_line.decode(errors="replace") or "soft reset")
+        return 0
+    b = s.board
+    if b.t.sim:
+        b.t.exec_no_follow("import machine\nmachine.reset()")
+    else:
+        if not args.board:
+            raise K210Error("reset --hard needs --board B (the DTR/RTS wiring differs per board)")
+        from .boards import board as board_info
+        hard_reset(b.t, board_info(args.board).reset)
+    b.t.busy = True
+    b.t.enter_raw()
+    b.t.busy = False
+    print("hard reset; " + b.exec("import os\nprint(os.uname().version)").strip())
     return 0
+
+
+def hard_reset(t, steps) -> None:
+    """Drives the board's plain-reset DTR/RTS sequence (docs/host-tools.md 2.5), 100 ms a step."""
+    import errno
+    import time
+    for dtr, rts in steps:
+        try:
+            t.port.dtr, t.port.rts = dtr, rts
+        except OSError as e:
+            if e.errno in (errno.ENOTTY, errno.EINVAL):
+                raise K210Error(f"{t.name}: this port has no DTR/RTS lines; press the board's RESET button") from None
+            raise
+        time.sleep(0.1)
 
 
 def info_run(args: argparse.Namespace, s: Session) -> int:
@@ -118,7 +152,7 @@ COMMANDS = [
     Command("repl", "terminal on the board's REPL (Ctrl-] quits)", _none, repl_run),
     Command("exec", "run CODE on the board, streaming its output; exit 1 on a board exception", exec_build, exec_run),
     Command("run", "run a local FILE.py on the board, streaming its output; exit 1 on a board exception", run_build, run_run),
-    Command("reset", "soft-reset the board (fresh interpreter, boot.py runs)", _none, reset_run),
+    Command("reset", "soft-reset the board (fresh interpreter, boot.py runs); --hard: full reset", reset_build, reset_run),
     Command("info", "the board's firmware: version, platform, raw-paste, transfer path", _none, info_run),
     Command("bench", "k210 cp vs mpremote fs cp on the simulated board: wire bytes per payload byte, throughput",
             bench_build, bench_run),
