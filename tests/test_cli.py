@@ -283,3 +283,44 @@ def test_hard_reset_needs_board_and_modem_lines(capfd, monkeypatch):
             hard_reset(b.t, ((False, False), (True, False)))
     finally:
         b.close()
+
+
+def test_pyserial_socket_url_reaches_a_board(capfd, tmp_path):
+    """A board behind a TCP serial server (ser2net-style): -p socket://host:port."""
+    import select
+    import socket
+    import threading
+    import tty
+    from k210tools.simboard import SimBoard
+    sim = SimBoard(tmp_path / "sock-state")
+    fd = os.open(sim.path, os.O_RDWR | os.O_NOCTTY)
+    tty.setraw(fd)
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    stop = threading.Event()
+
+    def serve():
+        conn, _ = srv.accept()
+        while not stop.is_set():
+            r, _, _ = select.select([conn, fd], [], [], 0.05)
+            if conn in r:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                os.write(fd, data)
+            if fd in r:
+                conn.sendall(os.read(fd, 65536))
+        conn.close()
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    try:
+        rc = main(["-p", f"socket://127.0.0.1:{srv.getsockname()[1]}", "exec", "print('over tcp', 2 ** 10)"])
+        assert rc == 0 and capfd.readouterr().out == "over tcp 1024\n"
+    finally:
+        stop.set()
+        th.join(2)
+        srv.close()
+        os.close(fd)
+        sim.stop()

@@ -9,9 +9,34 @@ from .cli import Command, Session
 from .errors import K210Error
 
 
-def _stream(data: bytes) -> None:
-    sys.stdout.buffer.write(data.replace(b"\r\n", b"\n"))
-    sys.stdout.buffer.flush()
+class _Stream:
+    """Board output to stdout with CRLF -> LF, also when CR and LF arrive in different reads."""
+
+    def __init__(self) -> None:
+        self.cr = False
+
+    def __call__(self, data: bytes) -> None:
+        if self.cr:
+            data = b"\r" + data
+        self.cr = data.endswith(b"\r")
+        if self.cr:
+            data = data[:-1]
+        sys.stdout.buffer.write(data.replace(b"\r\n", b"\n"))
+        sys.stdout.buffer.flush()
+
+    def end(self) -> None:
+        if self.cr:
+            sys.stdout.buffer.write(b"\r")
+            self.cr = False
+        sys.stdout.buffer.flush()
+
+
+def _run_streamed(s: Session, code: bytes) -> None:
+    out = _Stream()
+    try:
+        s.board.run(code, out)
+    finally:
+        out.end()
 
 
 def ports_run(args: argparse.Namespace, s: Session) -> int:
@@ -42,7 +67,7 @@ def exec_build(p: argparse.ArgumentParser) -> None:
 
 
 def exec_run(args: argparse.Namespace, s: Session) -> int:
-    s.board.run(args.code.encode(), _stream)
+    _run_streamed(s, args.code.encode())
     return 0
 
 
@@ -55,7 +80,7 @@ def run_run(args: argparse.Namespace, s: Session) -> int:
         code = args.file.read_bytes()
     except OSError as e:
         raise K210Error(f"{args.file}: {e.strerror}") from None
-    s.board.run(code, _stream)
+    _run_streamed(s, code)
     return 0
 
 
