@@ -150,3 +150,15 @@ def test_maixpy_fallback_crc_mismatch_keeps_old_file(sim_factory, monkeypatch):
         mp.put(b"other", "/sd/m.bin")
     monkeypatch.undo()
     assert mp.get("/sd/m.bin") == b"good"
+
+
+def test_interrupted_download_raises_and_board_stays_usable(board):
+    board.put(os.urandom(20000), "/sd/dl.bin")
+
+    def stop(n):
+        raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted, match=r"copy from /sd/dl.bin interrupted after 2048 of 20000 bytes"):
+        board.get("/sd/dl.bin", stop)
+    assert board.eval("6 * 7") == 42
+    assert len(board.get("/sd/dl.bin")) == 20000

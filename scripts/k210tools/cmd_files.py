@@ -10,7 +10,7 @@ from pathlib import Path
 from .board import progress_bar
 from .cli import Command, Session
 from .errors import BoardError, K210Error
-from .transfer import write_local
+from .transfer import Interrupted, write_local
 
 
 def remote(path: str) -> str:
@@ -143,6 +143,8 @@ def cp_run(args: argparse.Namespace, s: Session) -> int:
     update, close = progress_bar(st[1], f":{src} -> {dst_path.name}", not args.quiet)
     try:
         data = b.get(src, update, args.xfer_baud)
+    except Interrupted as e:
+        raise K210Error(f"{e}; {dst_path} is as it was") from None
     finally:
         close()
     write_local(dst_path, data)

@@ -33,7 +33,7 @@ def flash_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", action="append", default=[], metavar="M@ADDR",
                    help="also write this file raw at ADDR (e.g. face.kmodel@0x300000); repeatable")
     p.add_argument("--board", help="board name (sets kflash's DTR/RTS reset sequence); default: kflash tries each")
-    p.add_argument("--flash-baud", type=int, default=1500000, dest="flash_baud",
+    p.add_argument("--baud", "--flash-baud", type=int, default=1500000, dest="flash_baud",
                    help="ISP baud rate after the stub starts (default 1500000)")
     p.add_argument("--force", action="store_true", help="allow models in the firmware area or /flash filesystem")
     p.add_argument("--dry-run", action="store_true", help="print what would be written where, and stop")

@@ -166,7 +166,7 @@ def run(p: Plan, progress: Callable[[str, int, int], None] | None = None,
     # the next frame (dump_to_flash breaks out of its retry loop), leaving a hole in flash.
     if any("checksum error" in line.lower() for line in lines):
         raise K210Error("kflash: the board rejected a data frame (checksum error) and kflash skipped it "
-                        "instead of resending: the flash is incomplete; flash again, at a lower --flash-baud")
+                        "instead of resending: the flash is incomplete; flash again, at a lower --baud")
 
 
 def write_sim(p: Plan, image: Path) -> None:
