@@ -106,12 +106,9 @@ class Board:
 
     def stat(self, remote: str) -> tuple[int, int] | None:
         """(mode, size) of a board path, or None if it does not exist."""
-        return self.eval(f"(lambda o,p:(lambda s:s and (s[0],s[6]))(_k210st(o,p)))(__import__('os'),{remote!r})",
-                         ) if self._def_stat() else None
-
-    def _def_stat(self) -> bool:
-        self.exec("def _k210st(o, p):\n try:\n  return o.stat(p)\n except OSError:\n  return None\n")
-        return True
+        text = self.exec(f"import os\ntry:\n s=os.stat({remote!r})\n print((s[0],s[6]))\n"
+                         "except OSError:\n print(None)\n").strip()
+        return ast.literal_eval(text)
 
     def exists(self, remote: str) -> bool:
         return self.stat(remote) is not None
