@@ -23,7 +23,7 @@ from .simboard import sim_binary
 __all__ = ["BoardError", "Board"]
 
 
-class TestTimeout(Exception):
+class BoardTestTimeout(Exception):
     pass
 
 
@@ -98,7 +98,7 @@ def pytest_runtest_call(item: pytest.Item):
         return
 
     def expire(signum, frame):
-        raise TestTimeout(f"{item.nodeid} ran longer than --board-timeout={limit:g}s")
+        raise BoardTestTimeout(f"{item.nodeid} ran longer than --board-timeout={limit:g}s")
 
     old = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, limit)
