@@ -13,11 +13,14 @@
 
 #include "kpu_sim.h"
 
-#define BAND_ELEMS 8192   // conv outputs per band: >= 8 rows of the widest (960) map
+#define BAND_ELEMS 4096   // conv outputs per band: >= 4 rows of the widest (960) map, the
+                          // most a pool window (4) or a stride-1 pool (1 + 1) needs
 
 static int32_t acc_lo[BAND_ELEMS];   // S, or its low-byte-weight half in 16-bit mode
-static int32_t acc_hi[BAND_ELEMS];   // S of the high weight bytes (16-bit mode)
-static int32_t sx[BAND_ELEMS];       // input sums Sx
+static int32_t acc_hi_sx[BAND_ELEMS];  // S of the high weight bytes (16-bit mode); before that,
+                                       // the input sums Sx (consumed into tx first)
+#define acc_hi acc_hi_sx
+#define sx acc_hi_sx
 static int64_t tx[BAND_ELEMS];       // (arg_x * Sx) >> shr_x
 static int64_t bn_out[BAND_ELEMS];   // BN outputs v of one channel
 static uint8_t conv_u8[BAND_ELEMS];  // activated conv output of one channel
