@@ -36,7 +36,9 @@ void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule
         uint64_t s = rd_u64(table + 8 * j);
         a->shift[j] = (uint8_t)(s & 0xFF);
         a->y_mul[j] = (int32_t)sext(s >> 8, 16);
-        a->x_start[j] = sext(s >> 24, 36);   // bits 60-63 are reserved: no compiler sets them
+        // bits 60-63 are reserved and ignored: nncase 0.2 files carry 0xC there (MSVC's 0xCC
+        // fill of uninitialised memory) and run on boards
+        a->x_start[j] = sext(s >> 24, 36);
         a->bias[j] = table[128 + j];
         if (j > 0 && a->x_start[j] < a->x_start[j - 1]) {
             a->ascending = 0;
@@ -176,15 +178,31 @@ uint8_t kpu_sim_act_apply(const kpu_sim_act_t *a, int64_t v) {
     return finish(a, j, r);
 }
 
+// Bisection for an ascending table; each caller's loop passes a constant rule, so this small
+// function is inlined and specialised.
+static inline int seg_asc(const int64_t *xs, int64_t v, int strict) {
+    int j = 0;
+    j += (strict ? v > xs[j + 8] : v >= xs[j + 8]) ? 8 : 0;
+    j += (strict ? v > xs[j + 4] : v >= xs[j + 4]) ? 4 : 0;
+    j += (strict ? v > xs[j + 2] : v >= xs[j + 2]) ? 2 : 0;
+    j += (strict ? v > xs[j + 1] : v >= xs[j + 1]) ? 1 : 0;
+    return j;
+}
+
 void kpu_sim_act_apply_n(const kpu_sim_act_t *a, const int64_t *v, uint8_t *out, size_t n) {
-    if (a->rule == KPU_ACT_RULE_NNCASE02) {
+    const int64_t *xs = a->x_start;
+    if (!a->ascending) {
         for (size_t p = 0; p < n; p++) {
-            int j = segment(a, v[p]);
+            out[p] = kpu_sim_act_apply(a, v[p]);
+        }
+    } else if (a->rule == KPU_ACT_RULE_NNCASE02) {
+        for (size_t p = 0; p < n; p++) {
+            int j = seg_asc(xs, v[p], 1);
             out[p] = finish(a, j, round_banker_inl(seg_product(a, j, v[p]), a->shift[j]));
         }
     } else {
         for (size_t p = 0; p < n; p++) {
-            int j = segment(a, v[p]);
+            int j = seg_asc(xs, v[p], 0);
             out[p] = finish(a, j, round_sdk_inl(seg_product(a, j, v[p]), a->shift[j]));
         }
     }

@@ -63,3 +63,30 @@ def patched(words: list[int], weights: int, bn: int, act: int, send: bool) -> li
     w[7] = (w[7] & 0xFFFFFFFF) | (act << 32)
     w[11] = (w[11] & ~1) | int(send)
     return w
+
+
+def parse_v4_convs(path: Path) -> list[ConvLayer]:
+    """The kpu_conv2d nodes (opcode 0x2002) of a kmodel v4 (spec §4.1, §4.4): in the stored
+    arguments the three address fields are skip counts from the end of the 96-byte argument."""
+    b = path.read_bytes() + bytes(8)
+    _ident, _ver, _flags, _target, consts, _mm, nodes, n_in, n_out, _r = struct.unpack_from("<10I", b, 0)
+    pos = 40 + 16 * n_in + 16 * n_in + 16 * n_out + consts
+    heads = [struct.unpack_from("<2I", b, pos + 8 * i) for i in range(nodes)]
+    pos += 8 * nodes
+    convs = []
+    for i, (op, size) in enumerate(heads):
+        if op == 0x2002:
+            words = list(struct.unpack_from("<12Q", b, pos + 24))
+            mm_size = struct.unpack_from("<I", b, pos + 12)[0]
+            oc = field(words[2], 32, 41) + 1
+            ic = field(words[2], 0, 9) + 1
+            k = 3 if field(words[4], 0, 2) == 1 else 1
+            nw = (1 if field(words[0], 3, 3) else ic) * oc * k * k
+            at = pos + 24 + 96 + field(words[4], 32, 63)
+            bn = b[at:at + 8 * oc]
+            at += 8 * oc + field(words[7], 32, 63)
+            act = b[at:at + 144]
+            at += 144 + field(words[5], 32, 63)
+            convs.append(ConvLayer(i, words, b[at:at + nw], bn, act, 0 if mm_size else None))
+        pos += size
+    return convs
