@@ -72,12 +72,12 @@ static void post_process(const kpu_sim_layer_t *L, int o, size_t cnt) {
     if (L->weight_bytes == 2) {
         for (size_t p = 0; p < cnt; p++) {
             int64_t acc = (int64_t)acc_lo[p] + (int64_t)acc_hi[p] * 256 + tx[p] + tw;
-            bn_out[p] = ((int64_t)((uint64_t)acc * mul) >> shift) + add;
+            bn_out[p] = (int64_t)((uint64_t)((int64_t)((uint64_t)acc * mul) >> shift) + (uint64_t)add);
         }
     } else {
         for (size_t p = 0; p < cnt; p++) {
             int64_t acc = (int64_t)acc_lo[p] + tx[p] + tw;
-            bn_out[p] = ((int64_t)((uint64_t)acc * mul) >> shift) + add;
+            bn_out[p] = (int64_t)((uint64_t)((int64_t)((uint64_t)acc * mul) >> shift) + (uint64_t)add);
         }
     }
     kpu_sim_act_apply_n(&L->act, bn_out, conv_u8, cnt);

@@ -27,7 +27,8 @@ def sources() -> list[Path]:
 
 
 def build_library() -> Path:
-    """Compile the KPU + shim into a shared library, cached by the hash of every input."""
+    """Compile the KPU + shim into a shared library, cached by the hash of every input.
+    KPUSIM_OPT overrides the flags, e.g. "-O1 -fsanitize=undefined" (UBSan/ASan runs are clean)."""
     deps = sources() + sorted((ROOT / "firmware/sim").glob("kpu_sim*.h")) + [
         ROOT / "modules/kpu/kpu_hw.h", ROOT / "firmware/mem_budget.h"]
     h = hashlib.sha256(os.environ.get("KPUSIM_OPT", "-O2").encode())
@@ -37,11 +38,14 @@ def build_library() -> Path:
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp.so")
-        cmd = ["cc", os.environ.get("KPUSIM_OPT", "-O2"), "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+        cmd = ["cc", *os.environ.get("KPUSIM_OPT", "-O2").split(), "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
                "-I", str(ROOT / "firmware"), "-I", str(ROOT / "firmware/sim"),
                "-I", str(ROOT / "modules/kpu"), *map(str, sources()), "-o", str(tmp)]
         subprocess.run(cmd, check=True)
         tmp.rename(out)
+        for stale in out.parent.glob("libkpusim-*.so"):   # older builds of changed sources
+            if stale != out:
+                stale.unlink(missing_ok=True)
     return out
 
 
