@@ -26,6 +26,8 @@ static int64_t bn_out[BAND_ELEMS];   // BN outputs v of one channel
 static uint8_t conv_u8[BAND_ELEMS];  // activated conv output of one channel
 static uint8_t pooled[BAND_ELEMS];   // its pooled rows
 
+static int64_t weight_terms[1024];  // per output channel, computed once per layer
+
 static const uint8_t ones[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
 
 static void input_term(const kpu_sim_layer_t *L, int i0, int i1, int y0, int n) {
@@ -65,7 +67,7 @@ static int64_t weight_term(const kpu_sim_layer_t *L, int o) {
 
 static void post_process(const kpu_sim_layer_t *L, int o, size_t cnt) {
     kpu_sim_bn_t bn = kpu_sim_bn_decode(L->bn + 8 * (size_t)o);
-    int64_t tw = weight_term(L, o);
+    int64_t tw = weight_terms[o];
     uint64_t mul = (uint64_t)(int64_t)bn.mul;
     unsigned shift = bn.shift;
     int64_t add = bn.add;
@@ -91,6 +93,9 @@ void kpu_sim_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
     int band = (BAND_ELEMS / W - extra) / s * s;        // output-producing conv rows per band
     int ow = L->out.w;
     size_t plane = (size_t)L->out.w * (size_t)L->out.h;
+    for (int o = 0; o < L->out.c; o++) {
+        weight_terms[o] = weight_term(L, o);
+    }
 
     for (int y0 = 0; y0 < rows_used; y0 += band) {
         int n = rows_used - y0 < band ? rows_used - y0 : band;
