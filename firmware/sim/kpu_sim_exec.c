@@ -17,10 +17,8 @@
                           // most a pool window (4) or a stride-1 pool (1 + 1) needs
 
 static int32_t acc_lo[BAND_ELEMS];   // S, or its low-byte-weight half in 16-bit mode
-static int32_t acc_hi_sx[BAND_ELEMS];  // S of the high weight bytes (16-bit mode); before that,
-                                       // the input sums Sx (consumed into tx first)
-#define acc_hi acc_hi_sx
-#define sx acc_hi_sx
+static int32_t acc_hi[BAND_ELEMS];   // S of the high weight bytes (16-bit mode); before each
+                                     // channel's S it briefly holds the input sums Sx
 static int64_t tx[BAND_ELEMS];       // (arg_x * Sx) >> shr_x
 static int64_t bn_out[BAND_ELEMS];   // BN outputs v of one channel
 static uint8_t conv_u8[BAND_ELEMS];  // activated conv output of one channel
@@ -31,6 +29,7 @@ static int64_t weight_terms[1024];  // per output channel, computed once per lay
 static const uint8_t ones[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
 
 static void input_term(const kpu_sim_layer_t *L, int i0, int i1, int y0, int n) {
+    int32_t *sx = acc_hi;   // free until conv_sum: Sx is consumed into tx right here
     kpu_sim_conv_band(&L->in, i0, i1, L->k, L->pad_value, ones, 1, 0, y0, n, sx);
     size_t cnt = (size_t)n * (size_t)L->in.w;
     for (size_t p = 0; p < cnt; p++) {
