@@ -1,5 +1,6 @@
 """Times the behavioural KPU on the 16 conv layers of the real 320x240 YOLO v3 model
-(../shared/models/yolo20class_nncase01_v3.kmodel) with its dog input, and prints a table.
+(../shared/models/yolo20class_nncase01_v3.kmodel) with its dog input, and prints a table with
+the numpy reference's time for the same layers beside it (CPU time of this process, best of 3).
 Run: .venv/bin/python tests/native/bench_kpu_sim.py [model] [input]. No test asserts times."""
 from __future__ import annotations
 
@@ -21,6 +22,30 @@ def load_input(sim: KpuSim, words: list[int], data: bytes) -> None:
     plane = h * w
     chw = [[data[ci * plane + y * w: ci * plane + (y + 1) * w] for y in range(h)] for ci in range(c)]
     store_map(sim.ai, field(words[1], 0, 14), chw)
+
+
+def ref_times(sim: KpuSim, model, data: bytes) -> list[float]:
+    """The numpy reference (tests/kpuref) on the same layers, for comparison."""
+    import numpy as np
+    sys.path.insert(0, str(ROOT / "tests"))
+    from kpuref import kpu, layout
+    ai = np.zeros(layout.AI_SRAM_BYTES, np.uint8)
+    store_map(memoryview(ai), field(model.convs[0].words[1], 0, 14),
+              np.frombuffer(data, np.uint8).reshape(field(model.convs[0].words[2], 0, 9) + 1, -1,
+                                                    field(model.convs[0].words[3], 0, 9) + 1))
+    blobs = {}
+    for L in model.convs:
+        blobs[L.index] = (sim.put(L.weights), sim.put(L.bn), sim.put(L.act, 256))
+
+    def read_main(addr: int, n: int) -> bytes:
+        return bytes(sim.sram[addr - 0x80000000:addr - 0x80000000 + n])
+    times = []
+    for L in model.convs:
+        words = patched(L.words, *blobs[L.index], L.main_out is not None)
+        t0 = time.process_time()
+        kpu.run_layer(words, ai, read_main, rule="nncase02", eight_bit=bool(model.flags & 1))
+        times.append(time.process_time() - t0)
+    return times
 
 
 def run_model(sim: KpuSim, model, data: bytes, repeat: int = 1):
@@ -68,12 +93,18 @@ def main() -> None:
         rows, _ = run_model(sim, model, data)
         if best is None or sum(r[3] for r in rows) < sum(r[3] for r in best):
             best = rows
-    print(f"{'layer':>5}  {'shape':<40} {'MMAC':>7} {'ms':>8} {'GMAC/s':>7}")
-    for idx, shape, macs, dt in best:
-        print(f"{idx:>5}  {shape:<40} {macs / 1e6:7.2f} {dt * 1e3:8.2f} {macs / dt / 1e9:7.2f}")
+    sim.reset()
+    try:
+        ref = ref_times(sim, model, data)
+    except ImportError:          # numpy / kpuref not available: C figures only
+        ref = [float("nan")] * len(best)
+    print(f"{'layer':>5}  {'shape':<40} {'MMAC':>7} {'C ms':>8} {'GMAC/s':>7} {'numpy ms':>9}")
+    for (idx, shape, macs, dt), rt in zip(best, ref):
+        print(f"{idx:>5}  {shape:<40} {macs / 1e6:7.2f} {dt * 1e3:8.2f} {macs / dt / 1e9:7.2f} {rt * 1e3:9.1f}")
     tm = sum(r[2] for r in best)
     tt = sum(r[3] for r in best)
-    print(f"{'total':>5}  {model_path.name:<40} {tm / 1e6:7.2f} {tt * 1e3:8.2f} {tm / tt / 1e9:7.2f}")
+    print(f"{'total':>5}  {model_path.name:<40} {tm / 1e6:7.2f} {tt * 1e3:8.2f} {tm / tt / 1e9:7.2f} "
+          f"{sum(ref) * 1e3:9.1f}")
 
 
 if __name__ == "__main__":
