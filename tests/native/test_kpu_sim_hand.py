@@ -175,3 +175,41 @@ def test_wide_rows_equal_planar(kpusim):
                    bn=[IDENTITY_BN] * 2, act=IDENTITY_ACT, src=0, dst=64)
     assert kpusim.run(a.pack())[0] == 0
     assert bytes(kpusim.ai[64 * 64:64 * 64 + len(data)]) == data
+
+
+@pytest.mark.parametrize("bits", [8, 16])
+def test_accumulator_extremes(kpusim, bits):
+    # 1024 input channels, 3x3, every input, pad and weight at its maximum: the largest sum
+    # the KPU can form. 8-bit: S = 9216 * 255 * 255 = 599,270,400 (still an int32);
+    # 16-bit: S = 9216 * 255 * 65535 = 154,011,340,800 (needs 64 bits).
+    # BN: v = S >> 15; act: segment 1 from 0 with slope 1 / 2^s.
+    c = 1024
+    store_map(kpusim.ai, 0, [[[255] * 4] * 4] * c)
+    kpusim.weight_bits(bits)
+    wmax = (255).to_bytes(1, "little") if bits == 8 else (65535).to_bytes(2, "little")
+    s = 7 if bits == 8 else 15
+    act = [(SEG_LOW, 0, 0, 0), (0, 1, s, 0)] + [(SEG_HIGH, 0, 0, 255)] * 14
+    a = conv_layer(kpusim, c=c, h=4, w=4, oc=1, k=3, weights=wmax * (9 * c), bn=[(1, 15, 0)],
+                   act=act, src=0, dst=2000, pad_value=255, weight_bytes=bits // 8, send=True)
+    rc, dma = kpusim.run(a.pack(), 16)
+    assert rc == 0
+    # 8-bit: 599270400 >> 15 = 18288; / 2^7 = 142.875 -> 143.
+    # 16-bit: 154011340800 >> 15 = 4700053; / 2^15 = 143.43 -> 143.
+    assert list(dma) == [143] * 16
+
+
+@pytest.mark.parametrize("h,w", [(1, 1), (1, 5), (3, 1), (2, 2)])
+def test_tiny_maps_3x3(kpusim, h, w):
+    # 3x3 all-ones kernel, pad 10: out = sum of the in-map neighbours + 10 per missing tap.
+    data = [[y * w + x + 1 for x in range(w)] for y in range(h)]
+    store_map(kpusim.ai, 0, [data])
+    a = conv_layer(kpusim, c=1, h=h, w=w, oc=1, k=3, weights=bytes([1] * 9), bn=[IDENTITY_BN],
+                   act=IDENTITY_ACT, src=0, dst=10, pad_value=10)
+    assert kpusim.run(a.pack())[0] == 0
+    exp = {
+        (1, 1): [[1 + 8 * 10]],
+        (1, 5): [[1 + 2 + 70, 1 + 2 + 3 + 60, 2 + 3 + 4 + 60, 3 + 4 + 5 + 60, 4 + 5 + 70]],
+        (3, 1): [[1 + 2 + 70], [1 + 2 + 3 + 60], [2 + 3 + 70]],
+        (2, 2): [[1 + 2 + 3 + 4 + 50] * 2] * 2,
+    }[(h, w)]
+    assert load_map(kpusim.ai, 10, 1, h, w) == [exp]

@@ -71,7 +71,8 @@ def _diff(sim, ai_ref: np.ndarray) -> str:
 # (c, h, w) classes: every row-layout class (W <= 16, <= 32, one line, several lines), odd
 # sizes for the floor edges of pooling, tall maps that take several row bands in the C code.
 SHAPES = [(1, 4, 4), (3, 5, 7), (4, 8, 16), (5, 9, 17), (2, 6, 32), (3, 7, 33), (2, 5, 64),
-          (2, 9, 65), (1, 4, 130), (6, 12, 20), (2, 90, 100), (1, 40, 300), (9, 4, 4), (16, 8, 8)]
+          (2, 9, 65), (1, 4, 130), (6, 12, 20), (2, 90, 100), (1, 40, 300), (9, 4, 4), (16, 8, 8),
+          (2, 3, 1), (1, 1, 5), (3, 2, 2), (1, 9, 960)]
 
 
 def _case(seed: int):
