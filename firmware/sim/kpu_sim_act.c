@@ -104,26 +104,24 @@ int64_t kpu_sim_round_sdk(int64_t t, unsigned s) {
     return u >= 0 ? (u >> 1) + 1 : (u >> 1) - 1;
 }
 
+// For an ascending table the predicate holds on a prefix of the segments: a branch-free
+// bisection finds its end (0 also when not even segment 0 holds). Callers pass a constant
+// rule, so this small function is inlined and specialised.
+static inline int seg_asc(const int64_t *xs, int64_t v, int strict) {
+    int j = 0;
+    j += (strict ? v > xs[j + 8] : v >= xs[j + 8]) ? 8 : 0;
+    j += (strict ? v > xs[j + 4] : v >= xs[j + 4]) ? 4 : 0;
+    j += (strict ? v > xs[j + 2] : v >= xs[j + 2]) ? 2 : 0;
+    j += (strict ? v > xs[j + 1] : v >= xs[j + 1]) ? 1 : 0;
+    return j;
+}
+
 // Highest j with v > x_start[j] (strict) or v >= x_start[j]; 0 when there is none (nncase
 // leaves that case undefined; real tables start segment 0 at -2^35, below any value).
 static int segment(const kpu_sim_act_t *a, int64_t v) {
     int strict = a->rule == KPU_ACT_RULE_NNCASE02;
     if (a->ascending) {
-        // The predicate holds on a prefix of the segments: branch-free bisection of its end.
-        const int64_t *xs = a->x_start;
-        int j = 0;
-        if (strict) {
-            j += (v > xs[j + 8]) ? 8 : 0;
-            j += (v > xs[j + 4]) ? 4 : 0;
-            j += (v > xs[j + 2]) ? 2 : 0;
-            j += (v > xs[j + 1]) ? 1 : 0;
-        } else {
-            j += (v >= xs[j + 8]) ? 8 : 0;
-            j += (v >= xs[j + 4]) ? 4 : 0;
-            j += (v >= xs[j + 2]) ? 2 : 0;
-            j += (v >= xs[j + 1]) ? 1 : 0;
-        }
-        return j;   // j = 0 also when not even segment 0 holds
+        return seg_asc(a->x_start, v, strict);
     }
     for (int j = 15; j >= 0; j--) {
         if (strict ? v > a->x_start[j] : v >= a->x_start[j]) {
@@ -176,17 +174,6 @@ uint8_t kpu_sim_act_apply(const kpu_sim_act_t *a, int64_t v) {
     int64_t r = a->rule == KPU_ACT_RULE_NNCASE02 ? round_banker_inl(t, a->shift[j])
                                                    : round_sdk_inl(t, a->shift[j]);
     return finish(a, j, r);
-}
-
-// Bisection for an ascending table; each caller's loop passes a constant rule, so this small
-// function is inlined and specialised.
-static inline int seg_asc(const int64_t *xs, int64_t v, int strict) {
-    int j = 0;
-    j += (strict ? v > xs[j + 8] : v >= xs[j + 8]) ? 8 : 0;
-    j += (strict ? v > xs[j + 4] : v >= xs[j + 4]) ? 4 : 0;
-    j += (strict ? v > xs[j + 2] : v >= xs[j + 2]) ? 2 : 0;
-    j += (strict ? v > xs[j + 1] : v >= xs[j + 1]) ? 1 : 0;
-    return j;
 }
 
 void kpu_sim_act_apply_n(const kpu_sim_act_t *a, const int64_t *v, uint8_t *out, size_t n) {

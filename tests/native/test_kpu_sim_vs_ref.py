@@ -190,3 +190,26 @@ def test_v4_model_layers_match_reference(kpusim, name):
         assert _diff(kpusim, ai_ref) == "", f"{name} node {L.index}"
         if send:
             assert dma == ref.tobytes(), f"{name} node {L.index} DMA output"
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_unordered_activation_table_matches_reference(kpusim, seed):
+    # Segment starts need not ascend: "highest index j with v > x_start[j]" then differs from
+    # "the segment v falls in", and the C code must leave its bisection for a full scan.
+    rng = np.random.default_rng(1000 + seed)
+    c, h, w = 2, 6, 20
+    x = rng.integers(0, 256, (c, h, w), dtype=np.uint8)
+    body = gen.random_conv(rng, c, h, w, True, src=0, dst=layout.lines(c, h, w), x=x, oc=3, pool=0, dw=False)
+    perm = rng.permutation(16)
+    body.act.segments = [body.act.segments[i] for i in perm]
+    body.act.bias = [body.act.bias[i] for i in perm]
+    assert any(body.act.segments[j].x_start > body.act.segments[j + 1].x_start for j in range(15))
+    bn = b"".join(e.pack().to_bytes(8, "little") for e in body.bn)
+    args = replace(body.args, para_start_addr=kpusim.put(body.weights), bwsx_base_addr=kpusim.put(bn),
+                   active_addr=kpusim.put(body.act.to_bytes(), 256), send_data_out=1)
+    ai_ref = np.zeros(layout.AI_SRAM_BYTES, np.uint8)
+    layout.store(ai_ref, 0, x)
+    rule = RULE01 if seed % 2 else RULE02
+    dma, ref = _run_both(kpusim, args.pack(), ai_ref, rule, True, True)
+    assert _diff(kpusim, ai_ref) == ""
+    assert dma == ref.tobytes()
