@@ -20,10 +20,14 @@ target_link_options(${MICROPY_TARGET} PRIVATE
     "-Wl,-Map=${CMAKE_BINARY_DIR}/firmware.map")
 target_link_libraries(${MICROPY_TARGET} PRIVATE m)
 
+set(_k210_kfpkg_arg "")
+if(K210_KFPKG)
+    set(_k210_kfpkg_arg --kfpkg)   # real boards: kflash's package format
+endif()
 add_custom_command(TARGET ${MICROPY_TARGET} POST_BUILD
     COMMAND ${CMAKE_OBJCOPY} -O binary "$<TARGET_FILE:${MICROPY_TARGET}>" "${CMAKE_BINARY_DIR}/firmware.bin"
     COMMAND ${Python3_EXECUTABLE} "${K210_HAL_DIR}/postlink.py" --board "${BOARD}"
             --elf "$<TARGET_FILE:${MICROPY_TARGET}>" --bin "${CMAKE_BINARY_DIR}/firmware.bin"
             --out "${CMAKE_BINARY_DIR}" --objcopy "${CMAKE_OBJCOPY}" --nm "riscv64-unknown-elf-nm"
-            $<$<BOOL:${K210_KFPKG}>:--kfpkg>
+            ${_k210_kfpkg_arg}
     VERBATIM)
