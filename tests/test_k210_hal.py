@@ -141,8 +141,11 @@ def test_uarths_divisor(chip, baud):
     cpu = chip.boot_clocks()
     got = chip.lib.uarths_init(cpu, baud)
     div = chip.uarths.r[0x18]
-    actual = chip.sysctl.cpu_hz() / (div + 1)            # UARTHS is clocked by the CPU clock
+    f = chip.sysctl.cpu_hz()                             # UARTHS is clocked by the CPU clock
+    actual = f / (div + 1)
     assert within(actual, baud, 0.01)
+    # and it is the best divisor the 16-bit field allows
+    assert abs(actual - baud) <= min(abs(f / (div + 2) - baud), abs(f / div - baud))
     assert got == int(chip.sysctl.cpu_hz()) // (div + 1)
     assert chip.uarths.r[0x08] & 1 and chip.uarths.r[0x0C] & 1   # TX and RX enabled
 
