@@ -1,0 +1,102 @@
+"""`k210 model info` (no board needed) and `k210 model push` (to the SD card or raw SPI flash)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import boards, flashmap, transfer
+from .board import progress_bar
+from .cli import Command, Session
+from .errors import BoardError, K210Error
+from .kmodel.info import describe, report
+
+
+def _load(path: Path):
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise K210Error(f"{path}: {e.strerror}") from None
+    return data, describe(data, path.name)
+
+
+def model_build(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="model_cmd", metavar="info|push")
+    sub.required = True
+    i = sub.add_parser("info", help="version, producer, inputs/outputs, layers, memory needed, fits or not")
+    i.add_argument("model", type=Path)
+    i.add_argument("--board", default="SIM", help="board whose model pool to check against (default SIM)")
+    i.add_argument("--brief", action="store_true", help="no layer table")
+    i.set_defaults(_model=info_run)
+    u = sub.add_parser("push", help="put a model where kpu.load finds it: a file on /sd or a flash offset")
+    u.add_argument("model", type=Path)
+    where = u.add_mutually_exclusive_group(required=True)
+    where.add_argument("--sd", metavar="PATH", help="board path, e.g. /sd/face.kmodel (kpu.load('/sd/face.kmodel'))")
+    where.add_argument("--flash", metavar="OFFSET", help="SPI flash offset, e.g. 0x300000 (kpu.load(0x300000))")
+    u.add_argument("--force", action="store_true", help="allow writing over the firmware area or /flash filesystem")
+    u.add_argument("--baud", type=int, dest="xfer_baud", help="switch the board UART to this rate for the copy")
+    u.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    u.set_defaults(_model=push_run)
+
+
+def model_run(args: argparse.Namespace, s: Session) -> int:
+    return args._model(args, s)
+
+
+def info_run(args: argparse.Namespace, s: Session) -> int:
+    _, info = _load(args.model)
+    mem = boards.memory(args.board) if info.supported else None
+    for line in report(info, mem["model_pool"] if mem else None, boards.board(args.board).name, not args.brief,
+                       mem.get("model_pool_max") if mem else None):
+        print(line)
+    return 0
+
+
+def push_run(args: argparse.Namespace, s: Session) -> int:
+    data, info = _load(args.model)
+    if not info.supported and not args.force:
+        raise K210Error(f"{args.model}: {info.note} (--force pushes it anyway)")
+    b = s.board
+    if args.sd:
+        dst = args.sd[1:] if args.sd.startswith(":") else args.sd
+        if not dst.endswith(".kmodel"):
+            raise K210Error(f"--sd {dst}: name it .kmodel (MaixPy scripts and kpu.load expect that)")
+        update, close = progress_bar(len(data), f"{args.model.name} -> {dst}", not args.quiet)
+        try:
+            b.put(data, dst, update, args.xfer_baud)
+        except BoardError as e:
+            raise K210Error(f"model push to {dst}: {e.last_line}") from None
+        finally:
+            close()
+        print(f"{dst}: {len(data):,} B, CRC-checked; kpu.load({dst!r})")
+        return 0
+    offset = _offset(args.flash)
+    head = b.eval("__import__('machine').Flash().read(0, 5)")
+    fw_end = flashmap.firmware_end(head)
+    flashmap.check_model_range(offset, len(data), args.model.name, fw_end, args.force)
+    if not b.info().fast_transfer:
+        raise K210Error("model push --flash needs our firmware's k210xfer (this board has none); "
+                        "use `k210 flash FIRMWARE --model M@ADDR` over the ISP instead")
+    update, close = progress_bar(len(data), f"{args.model.name} -> 0x{offset:x}", not args.quiet)
+    try:
+        crc = transfer.put_flash(b.t, data, offset, update, args.xfer_baud)
+    except BoardError as e:
+        raise K210Error(f"model push to flash 0x{offset:x}: {e.last_line}") from None
+    finally:
+        close()
+    end = offset + len(data) - 1
+    print(f"flash 0x{offset:x}-0x{end:x}: {len(data):,} B written in 4 KiB sectors, read back CRC-32 "
+          f"{crc:08x} OK; kpu.load(0x{offset:x})")
+    return 0
+
+
+def _offset(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise K210Error(f"--flash {text!r}: not a number (e.g. 0x300000)") from None
+
+
+COMMANDS = [
+    Command("model", "kmodel tools: `model info M.kmodel [--board B]`, `model push M.kmodel --sd PATH | --flash OFFSET`",
+            model_build, model_run),
+]
