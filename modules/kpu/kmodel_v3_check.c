@@ -270,7 +270,8 @@ static int check_layer(ctx_t *c, bool first, kmodel_tensor_t *input) {
 
 int kmodel_v3_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e) {
     ctx_t cx = { .src = src, .e = e, .type = UINT32_MAX }, *c = &cx;
-    FIELD(src->size >= V3_HEADER_BYTES, "file is %lu B, shorter than the 28 B v3 header", (unsigned long)src->size);
+    FIELD(src->size >= V3_HEADER_BYTES, "the model is truncated: %lu B, shorter than the 28 B v3 header",
+        (unsigned long)src->size);
     uint8_t h[V3_HEADER_BYTES];
     int r = read_z(c, 0, h, sizeof(h));
     if (r != 0) {
