@@ -2,6 +2,7 @@
 header figures computed here from the format spec (independent of the C loader)."""
 from __future__ import annotations
 
+import binascii
 import struct
 from pathlib import Path
 
@@ -21,10 +22,22 @@ def put_model(board, name: str, remote: str | None = None, data: bytes | None = 
     remote = remote or "/sd/" + name
     size = board.eval(f"__import__('os').stat({remote!r})[6] if {remote.rsplit('/', 1)[1]!r} in "
                       f"__import__('os').listdir({remote.rsplit('/', 1)[0]!r}) else -1")
-    if size != len(data) or board.eval(f"__import__('binascii').crc32(open({remote!r},'rb').read())") != (
-            __import__("binascii").crc32(data)):
+    if size != len(data) or _board_crc(board, remote) != binascii.crc32(data):
         board.put(data, remote)
     return remote
+
+
+def _board_crc(board, remote: str) -> int:
+    return int(board.exec(
+        "import binascii\n"
+        "c = 0\n"
+        f"with open({remote!r}, 'rb') as f:\n"
+        "    while True:\n"
+        "        b = f.read(8192)\n"
+        "        if not b:\n"
+        "            break\n"
+        "        c = binascii.crc32(b, c)\n"
+        "print(c)\n", timeout=60))
 
 
 def to_flash(board, sd_path: str, offset: int) -> None:
