@@ -295,6 +295,11 @@ def test_kpu_fifo_gets_the_argument_words(chip):
     assert chip.lib.kpu_hw_init() == 0
     assert chip.sysctl.r[0x2C] & (1 << 2)                 # AI clock on
     assert chip.kpu.r[0x28] == 10 | (1 << 4)              # FIFO thresholds full 10 / empty 1
+    assert chip.kpu.r[0x40] == 1                          # eight_bit_mode: u8 weights by default
+    chip.lib.kpu_hw_set_weight_bits(16)
+    assert chip.kpu.r[0x40] == 0
+    chip.lib.kpu_hw_set_weight_bits(8)
+    assert chip.kpu.r[0x40] == 1
     words = layer_words(False)
     assert run_layer(chip, words) == 0
     # int_en (bit 0 of word 0) is how completion is signalled; everything else is the caller's

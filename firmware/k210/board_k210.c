@@ -1,5 +1,6 @@
 // A real K210 board: clocks, pins from boards/<NAME>/board.h, the UARTHS REPL with its receive
 // interrupt, resets, and the entry from start.S.
+#include <errno.h>
 #include <string.h>
 
 #include "py/mphal.h"
@@ -50,13 +51,23 @@ uint32_t board_cpu_freq(void) {
     return cpu_hz;
 }
 
-// Changes the REPL's baud rate (after the current output has left); returns the rate obtained.
-uint32_t board_uart_set_baud(uint32_t baud) {
+static uint32_t repl_baud = BOARD_REPL_BAUD;
+
+// board_hal.h: 0 reads the rate; otherwise the queued output leaves at the old rate first.
+int32_t board_repl_baud(uint32_t baud) {
+    if (baud == 0) {
+        return (int32_t)repl_baud;
+    }
+    if (uarths_divisor(cpu_hz, baud) == 0) {
+        return -EINVAL;
+    }
     uint64_t deadline = clint_deadline_us(20000);
     while (!uarths_tx_idle() && !clint_expired(deadline)) {
     }
     clint_delay_us(200);   // the shift register empties after the FIFO
-    return uarths_init(cpu_hz, baud);
+    uarths_init(cpu_hz, baud);
+    repl_baud = baud;
+    return 0;
 }
 
 // The flash's factory-programmed 64-bit unique id (command 0x4B, four dummy bytes).

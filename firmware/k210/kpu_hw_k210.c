@@ -25,7 +25,7 @@ int kpu_hw_init(void) {
     sysctl_peri_reset(PERI_AI);
     mmio_write64(KPU_BASE + KPU_INT_CLEAR, 7);
     mmio_write64(KPU_BASE + KPU_FIFO_THRESHOLD, 10u | (1u << 4));   // full 10, empty 1
-    mmio_write64(KPU_BASE + KPU_EIGHT_BIT_MODE, 0);
+    mmio_write64(KPU_BASE + KPU_EIGHT_BIT_MODE, 1);   // u8 weights until told otherwise
     mmio_write64(KPU_BASE + KPU_INT_MASK, 7);   // all masked: we poll the raw status
     initialised = 1;
     return 0;
@@ -37,6 +37,13 @@ uint8_t *kpu_hw_ai_sram(void) {
 #else
     return (uint8_t *)(uintptr_t)AI_SRAM_UNCACHED;   // the KPU writes it behind the D-cache
 #endif
+}
+
+void kpu_hw_set_weight_bits(int bits) {
+    if (!initialised) {
+        kpu_hw_init();
+    }
+    mmio_write64(KPU_BASE + KPU_EIGHT_BIT_MODE, bits == 8 ? 1 : 0);   // else u16 LE weights
 }
 
 void kpu_hw_set_act_rule(kpu_act_rule_t rule) {

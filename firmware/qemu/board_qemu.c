@@ -62,6 +62,16 @@ uint32_t board_cpu_freq(void) {
     return BOARD_CPU_HZ;
 }
 
+// The pty has no line rate: like the simulated board, only the number is kept.
+static uint32_t repl_baud = 115200;
+int32_t board_repl_baud(uint32_t baud) {
+    if (baud == 0) {
+        return (int32_t)repl_baud;
+    }
+    repl_baud = baud;
+    return 0;
+}
+
 size_t board_unique_id(uint8_t *buf, size_t len) {
     static const uint8_t id[8] = { 'q', 'e', 'm', 'u', 'v', 'i', 'r', 't' };
     size_t n = len < sizeof(id) ? len : sizeof(id);
