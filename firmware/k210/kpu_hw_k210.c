@@ -1,7 +1,7 @@
 // The kpu_hw seam on a real K210 (modules/kpu/kpu_hw.h): the 12 argument words of a layer go to
 // the KPU's layer argument FIFO (0x40800000); completion is polled from the raw calc_done flag
-// (interrupts stay masked), and a layer that streams its output to main memory is drained from
-// fifo_data_out by DMA channel 5 (docs/kmodel-spec.md 3.1, 3.7).
+// (interrupts stay masked) or, for a layer that streams its output to main memory, from DMA
+// channel 5 draining fifo_data_out (docs/kmodel-spec.md 3.1, 3.7).
 #include <errno.h>
 #include <stddef.h>
 
@@ -91,12 +91,15 @@ int kpu_hw_run_layer(const uint64_t args[12], uint8_t *dma_out, size_t dma_bytes
             return r;
         }
     }
+    // The words go out as given (int_en first, dma_parameter last). A layer that neither
+    // raises calc_done nor streams to the DMA could not be seen finishing: it gets int_en.
+    int int_en = (args[0] & WORD0_INT_EN) != 0 || dma_out == NULL;
     mmio_write64(KPU_BASE + KPU_INT_CLEAR, 7);
     mmio_fence();   // weights and inputs written by the CPU reach SRAM before the KPU reads them
     for (int i = 0; i < 12; i++) {
-        mmio_write64(KPU_BASE + KPU_LAYER_ARG_FIFO, i == 0 ? args[0] | WORD0_INT_EN : args[i]);
+        mmio_write64(KPU_BASE + KPU_LAYER_ARG_FIFO, i == 0 && int_en ? args[0] | WORD0_INT_EN : args[i]);
     }
-    int r = wait_calc_done(deadline);
+    int r = int_en ? wait_calc_done(deadline) : 0;
     if (r == 0 && dma_out) {
         r = dmac_wait(KPU_DMA_CHANNEL, deadline);
     }
