@@ -3,8 +3,12 @@ build/qemu_virt/firmware.elf, the REPL on a pty (same client API as simproc.SimP
 
 Storage: flash.img (16 MiB, erased = 0xFF) and sd.img (64 MiB, blank) in the state directory are
 created if absent and loaded into RAM windows with -device loader (0x88000000 and 0x89000000,
-firmware/qemu/qemu_virt.h). Writes live in RAM for the life of the process: files survive
-soft and machine resets, not a restart of qemu.
+firmware/qemu/qemu_virt.h). close() saves both windows back into the files through qemu's
+monitor (pmemsave), so the storage persists across restarts like the simulated board's.
+
+serial="pty" (default) puts the REPL on a pty (.path); serial="tcp" makes qemu wait for our TCP
+connection before the CPU starts, so nothing the firmware prints at boot is lost and bytes can be
+sent from the first instant (Ctrl-C at reset).
 
     from qemuproc import QemuProcess
     q = QemuProcess(state_dir)       # boots; q.path is the pty
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -45,24 +50,53 @@ def make_images(state_dir: Path) -> tuple[Path, Path]:
     return flash, sd
 
 
-def qemu_command(elf: Path, flash: Path, sd: Path) -> list[str]:
+def qemu_command(elf: Path, flash: Path, sd: Path, serial_arg: list[str], monitor: Path) -> list[str]:
     return [
         QEMU_BIN, "-machine", "virt", "-bios", "none", "-m", "256M", "-smp", "2",
-        "-display", "none", "-monitor", "none", "-serial", "pty",
+        "-display", "none", "-monitor", f"unix:{monitor},server=on,wait=off", *serial_arg,
         "-kernel", str(elf),
         "-device", f"loader,file={flash},addr={FLASH_BASE:#x},force-raw=on",
         "-device", f"loader,file={sd},addr={SD_BASE:#x},force-raw=on",
     ]
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class QemuProcess(SimProcess):
     """A booted QEMU_VIRT board; read/write/raw_exec as for the simulated board."""
 
-    def __init__(self, state_dir: Path, elf: Path = QEMU_ELF, boot_timeout: float = 20.0) -> None:
-        flash, sd = make_images(Path(state_dir))
-        self.proc = subprocess.Popen(qemu_command(elf, flash, sd), stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT)
+    def __init__(self, state_dir: Path, elf: Path = QEMU_ELF, boot_timeout: float = 20.0,
+                 serial_mode: str = "pty", wait_prompt: bool = True) -> None:
+        self.state_dir = Path(state_dir).resolve()
+        self.flash, self.sd = make_images(self.state_dir)
+        self.monitor = self.state_dir / "qemu-monitor.sock"
+        self.monitor.unlink(missing_ok=True)
         end = time.monotonic() + boot_timeout
+        if serial_mode == "tcp":
+            port = _free_port()
+            serial_arg = ["-chardev", f"socket,id=ser0,host=127.0.0.1,port={port},server=on,wait=on",
+                          "-serial", "chardev:ser0"]
+        else:
+            serial_arg = ["-serial", "pty"]
+        self.proc = subprocess.Popen(qemu_command(elf, self.flash, self.sd, serial_arg, self.monitor),
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.pending = b""
+        if serial_mode == "tcp":
+            self.path = f"socket://127.0.0.1:{port}"
+            while True:
+                try:
+                    self.port = serial.serial_for_url(self.path, timeout=0.05)
+                    break
+                except serial.SerialException:
+                    if time.monotonic() > end or self.proc.poll() is not None:
+                        self.proc.kill()
+                        raise RuntimeError(f"qemu did not open its serial socket: {self.proc.stdout.read()!r}")
+                    time.sleep(0.05)
+            return   # qemu starts the CPU now: the caller sees every byte from reset on
         seen = b""
         while True:
             line = self.proc.stdout.readline()
@@ -75,7 +109,8 @@ class QemuProcess(SimProcess):
                 raise RuntimeError(f"qemu did not report its serial pty: {seen[-500:]!r}")
         self.path = m.group(1).decode()
         self.port = serial.Serial(self.path, 115200, timeout=0.05)
-        self.pending = b""
+        if not wait_prompt:
+            return
         # qemu drops output while no one holds the pty, so the banner may be gone: ask for a prompt
         while True:
             self.write(b"\r")
@@ -84,17 +119,45 @@ class QemuProcess(SimProcess):
                 break
             except TimeoutError:
                 if time.monotonic() > end or self.proc.poll() is not None:
-                    self.close()
+                    self.close(save=False)
                     raise RuntimeError(f"the QEMU_VIRT firmware gave no prompt within {boot_timeout}s")
         self.drain()
 
-    def close(self) -> None:
+    def _monitor(self, *commands: str) -> None:
+        """Runs monitor commands one at a time, each after the previous one's prompt came back."""
+        with socket.socket(socket.AF_UNIX) as m:
+            m.settimeout(60)
+            m.connect(str(self.monitor))
+
+            def prompt() -> None:
+                buf = b""
+                while not buf.endswith(b"(qemu) "):
+                    chunk = m.recv(4096)
+                    if not chunk:
+                        return           # qemu closed the monitor (quit)
+                    buf += chunk
+
+            prompt()
+            for c in commands:
+                m.sendall(c.encode() + b"\r\n")
+                prompt()
+
+    def close(self, save: bool = True) -> None:
+        """Stops qemu; with save, /flash and /sd are written back to the image files first."""
         try:
             self.port.close()
         finally:
-            self.proc.terminate()
+            if save and self.proc.poll() is None:
+                try:
+                    # quoted: unquoted, "16777216 /tmp/..." parses as a division
+                    self._monitor(f'pmemsave {FLASH_BASE:#x} {FLASH_BYTES} "{self.flash}"',
+                                  f'pmemsave {SD_BASE:#x} {SD_BYTES} "{self.sd}"', "quit")
+                except OSError:
+                    pass
+            if self.proc.poll() is None:
+                self.proc.terminate()
             try:
-                self.proc.wait(5)
+                self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

@@ -70,3 +70,21 @@ def test_mem_info_matches_the_link_report(qemu):
     assert info["image"] == report["image"] and info["stacks"] == report["stacks"]
     assert info["gc_heap"] == report["gc_heap_default"] and info["pool"] == report["model_pool"]
     assert info["ai_sram"] == report["ai_sram"]
+
+
+def test_storage_persists_across_a_qemu_restart_and_ctrl_c_at_reset_skips_main(tmp_path):
+    state = tmp_path / "state"
+    q = QemuProcess(state)
+    run(q, "with open('/flash/main.py', 'w') as f:\n    f.write('print(\"MAIN\" + \"RAN\")\\n')\n"
+           "with open('/sd/keep.txt', 'w') as f:\n    f.write('kept')\n")
+    q.close()                                             # saves /flash and /sd into the images
+    q = QemuProcess(state, serial_mode="tcp")             # every byte from reset on
+    boot = q.read_until(b">>> ", 30)
+    assert b"MAINRAN" in boot and b"skipped" not in boot
+    assert run(q, "print(open('/sd/keep.txt').read())").strip() == "kept"
+    q.close()
+    q = QemuProcess(state, serial_mode="tcp")
+    q.write(b"\x03")                                      # Ctrl-C within 200 ms of reset
+    boot = q.read_until(b">>> ", 30)
+    q.close(save=False)
+    assert b"k210: Ctrl-C at boot: main.py skipped" in boot and b"MAINRAN" not in boot
