@@ -118,7 +118,9 @@ void sysctl_peri_reset(uint32_t peri_bits) {
 }
 
 uint32_t sysctl_clocks_init(uint32_t cpu_hz, uint32_t kpu_hz) {
-    // ACLK = PLL0 / 2: divider select 0
+    // ACLK = PLL0 / 2 (divider select 0), changed while the CPU runs from the crystal: the boot
+    // ROM's PLL0 setting with a new divider could be out of range for an instant
+    set(SYSCTL_CLK_SEL0, reg(SYSCTL_CLK_SEL0) & ~CLK_SEL0_ACLK_PLL0);
     set(SYSCTL_CLK_SEL0, reg(SYSCTL_CLK_SEL0) & ~CLK_SEL0_ACLK_DIV_MASK);
     sysctl_pll_set(0, 2u * cpu_hz);
     sysctl_pll_set(1, kpu_hz);
