@@ -45,7 +45,7 @@ def test_pll_registers_decode_to_the_requested_clocks(chip):
     # the CPU ran from the crystal while PLL0 was reprogrammed and was moved back after it locked
     sel = [v & 1 for v in chip.bus.writes("sysctl", 0x20)]
     assert 0 in sel and sel[-1] == 1
-    prev = 0
+    prev = dv.Sysctl().r[0x20]                            # the power-up value
     for v in chip.bus.writes("sysctl", 0x20):             # ACLK divider only changed on the crystal
         if (prev ^ v) & 0b110:
             assert not v & 1

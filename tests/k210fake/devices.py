@@ -68,7 +68,10 @@ class Sysctl(Regs):
         self.locked = [False, False, False]
         self.reset_seen = [False, False, False]
         self.param_write_while_running: list[int] = []
-        self.r[0x20] = 0            # CLK_SEL0: CPU on IN0 at power-up
+        # as the boot ROM may leave it: CPU on PLL0 (26 MHz x 30 / 1) through ACLK divider 1
+        self.r[0x08] = (29 << 4) | (29 << 14) | (1 << 21) | (1 << 25)
+        self.locked[0] = True
+        self.r[0x20] = 0b011
 
     def write(self, off: int, value: int, width: int) -> None:
         if off in (0x08, 0x0C, 0x10):
