@@ -26,6 +26,11 @@ int k210_maixpy_compat;
 __attribute__((weak)) void kpu_deinit_all(void) {
 }
 
+// A board that can see a Ctrl-C sent right after reset (firmware/k210/) skips main.py then.
+__attribute__((weak)) int board_boot_interrupted(void) {
+    return 0;
+}
+
 static void init_sys_path(void) {
     static const char *const dirs[] = { "/flash/lib", "/sd/lib" };
     for (size_t i = 0; i < MP_ARRAY_SIZE(dirs); i++) {
@@ -73,7 +78,11 @@ hard_reset:
 
         int ret = run_script("boot.py");
         if (!(ret & PYEXEC_FORCED_EXIT) && pyexec_mode_kind == PYEXEC_MODE_FRIENDLY_REPL) {
-            ret = run_script("main.py");
+            if (board_boot_interrupted()) {
+                mp_printf(&mp_plat_print, "k210: Ctrl-C at boot: main.py skipped\n");
+            } else {
+                ret = run_script("main.py");
+            }
         }
         if (!(ret & PYEXEC_FORCED_EXIT)) {
             for (;;) {

@@ -1,0 +1,19 @@
+// Sipeed Maixduino (read by the C code and, for the memory split, by the linker script's preprocessor).
+#define BOARD_NAME              "maixduino"
+#define BOARD_MACHINE           "Sipeed Maixduino with kendryte-k210"
+
+// SD card on SPI1 (SCLK IO27, MOSI IO28, MISO IO26), chip select IO29 driven as GPIOHS 7.
+#define BOARD_SD_CS_GPIOHS      (7)
+#define BOARD_PINS { \
+    { 4, FUNC_UARTHS_RX, FPIOA_KIND_INPUT, 1 }, \
+    { 5, FUNC_UARTHS_TX, FPIOA_KIND_OUTPUT, 0 }, \
+    { 27, FUNC_SPI1_SCLK, FPIOA_KIND_OUTPUT, 0 }, \
+    { 28, FUNC_SPI1_D0, FPIOA_KIND_SPI_DATA, 0 }, \
+    { 26, FUNC_SPI1_D1, FPIOA_KIND_SPI_DATA, 1 }, \
+    { 29, FUNC_GPIOHS(7), FPIOA_KIND_GPIO, 1 }, \
+    { 25, FUNC_GPIOHS(8), FPIOA_KIND_GPIO, 1 }, \
+}
+// The ESP32 shares SPI1; its chip select (IO25, GPIOHS 8) is held high so it stays off the bus.
+#define BOARD_DESELECT_GPIOHS   (8)
+// RGB LED: R IO13, G IO12, B IO14 (active low)
+#include "k210_board_defaults.h"

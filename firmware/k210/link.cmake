@@ -1,0 +1,33 @@
+# Shared by the K210 boards and QEMU_VIRT: compile/link flags, the linker script preprocessed with
+# the board's board.h, and the post-link outputs (bin, kfpkg, memory report).
+target_include_directories(${MICROPY_TARGET} PRIVATE "${K210_HAL_DIR}" "${CMAKE_SOURCE_DIR}/modules/kpu")
+target_compile_options(${MICROPY_TARGET} PRIVATE -Os -g)
+# the qstr/module scan runs the same cross preprocessor: it needs picolibc's headers and our arch
+set(MICROPY_CPP_FLAGS_EXTRA ${K210_ARCH_FLAGS} -I${K210_HAL_DIR})
+
+set(K210_LDSCRIPT "${CMAKE_BINARY_DIR}/k210.ld")
+add_custom_command(
+    OUTPUT "${K210_LDSCRIPT}"
+    COMMAND ${CMAKE_C_COMPILER} -E -P -x c -I "${BOARD_DIR}" -I "${K210_HAL_DIR}"
+            -o "${K210_LDSCRIPT}" "${K210_HAL_DIR}/k210.ld.in"
+    DEPENDS "${K210_HAL_DIR}/k210.ld.in" "${BOARD_DIR}/board.h" "${K210_HAL_DIR}/k210_board_defaults.h"
+    COMMENT "Preprocessing the linker script for ${BOARD}")
+add_custom_target(k210_ldscript DEPENDS "${K210_LDSCRIPT}")
+add_dependencies(${MICROPY_TARGET} k210_ldscript)
+set_target_properties(${MICROPY_TARGET} PROPERTIES LINK_DEPENDS "${K210_LDSCRIPT}")
+target_link_options(${MICROPY_TARGET} PRIVATE
+    -nostartfiles -T "${K210_LDSCRIPT}" -Wl,--gc-sections -Wl,--no-warn-rwx-segments
+    "-Wl,-Map=${CMAKE_BINARY_DIR}/firmware.map")
+target_link_libraries(${MICROPY_TARGET} PRIVATE m)
+
+set(_k210_kfpkg_arg "")
+if(K210_KFPKG)
+    set(_k210_kfpkg_arg --kfpkg)   # real boards: kflash's package format
+endif()
+add_custom_command(TARGET ${MICROPY_TARGET} POST_BUILD
+    COMMAND ${CMAKE_OBJCOPY} -O binary "$<TARGET_FILE:${MICROPY_TARGET}>" "${CMAKE_BINARY_DIR}/firmware.bin"
+    COMMAND ${Python3_EXECUTABLE} "${K210_HAL_DIR}/postlink.py" --board "${BOARD}"
+            --elf "$<TARGET_FILE:${MICROPY_TARGET}>" --bin "${CMAKE_BINARY_DIR}/firmware.bin"
+            --out "${CMAKE_BINARY_DIR}" --objcopy "${CMAKE_OBJCOPY}" --nm "riscv64-unknown-elf-nm"
+            ${_k210_kfpkg_arg}
+    VERBATIM)

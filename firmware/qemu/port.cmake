@@ -1,0 +1,17 @@
+# QEMU_VIRT: the same cross-built core, port and kpu module as a K210 board, with qemu virt's
+# 16550 UART, RAM-backed storage and the behavioural KPU (firmware/sim/kpu_sim*.c) behind kpu_hw.
+set(K210_HAL_DIR "${CMAKE_SOURCE_DIR}/firmware/k210")
+set(K210_SOURCE_BOARD
+    firmware/k210/clint.c
+    firmware/k210/irq.c
+    firmware/k210/mem_k210.c
+    firmware/k210/repl_uart.c
+    firmware/k210/start.S
+    firmware/k210/ticks.c
+    firmware/qemu/board_qemu.c
+    firmware/qemu/storage_ram.c
+)
+file(GLOB K210_SOURCE_SIM_KPU CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/firmware/sim/kpu_sim*.c")
+list(APPEND K210_SOURCE_BOARD ${K210_SOURCE_SIM_KPU})
+include("${K210_HAL_DIR}/link.cmake")
+target_include_directories(${MICROPY_TARGET} PRIVATE "${CMAKE_CURRENT_LIST_DIR}")

@@ -1,0 +1,90 @@
+"""A fresh copy of K210 drivers compiled for the host, wired to the register fakes."""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from k210fake import devices as dv
+
+ROOT = Path(__file__).resolve().parents[2]
+BUS_FN = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int, ctypes.c_int, ctypes.c_uint64)
+CPU_HZ, KPU_HZ = 400_000_000, 400_000_000
+
+
+def compile_lib(out: Path, sources: list[Path], extra: list[str] = ()) -> Path:
+    """cc -shared with the fake register helpers (K210_FAKE_MMIO) and the firmware's include dirs."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    assert cc, "no host C compiler"
+    cmd = [cc, "-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-DK210_FAKE_MMIO",
+           "-I", str(ROOT / "tests" / "k210fake"), "-I", str(ROOT / "firmware" / "k210"),
+           "-I", str(ROOT / "firmware" / "sim"), "-I", str(ROOT / "firmware"), "-I", str(ROOT / "modules" / "kpu"),
+           "-o", str(out), *map(str, sources), str(ROOT / "tests" / "k210fake" / "fake_mmio.c"), *extra]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def driver_sources(names: list[str]) -> list[Path]:
+    return [ROOT / "firmware" / "k210" / f"{d}.c" for d in names]
+
+
+class Chip:
+    """A fresh copy of the drivers (their static state starts over) wired to fresh fakes."""
+
+    def __init__(self, lib_path: Path, tmp: Path, sd: bool = True, flash: dv.W25Q128 | None = None,
+                 kpu: dv.Kpu | None = None) -> None:
+        copy = tmp / f"hal-{os.getpid()}-{id(self)}.so"
+        shutil.copy(lib_path, copy)
+        self.lib = ctypes.CDLL(str(copy))
+        self.bus = dv.Bus()
+        self.sysctl = dv.Sysctl()
+        self.gpiohs = dv.Gpiohs()
+        self.uarths = dv.Uarths()
+        self.card = dv.SdCard(self.gpiohs, 7) if sd else dv.SpiDevice()
+        self.flash = flash or dv.W25Q128()
+        self.kpu = kpu or dv.Kpu()
+        self.dmac = dv.Dmac(self.sysctl)
+        self.spi1 = dv.Spi("spi1", False, self.card, self.sysctl, cs_from_ser=False)
+        self.spi3 = dv.Spi("spi3", True, self.flash, self.sysctl, cs_from_ser=True)
+        for base, size, block in [(0x02000000, 0x10000, dv.Clint()), (0x38000000, 0x1000, self.uarths),
+                                  (0x38001000, 0x1000, self.gpiohs), (0x40800000, 0x100, self.kpu),
+                                  (0x50000000, 0x1000, self.dmac), (0x502B0000, 0x1000, dv.Regs()),
+                                  (0x50440000, 0x1000, self.sysctl), (0x53000000, 0x200, self.spi1),
+                                  (0x54000000, 0x200, self.spi3)]:
+            self.bus.attach(base, size, block)
+        self.dmac.sources[0x40800030] = (22, self.kpu.pop_stream)   # SYSCTL_DMA_SELECT_AI_RX_REQ
+        self.lib.fake_arena.restype = ctypes.POINTER(ctypes.c_uint8)
+        self.arena = self.lib.fake_arena()
+        self.dmac.memory_write = self._dma_write
+        self.callback = BUS_FN(self.bus.access)
+        self.lib.fake_set_bus(self.callback)
+        for fn, res, args in [("sysctl_clocks_init", ctypes.c_uint32, [ctypes.c_uint32, ctypes.c_uint32]),
+                              ("uarths_init", ctypes.c_uint32, [ctypes.c_uint32, ctypes.c_uint32]),
+                              ("sdcard_block_count", ctypes.c_uint32, None),
+                              ("spiflash_size", ctypes.c_size_t, None)]:
+            if hasattr(self.lib, fn):      # not every test library has every driver
+                getattr(self.lib, fn).restype = res
+                if args:
+                    getattr(self.lib, fn).argtypes = args
+
+    def _dma_write(self, bus_addr: int, data: bytes) -> None:
+        off = bus_addr - 0x80000000
+        assert 0 <= off and off + len(data) <= 8 << 20, f"DMA to {bus_addr:#x} outside SRAM"
+        ctypes.memmove(ctypes.addressof(self.arena.contents) + off, data, len(data))
+
+    def arena_bytes(self, off: int, n: int) -> bytes:
+        return ctypes.string_at(ctypes.addressof(self.arena.contents) + off, n)
+
+    def boot_clocks(self) -> int:
+        cpu = self.lib.sysctl_clocks_init(CPU_HZ, KPU_HZ)
+        self.lib.clint_init(ctypes.c_uint32(cpu // 50))
+        return cpu
+
+    def check(self) -> None:
+        assert self.bus.errors == [], self.bus.errors
+        assert getattr(self.card, "errors", []) == []
+
+
