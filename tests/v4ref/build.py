@@ -11,26 +11,35 @@ KPU = ROOT / "modules" / "kpu"
 FLAGS = ["-O2", "-shared", "-fPIC", "-std=c11", "-Wall", "-Werror", "-ffp-contract=off"]
 
 
-def sources() -> list[Path]:
-    return sorted(KPU.glob("kmodel_v4*.c")) + sorted((KPU / "ops_v4").glob("*.c")) + [Path(__file__).parent / "shim_hw.c"]
+SIM = ROOT / "firmware" / "sim"
 
 
-def library() -> Path:
-    srcs = sources()
+def sources(kpu: str) -> list[Path]:
+    """kpu = "numpy": the KPU is a Python callback (shim_hw.c); "sim": the behavioural KPU of
+    firmware/sim/ with its host memory shim (tests/native/kpu_shim.c)."""
+    own = sorted(KPU.glob("kmodel_v4*.c")) + sorted((KPU / "ops_v4").glob("*.c"))
+    if kpu == "numpy":
+        return own + [Path(__file__).parent / "shim_hw.c"]
+    return own + sorted(SIM.glob("kpu_sim*.c")) + [ROOT / "tests" / "native" / "kpu_shim.c"]
+
+
+def library(kpu: str = "numpy") -> Path:
+    srcs = sources(kpu)
     headers = sorted(KPU.glob("*.h")) + sorted((KPU / "ops_v4").glob("*.h")) + [ROOT / "firmware" / "mem_budget.h"]
+    headers += sorted(SIM.glob("kpu_sim*.h"))
     h = hashlib.sha256(" ".join(FLAGS).encode())
     for p in srcs + headers:
         h.update(p.name.encode())
         h.update(p.read_bytes())
-    out = ROOT / "build" / "v4test" / f"libkv4-{h.hexdigest()[:16]}.so"
+    out = ROOT / "build" / "v4test" / f"libkv4-{kpu}-{h.hexdigest()[:16]}.so"
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp")
-        cmd = ["cc", *FLAGS, f"-I{KPU}", f"-I{ROOT / 'firmware'}", "-o", str(tmp), *map(str, srcs), "-lm"]
+        cmd = ["cc", *FLAGS, f"-I{KPU}", f"-I{ROOT / 'firmware'}", f"-I{SIM}", "-o", str(tmp), *map(str, srcs), "-lm"]
         subprocess.run(cmd, check=True)
         tmp.rename(out)
     return out
 
 
 if __name__ == "__main__":
-    print(library())
+    print(library("numpy"), library("sim"))

@@ -48,13 +48,23 @@ class V4Error(Exception):
 class Lib:
     """One loaded library with its arena (6 MiB 'SRAM' at 0x80000000) and AI SRAM."""
 
-    def __init__(self) -> None:
-        self.so = C.CDLL(str(library()))
-        self.arena = np.zeros(ARENA_BYTES, np.uint8)
-        self.ai = np.zeros(AI_BYTES, np.uint8)
-        self._cb = LAYER_CB(self._layer)
+    def __init__(self, kpu: str = "numpy") -> None:
+        """kpu="numpy": KPU layers go to self.layer_fn (e.g. the numpy reference);
+        kpu="sim": they run on the behavioural KPU of firmware/sim (its static arenas)."""
+        self.kind = kpu
+        self.so = C.CDLL(str(library(kpu)))
         self.layer_fn: Callable[[list[int], int], int] | None = None
-        self.so.shim_setup(self.ptr(self.arena), C.c_size_t(ARENA_BYTES), self.ptr(self.ai), self._cb)
+        self._cb = LAYER_CB(self._layer)
+        if kpu == "numpy":
+            self.arena = np.zeros(ARENA_BYTES, np.uint8)
+            self.ai = np.zeros(AI_BYTES, np.uint8)
+            self.so.shim_setup(self.ptr(self.arena), C.c_size_t(ARENA_BYTES), self.ptr(self.ai), self._cb)
+        else:
+            self.so.shim_sram.restype = C.c_void_p
+            self.so.shim_ai_sram.restype = C.c_void_p
+            self.arena = np.ctypeslib.as_array((C.c_uint8 * ARENA_BYTES).from_address(self.so.shim_sram()))
+            self.ai = np.ctypeslib.as_array((C.c_uint8 * AI_BYTES).from_address(self.so.shim_ai_sram()))
+            self.so.kpu_hw_init()
         self.so.kv4_op_name.restype = C.c_char_p
         self.so.kv4_at.restype = C.c_void_p
 

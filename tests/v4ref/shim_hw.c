@@ -34,6 +34,7 @@ void *mem_cpu_ptr(uint32_t addr, size_t n) {
 uint8_t *kpu_hw_ai_sram(void) { return ai; }
 void kpu_hw_set_act_rule(kpu_act_rule_t rule) { act_rule = (int)rule; }
 int kpu_hw_init(void) { return 0; }
+void kpu_hw_set_weight_bits(int bits) { (void)bits; }
 
 int kpu_hw_run_layer(const uint64_t args[12], uint8_t *dma_out, size_t dma_bytes, uint32_t timeout_ms) {
     (void)dma_out;

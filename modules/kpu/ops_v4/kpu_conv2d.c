@@ -50,7 +50,8 @@ int kv4_kpu_conv2d(const uint64_t layer[12], int32_t batches, const uint8_t *bn,
     w[11] &= ~1ull;                     // no DMA stream: the output is downloaded below
     uint32_t src0 = bits(w[1], 0, 15), dst0 = bits(w[1], 32, 15);
     uint32_t in_lines = kv4_map_bytes(d.iw, d.ih, d.ic) / 64, out_lines = kv4_map_bytes(d.ow, d.oh, d.oc) / 64;
-    kpu_hw_set_act_rule(KPU_ACT_RULE_NNCASE02);
+    kpu_hw_set_act_rule(KPU_ACT_RULE_NNCASE02);   // v4 = nncase 0.2 rule, always 8-bit weights
+    kpu_hw_set_weight_bits(8);
     for (int32_t n = 0; n < batches; n++) {
         uint64_t src = src0 + (uint64_t)n * in_lines, dst = dst0 + (uint64_t)n * out_lines;
         w[1] = (w[1] & ~((0x7FFFull) | (0x7FFFull << 32))) | src | (dst << 32);
