@@ -56,6 +56,13 @@ typedef struct {
     uint32_t body_off, body_size;
 } kv4_node_info_t;
 
+// What kpu.load takes from the model pool for a v4 file: the image (header-declared end; a
+// file up to 7 bytes short is zero-filled) and the main memory, each in 128-byte ledger blocks.
+// Outputs live in main memory; feature maps in AI SRAM. Host twin: k210tools.kmodel.v4 charge.
+#define KV4_BLOCK 128u
+static inline uint32_t kv4_blocks(uint32_t n) { return (n + KV4_BLOCK - 1) / KV4_BLOCK * KV4_BLOCK; }
+static inline uint32_t kv4_charge(const kv4_header_t *h) { return kv4_blocks(h->declared_bytes) + kv4_blocks(h->main_mem); }
+
 // Check the whole file (header, tables, every node body and every memory range); fill *h.
 // Returns 0, or -1 with *err set. Reads only file[0 .. len).
 int kv4_parse(const uint8_t *file, size_t len, kv4_header_t *h, kv4_err_t *err);
