@@ -159,3 +159,32 @@ def run_layer(words: list[int], ai: np.ndarray, read_bus: Callable[[int, int], b
     assert out.shape == (oc, oh, ow), (out.shape, oc, oh, ow)
     store(ai, dst * 64, out)
     return out
+
+
+def layer_words(ic: int, ih: int, iw: int, oc: int, k: int, pool: int, depthwise: bool, src_line: int, dst_line: int,
+                pad_value: int, arg_x: int, arg_w: int, shr_x: int, shr_w: int, arg_add: int,
+                bn_skip: int, act_skip: int, w_skip: int) -> list[int]:
+    """12 argument words as the nncase 0.2 compiler sets them (spec 3.2), with the v4 skip
+    counts in the three address fields (spec 4.4)."""
+    stride = [1, 2, 2, 4, 4, 2, 2, 4, 1, 1][pool]
+    ow, oh = iw // stride, ih // stride
+    gi, _, rli = layout(iw)
+    go, _, rlo = layout(ow)
+    per_oc = (1 if depthwise else ic) * k * k
+    n = oc if depthwise else min(oc, 30720 // per_oc)
+    loads = (oc + n - 1) // n
+    m24, m40 = (1 << 24) - 1, (1 << 40) - 1
+    return [
+        int(depthwise) << 3,
+        src_line | dst_line << 32,
+        (ic - 1) | (oc - 1) << 32 | (n - 1) << 48,
+        (iw - 1) | (ih - 1) << 10 | (ow - 1) << 32 | (oh - 1) << 42,
+        (1 if k == 3 else 0) | pool << 4 | 1 << 10 | 15 << 16 | pad_value << 24 | bn_skip << 32,
+        1 | (loads - 1) << 1 | (n * per_oc) << 15 | w_skip << 32,
+        0,
+        rli * ih | rli << 16 | min(gi, 4) << 28 | 1 << 31 | act_skip << 32,
+        rlo * oh | rlo << 16 | go << 20,
+        shr_w | shr_x << 4 | (arg_w & m24) << 8 | (arg_x & m24) << 32,
+        arg_add & m40,
+        (ow * oh - 1) << 16 | (ow * oh * oc - 1) << 32,
+    ]
