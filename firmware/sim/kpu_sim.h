@@ -49,6 +49,8 @@ typedef struct {
 void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule_t rule);
 // Activation of one BN output v -> u8 (spec 3.5 step 4, rule a->rule).
 uint8_t kpu_sim_act_apply(const kpu_sim_act_t *a, int64_t v);
+// The same over n values.
+void kpu_sim_act_apply_n(const kpu_sim_act_t *a, const int64_t *v, uint8_t *out, size_t n);
 // The two carry shifts (exposed for tests): nncase 0.2 "banker" and SDK half-up (spec 2.5).
 int64_t kpu_sim_round_banker(int64_t t, unsigned s);
 int64_t kpu_sim_round_sdk(int64_t t, unsigned s);

@@ -107,18 +107,21 @@ int64_t kpu_sim_round_sdk(int64_t t, unsigned s) {
 static int segment(const kpu_sim_act_t *a, int64_t v) {
     int strict = a->rule == KPU_ACT_RULE_NNCASE02;
     if (a->ascending) {
-        // The predicate holds on a prefix of the segments: find its end.
-        int lo = 0, hi = 16;
-        while (lo < hi) {
-            int mid = (lo + hi) / 2;
-            int ok = strict ? v > a->x_start[mid] : v >= a->x_start[mid];
-            if (ok) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
+        // The predicate holds on a prefix of the segments: branch-free bisection of its end.
+        const int64_t *xs = a->x_start;
+        int j = 0;
+        if (strict) {
+            j += (v > xs[j + 8]) ? 8 : 0;
+            j += (v > xs[j + 4]) ? 4 : 0;
+            j += (v > xs[j + 2]) ? 2 : 0;
+            j += (v > xs[j + 1]) ? 1 : 0;
+        } else {
+            j += (v >= xs[j + 8]) ? 8 : 0;
+            j += (v >= xs[j + 4]) ? 4 : 0;
+            j += (v >= xs[j + 2]) ? 2 : 0;
+            j += (v >= xs[j + 1]) ? 1 : 0;
         }
-        return lo > 0 ? lo - 1 : 0;
+        return j;   // j = 0 also when not even segment 0 holds
     }
     for (int j = 15; j >= 0; j--) {
         if (strict ? v > a->x_start[j] : v >= a->x_start[j]) {
@@ -128,17 +131,61 @@ static int segment(const kpu_sim_act_t *a, int64_t v) {
     return 0;
 }
 
-uint8_t kpu_sim_act_apply(const kpu_sim_act_t *a, int64_t v) {
-    int j = segment(a, v);
-    // Wrapping 64-bit products, like the reference's int64 arithmetic (real tables stay far
-    // below: |v| < 2^36 and |y_mul| < 2^15).
-    uint64_t d = (uint64_t)v - (uint64_t)a->x_start[j];
-    int64_t t = (int64_t)(d * (uint64_t)(int64_t)a->y_mul[j]);
-    int64_t r = a->rule == KPU_ACT_RULE_NNCASE02 ? kpu_sim_round_banker(t, a->shift[j])
-                                                   : kpu_sim_round_sdk(t, a->shift[j]);
+static inline int64_t round_banker_inl(int64_t t, unsigned s) {
+    if (s == 0 || s > 62) {
+        return kpu_sim_round_banker(t, s);
+    }
+    int64_t q = t >> s;
+    uint64_t f = (uint64_t)t & (((uint64_t)1 << s) - 1);
+    uint64_t h = (uint64_t)1 << (s - 1);
+    int64_t sg = t < 0 ? -1 : 1;
+    if (f > h || (f == h && (q & 1))) {
+        return q + sg;
+    }
+    return q;
+}
+
+static inline int64_t round_sdk_inl(int64_t t, unsigned s) {
+    if (s == 0 || s > 63) {
+        return kpu_sim_round_sdk(t, s);
+    }
+    int64_t u = t >> (s - 1);
+    return (u & 1) == 0 ? u >> 1 : (u >= 0 ? (u >> 1) + 1 : (u >> 1) - 1);
+}
+
+static inline uint8_t finish(const kpu_sim_act_t *a, int j, int64_t r) {
     if (r > 255 - (int64_t)a->bias[j]) {
         return 255;
     }
     r += a->bias[j];
     return r < 0 ? 0 : (uint8_t)r;
+}
+
+static inline int64_t seg_product(const kpu_sim_act_t *a, int j, int64_t v) {
+    // Wrapping 64-bit products, like the reference's int64 arithmetic (real tables stay far
+    // below: |v| < 2^36 and |y_mul| < 2^15).
+    uint64_t d = (uint64_t)v - (uint64_t)a->x_start[j];
+    return (int64_t)(d * (uint64_t)(int64_t)a->y_mul[j]);
+}
+
+uint8_t kpu_sim_act_apply(const kpu_sim_act_t *a, int64_t v) {
+    int j = segment(a, v);
+    int64_t t = seg_product(a, j, v);
+    int64_t r = a->rule == KPU_ACT_RULE_NNCASE02 ? round_banker_inl(t, a->shift[j])
+                                                   : round_sdk_inl(t, a->shift[j]);
+    return finish(a, j, r);
+}
+
+void kpu_sim_act_apply_n(const kpu_sim_act_t *a, const int64_t *v, uint8_t *out, size_t n) {
+    if (a->rule == KPU_ACT_RULE_NNCASE02) {
+        for (size_t p = 0; p < n; p++) {
+            int j = segment(a, v[p]);
+            out[p] = finish(a, j, round_banker_inl(seg_product(a, j, v[p]), a->shift[j]));
+        }
+    } else {
+        for (size_t p = 0; p < n; p++) {
+            int j = segment(a, v[p]);
+            out[p] = finish(a, j, round_sdk_inl(seg_product(a, j, v[p]), a->shift[j]));
+        }
+    }
 }

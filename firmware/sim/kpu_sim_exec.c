@@ -13,12 +13,16 @@
 
 #include "kpu_sim.h"
 
-#define BAND_ELEMS 8192   // conv outputs per band: >= 8 rows of the widest (960) map
+#define BAND_ELEMS 4096   // conv outputs per band: >= 4 rows of the widest (960) map, the
+                          // most a pool window (4) or a stride-1 pool (1 + 1) needs
 
 static int32_t acc_lo[BAND_ELEMS];   // S, or its low-byte-weight half in 16-bit mode
-static int32_t acc_hi[BAND_ELEMS];   // S of the high weight bytes (16-bit mode)
-static int32_t sx[BAND_ELEMS];       // input sums Sx
+static int32_t acc_hi_sx[BAND_ELEMS];  // S of the high weight bytes (16-bit mode); before that,
+                                       // the input sums Sx (consumed into tx first)
+#define acc_hi acc_hi_sx
+#define sx acc_hi_sx
 static int64_t tx[BAND_ELEMS];       // (arg_x * Sx) >> shr_x
+static int64_t bn_out[BAND_ELEMS];   // BN outputs v of one channel
 static uint8_t conv_u8[BAND_ELEMS];  // activated conv output of one channel
 static uint8_t pooled[BAND_ELEMS];   // its pooled rows
 
@@ -62,15 +66,21 @@ static int64_t weight_term(const kpu_sim_layer_t *L, int o) {
 static void post_process(const kpu_sim_layer_t *L, int o, size_t cnt) {
     kpu_sim_bn_t bn = kpu_sim_bn_decode(L->bn + 8 * (size_t)o);
     int64_t tw = weight_term(L, o);
-    for (size_t p = 0; p < cnt; p++) {
-        int64_t acc = (int64_t)acc_lo[p] + tx[p] + tw;
-        if (L->weight_bytes == 2) {
-            acc += (int64_t)acc_hi[p] * 256;
+    uint64_t mul = (uint64_t)(int64_t)bn.mul;
+    unsigned shift = bn.shift;
+    int64_t add = bn.add;
+    if (L->weight_bytes == 2) {
+        for (size_t p = 0; p < cnt; p++) {
+            int64_t acc = (int64_t)acc_lo[p] + (int64_t)acc_hi[p] * 256 + tx[p] + tw;
+            bn_out[p] = ((int64_t)((uint64_t)acc * mul) >> shift) + add;
         }
-        int64_t v = (int64_t)((uint64_t)acc * (uint64_t)(int64_t)bn.mul);
-        v = (v >> bn.shift) + bn.add;
-        conv_u8[p] = kpu_sim_act_apply(&L->act, v);
+    } else {
+        for (size_t p = 0; p < cnt; p++) {
+            int64_t acc = (int64_t)acc_lo[p] + tx[p] + tw;
+            bn_out[p] = ((int64_t)((uint64_t)acc * mul) >> shift) + add;
+        }
     }
+    kpu_sim_act_apply_n(&L->act, bn_out, conv_u8, cnt);
 }
 
 void kpu_sim_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {

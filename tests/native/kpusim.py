@@ -7,6 +7,7 @@ written from docs/kmodel-spec.md (independently of the C decoder).
 from __future__ import annotations
 
 import ctypes
+import os
 import hashlib
 import subprocess
 from dataclasses import dataclass, field
@@ -29,14 +30,14 @@ def build_library() -> Path:
     """Compile the KPU + shim into a shared library, cached by the hash of every input."""
     deps = sources() + sorted((ROOT / "firmware/sim").glob("kpu_sim*.h")) + [
         ROOT / "modules/kpu/kpu_hw.h", ROOT / "firmware/mem_budget.h"]
-    h = hashlib.sha256()
+    h = hashlib.sha256(os.environ.get("KPUSIM_OPT", "-O2").encode())
     for p in deps:
         h.update(p.name.encode() + b"\0" + p.read_bytes())
     out = ROOT / "build/native" / f"libkpusim-{h.hexdigest()[:16]}.so"
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp.so")
-        cmd = ["cc", "-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+        cmd = ["cc", os.environ.get("KPUSIM_OPT", "-O2"), "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
                "-I", str(ROOT / "firmware"), "-I", str(ROOT / "firmware/sim"),
                "-I", str(ROOT / "modules/kpu"), *map(str, sources()), "-o", str(tmp)]
         subprocess.run(cmd, check=True)
