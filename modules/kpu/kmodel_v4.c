@@ -92,33 +92,58 @@ uint32_t kv4_input_bytes(const uint8_t *f, const kv4_header_t *h, uint32_t i) {
 
 static const char *const pool_names[3] = { "constants", "main memory", "KPU memory" };
 
-static int check_io(const uint8_t *f, const kv4_header_t *h, kv4_err_t *err) {
+#define KV4_WINDOW 1536u   // bytes of a node body the load-time check reads at once (stack)
+
+typedef struct {
+    kv4_read_fn read;
+    void *ctx;
+    uint32_t len;
+} src_t;
+
+// Read n bytes at off (bytes past the end read as zeros: the short tail of real files).
+static int get(src_t *s, uint32_t off, void *buf, size_t n, kv4_err_t *err) {
+    memset(buf, 0, n);
+    if (off >= s->len)
+        return 0;
+    size_t have = s->len - off < n ? s->len - off : n;
+    int r = s->read(s->ctx, off, buf, have);
+    if (r)
+        return fail(err, -1, off, "read error %d at offset %u", r, (unsigned)off);
+    return 0;
+}
+
+static int check_io(src_t *s, const kv4_header_t *h, kv4_err_t *err) {
     uint32_t pools[3] = { h->const_bytes, h->main_mem, KV4_AI_SRAM_BYTES };
+    uint8_t b[16];
     for (uint32_t i = 0; i < h->n_inputs; i++) {
         uint32_t at = h->inputs_off + 16 * i;
-        kv4_mr_t r = kv4_input(f, h, i);
-        kv4_shape_t s = kv4_rd_shape(f + h->shapes_off + 16 * i);
+        if (get(s, at, b, 16, err))
+            return -1;
+        kv4_mr_t r = kv4_rd_mr(b);
+        if (get(s, h->shapes_off + 16 * i, b, 16, err))
+            return -1;
+        kv4_shape_t sh = kv4_rd_shape(b);
         if (r.type != KV4_MEM_MAIN && r.type != KV4_MEM_KPU)
             return fail(err, -1, at, "input %u has memory type %u (expected 1 main or 2 kpu)", (unsigned)i, (unsigned)r.type);
         if (r.dtype > KV4_DT_U8)
             return fail(err, -1, at, "input %u has datatype %u (expected 0 float32 or 1 uint8)", (unsigned)i, (unsigned)r.dtype);
         for (int k = 0; k < 4; k++)
-            if (s.d[k] < 1 || s.d[k] > 65536)
+            if (sh.d[k] < 1 || sh.d[k] > 65536)
                 return fail(err, -1, h->shapes_off + 16 * i, "input %u shape [%d,%d,%d,%d] is not valid", (unsigned)i,
-                    (int)s.d[0], (int)s.d[1], (int)s.d[2], (int)s.d[3]);
-        uint64_t n = (uint64_t)s.d[0] * s.d[1] * s.d[2] * s.d[3];
+                    (int)sh.d[0], (int)sh.d[1], (int)sh.d[2], (int)sh.d[3]);
+        uint64_t n = (uint64_t)sh.d[0] * sh.d[1] * sh.d[2] * sh.d[3];
         uint64_t need;   // bytes the input writes into its pool
         if (r.type == KV4_MEM_KPU) {
-            if (r.dtype != KV4_DT_U8 || s.d[3] > 1024 || s.d[2] > 512 || s.d[1] > 1024)
+            if (r.dtype != KV4_DT_U8 || sh.d[3] > 1024 || sh.d[2] > 512 || sh.d[1] > 1024)
                 return fail(err, -1, at, "input %u in KPU memory must be a u8 map of at most 1024x512x1024", (unsigned)i);
-            need = (uint64_t)s.d[0] * kv4_map_bytes(s.d[3], s.d[2], s.d[1]);
+            need = (uint64_t)sh.d[0] * kv4_map_bytes(sh.d[3], sh.d[2], sh.d[1]);
         } else {
             need = n * kv4_dt_bytes(r.dtype);
             if (r.size < need)
                 return fail(err, -1, at, "input %u range has %u bytes, its shape needs %llu", (unsigned)i, (unsigned)r.size,
                     (unsigned long long)need);
         }
-        if ((uint64_t)r.start + need > pools[r.type] || (uint64_t)r.start + r.size > pools[r.type])
+        if (n > (1u << 24) || (uint64_t)r.start + need > pools[r.type] || (uint64_t)r.start + r.size > pools[r.type])
             return fail(err, -1, at, "input %u at %u (%llu bytes) is outside %s (%u bytes)", (unsigned)i, (unsigned)r.start,
                 (unsigned long long)(need > r.size ? need : r.size), pool_names[r.type], (unsigned)pools[r.type]);
         if (r.dtype == KV4_DT_F32 && (r.start & 3))
@@ -126,7 +151,9 @@ static int check_io(const uint8_t *f, const kv4_header_t *h, kv4_err_t *err) {
     }
     for (uint32_t i = 0; i < h->n_outputs; i++) {
         uint32_t at = h->outputs_off + 16 * i;
-        kv4_mr_t r = kv4_output(f, h, i);
+        if (get(s, at, b, 16, err))
+            return -1;
+        kv4_mr_t r = kv4_rd_mr(b);
         if (r.type > KV4_MEM_KPU || r.dtype > KV4_DT_U8)
             return fail(err, -1, at, "output %u has memory type %u / datatype %u", (unsigned)i, (unsigned)r.type, (unsigned)r.dtype);
         if ((uint64_t)r.start + r.size > pools[r.type])
@@ -138,12 +165,16 @@ static int check_io(const uint8_t *f, const kv4_header_t *h, kv4_err_t *err) {
     return 0;
 }
 
-static int check_nodes(const uint8_t *f, size_t len, const kv4_header_t *h, kv4_err_t *err) {
-    kv4_env_t env = { { NULL, NULL, NULL }, { h->const_bytes, h->main_mem, KV4_AI_SRAM_BYTES }, 0, 0, 0, err };
+static int check_nodes(src_t *s, const kv4_header_t *h, kv4_err_t *err) {
+    kv4_env_t env = { { NULL, NULL, NULL }, { h->const_bytes, h->main_mem, KV4_AI_SRAM_BYTES }, 0, 0, 0, 0, 0, NULL, err };
+    uint8_t window[KV4_WINDOW + 8] __attribute__((aligned(8)));
     uint64_t off = h->bodies_off;
     for (uint32_t i = 0; i < h->n_nodes; i++) {
         uint32_t hdr = h->nodes_off + 8 * i;
-        uint32_t opcode = rd(f, hdr), size = rd(f, hdr + 4);
+        uint8_t nh[8];
+        if (get(s, hdr, nh, 8, err))
+            return -1;
+        uint32_t opcode = kv4_rd_u32(nh), size = kv4_rd_u32(nh + 4);
         kv4_node_fn fn = kv4_node_function(opcode);
         if (!fn) {
             if (opcode >= 0x1001 && opcode <= 0x1005)
@@ -152,27 +183,33 @@ static int check_nodes(const uint8_t *f, size_t len, const kv4_header_t *h, kv4_
             return fail(err, (int32_t)i, hdr, "node %u has unknown opcode 0x%x; this is not an nncase 0.2 (kmodel v4) op",
                 (unsigned)i, (unsigned)opcode);
         }
-        // the last body may miss up to KV4_MAX_SHORT_TAIL bytes of padding: decode what exists
-        uint64_t avail = off + size <= len ? size : (off < len ? len - off : 0);
-        if (avail + KV4_MAX_SHORT_TAIL < size)
-            return fail(err, (int32_t)i, hdr, "node %u (%s) body [%llu, %llu) runs past the end of the file (%u bytes)",
-                (unsigned)i, kv4_op_name(opcode), (unsigned long long)off, (unsigned long long)(off + size), (unsigned)len);
+        // the body sits at the same offset mod 8 as in the loaded image, so alignment checks hold
+        uint8_t *b = window + (off & 7);
+        uint32_t visible = size < KV4_WINDOW ? size : KV4_WINDOW;
+        if (get(s, (uint32_t)off, b, visible, err))
+            return -1;
         env.node = i;
         env.body_off = (uint32_t)off;
-        if (fn(f + off, (uint32_t)avail, &env))
+        env.op = kv4_op_name(opcode);
+        env.visible = visible;
+        if (fn(b, size, &env))
             return -1;
         off += size;
     }
     return 0;
 }
 
-int kv4_parse(const uint8_t *f, size_t len, kv4_header_t *h, kv4_err_t *err) {
+int kv4_check(kv4_read_fn read, void *ctx, uint32_t len, kv4_header_t *h, kv4_err_t *err) {
+    src_t s = { read, ctx, len };
+    uint8_t hb[KV4_HEADER_BYTES];
     memset(h, 0, sizeof(*h));
     if (len < KV4_HEADER_BYTES)
         return fail(err, -1, 0, "file of %u bytes is shorter than the 40-byte kmodel v4 header", (unsigned)len);
-    if (rd(f, 0) != KV4_IDENTIFIER)
+    if (get(&s, 0, hb, sizeof(hb), err))
+        return -1;
+    if (rd(hb, 0) != KV4_IDENTIFIER)
         return fail(err, -1, 0, "no \"LDMK\" identifier: not an nncase kmodel v4 file");
-    uint32_t version = rd(f, 4);
+    uint32_t version = rd(hb, 4);
     if (version == 5)
         return fail(err, -1, 4, "kmodel v5 (nncase 1.x) is not supported: compile with nncase 0.2.0-beta4 (v4) or 0.1.0-rc5 (v3)");
     if (version == 6 || version == 7)
@@ -180,13 +217,13 @@ int kv4_parse(const uint8_t *f, size_t len, kv4_header_t *h, kv4_err_t *err) {
             (unsigned)version);
     if (version != 4)
         return fail(err, -1, 4, "kmodel version %u is not supported (expected 4)", (unsigned)version);
-    h->flags = rd(f, 8);
-    h->target = rd(f, 12);
-    h->const_bytes = rd(f, 16);
-    h->main_mem = rd(f, 20);
-    h->n_nodes = rd(f, 24);
-    h->n_inputs = rd(f, 28);
-    h->n_outputs = rd(f, 32);
+    h->flags = rd(hb, 8);
+    h->target = rd(hb, 12);
+    h->const_bytes = rd(hb, 16);
+    h->main_mem = rd(hb, 20);
+    h->n_nodes = rd(hb, 24);
+    h->n_inputs = rd(hb, 28);
+    h->n_outputs = rd(hb, 32);
     if (h->target > 1)
         return fail(err, -1, 12, "target %u (expected 0 cpu or 1 k210)", (unsigned)h->target);
     if (h->n_inputs < 1 || h->n_inputs > 64 || h->n_outputs < 1 || h->n_outputs > 64)
@@ -209,14 +246,30 @@ int kv4_parse(const uint8_t *f, size_t len, kv4_header_t *h, kv4_err_t *err) {
         return fail(err, -1, (uint32_t)(off > 0xFFFFFFFFu ? 0xFFFFFFFFu : off),
             "header declares %u bytes of constants and %u nodes: tables end at %llu, past the end of the file (%u bytes)",
             (unsigned)h->const_bytes, (unsigned)h->n_nodes, (unsigned long long)off, (unsigned)len);
-    for (uint32_t i = 0; i < h->n_nodes; i++)
-        off += rd(f, h->nodes_off + 8 * i + 4);
-    if (off > (uint64_t)len + KV4_MAX_SHORT_TAIL)
-        return fail(err, -1, (uint32_t)len, "node bodies end at %llu, %llu bytes past the end of the file (%u bytes): truncated file",
-            (unsigned long long)off, (unsigned long long)(off - len), (unsigned)len);
+    for (uint32_t i = 0; i < h->n_nodes; i++) {
+        uint8_t nh[8];
+        if (get(&s, h->nodes_off + 8 * i, nh, 8, err))
+            return -1;
+        off += kv4_rd_u32(nh + 4);
+        if (off > (uint64_t)len + KV4_MAX_SHORT_TAIL)
+            return fail(err, (int32_t)i, (uint32_t)len, "node %u (%s) body ends at %llu, %llu bytes past the end of the file "
+                "(%u bytes): truncated file", (unsigned)i, kv4_op_name(kv4_rd_u32(nh)) ? kv4_op_name(kv4_rd_u32(nh)) : "?",
+                (unsigned long long)off, (unsigned long long)(off - len), (unsigned)len);
+    }
     h->declared_bytes = (uint32_t)off;
     h->used_bytes = (uint32_t)(off < len ? off : len);
-    if (check_io(f, h, err) || check_nodes(f, len, h, err))
+    if (check_io(&s, h, err) || check_nodes(&s, h, err))
         return -1;
     return 0;
+}
+
+static int mem_read(void *ctx, uint32_t off, void *buf, size_t n) {
+    memcpy(buf, (const uint8_t *)ctx + off, n);
+    return 0;
+}
+
+int kv4_parse(const uint8_t *f, size_t len, kv4_header_t *h, kv4_err_t *err) {
+    if (len > 0xFFFFFFF0u)
+        return fail(err, -1, 0, "file larger than 4 GiB");
+    return kv4_check(mem_read, (void *)(uintptr_t)f, (uint32_t)len, h, err);
 }

@@ -64,8 +64,13 @@ static inline uint32_t kv4_blocks(uint32_t n) { return (n + KV4_BLOCK - 1) / KV4
 static inline uint32_t kv4_charge(const kv4_header_t *h) { return kv4_blocks(h->declared_bytes) + kv4_blocks(h->main_mem); }
 
 // Check the whole file (header, tables, every node body and every memory range); fill *h.
-// Returns 0, or -1 with *err set. Reads only file[0 .. len).
+// Returns 0, or -1 with *err set. Reads only file[0 .. len); bytes past len read as zeros (the
+// last body may be up to KV4_MAX_SHORT_TAIL bytes short).
 int kv4_parse(const uint8_t *file, size_t len, kv4_header_t *h, kv4_err_t *err);
+// The same check through a reader (n bytes at off, off + n <= len; 0 or -errno), so a file on SD
+// or flash is validated before anything is allocated. Uses ~1.6 KB of stack.
+typedef int (*kv4_read_fn)(void *ctx, uint32_t off, void *buf, size_t n);
+int kv4_check(kv4_read_fn read, void *ctx, uint32_t len, kv4_header_t *h, kv4_err_t *err);
 
 // Helpers over a parsed file (valid only after kv4_parse returned 0 on the same bytes).
 kv4_mr_t kv4_input(const uint8_t *file, const kv4_header_t *h, uint32_t i);
@@ -81,6 +86,8 @@ const char *kv4_op_name(uint32_t opcode);   // NULL for an unknown opcode
 int kv4_set_input(kv4_model_t *m, uint32_t i, const uint8_t *data, size_t len, kv4_err_t *err);
 // Run nodes [0, n) (n > n_nodes or n == 0: all).
 int kv4_run(kv4_model_t *m, uint32_t n, kv4_err_t *err);
+// Run nodes [first, end) only (end == 0: to the last), for stepping through a model.
+int kv4_run_nodes(kv4_model_t *m, uint32_t first, uint32_t end, kv4_err_t *err);
 // CPU pointer of a range of the bound model (NULL if out of its pool).
 uint8_t *kv4_at(const kv4_model_t *m, const kv4_mr_t *r);
 

@@ -51,18 +51,26 @@ int kv4_set_input(kv4_model_t *m, uint32_t i, const uint8_t *data, size_t len, k
 }
 
 int kv4_run(kv4_model_t *m, uint32_t n, kv4_err_t *err) {
+    return kv4_run_nodes(m, 0, n, err);
+}
+
+int kv4_run_nodes(kv4_model_t *m, uint32_t first, uint32_t end, kv4_err_t *err) {
     kv4_env_t env;
     env_of(m, &env, err);
     env.run = 1;
-    if (n == 0 || n > m->h.n_nodes)
-        n = m->h.n_nodes;
+    if (end == 0 || end > m->h.n_nodes)
+        end = m->h.n_nodes;
     uint64_t off = m->h.bodies_off;
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; i < first && i < end; i++)
+        off += kv4_rd_u32(m->file + m->h.nodes_off + 8 * i + 4);
+    for (uint32_t i = first; i < end; i++) {
         const uint8_t *hdr = m->file + m->h.nodes_off + 8 * i;
         uint32_t opcode = kv4_rd_u32(hdr), size = kv4_rd_u32(hdr + 4);
         uint32_t avail = off + size <= m->h.used_bytes ? size : (uint32_t)(m->h.used_bytes - off);
         env.node = i;
         env.body_off = (uint32_t)off;
+        env.visible = avail;
+        env.op = kv4_op_name(opcode);
         if (kv4_node_function(opcode)(m->file + off, avail, &env))
             return -1;
         off += size;

@@ -17,7 +17,7 @@ SIM = ROOT / "firmware" / "sim"
 def sources(kpu: str) -> list[Path]:
     """kpu = "numpy": the KPU is a Python callback (shim_hw.c); "sim": the behavioural KPU of
     firmware/sim/ with its host memory shim (tests/native/kpu_shim.c)."""
-    own = sorted(KPU.glob("kmodel_v4*.c")) + sorted((KPU / "ops_v4").glob("*.c"))
+    own = [p for p in sorted(KPU.glob("kmodel_v4*.c")) if p.name != "kmodel_v4_format.c"] + sorted((KPU / "ops_v4").glob("*.c")) + [KPU / "kpu_driver.c"]
     if kpu == "numpy":
         return own + [Path(__file__).parent / "shim_hw.c"]
     return own + sorted(SIM.glob("kpu_sim*.c")) + [ROOT / "tests" / "native" / "kpu_shim.c"]

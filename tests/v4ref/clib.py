@@ -124,6 +124,11 @@ class Loaded:
         if self.lib.so.kv4_run(C.byref(self.m), n, C.byref(e)):
             raise V4Error(e.msg.decode())
 
+    def run_nodes(self, first: int, end: int) -> None:
+        e = Err()
+        if self.lib.so.kv4_run_nodes(C.byref(self.m), first, end, C.byref(e)):
+            raise V4Error(e.msg.decode())
+
     def range_bytes(self, mr: MR) -> bytes:
         p = self.lib.so.kv4_at(C.byref(self.m), C.byref(mr))
         if not p:
@@ -151,6 +156,7 @@ class Loaded:
             shape = (C.c_int32 * 4)(*info.out_shape)
             n = int(np.prod(list(info.out_shape)))
             out = np.zeros(n, np.uint8)
-            self.lib.so.kv4_download_map(self.lib.ptr(raw.copy()), self.lib.ptr(out), shape)
+            src = raw.copy()         # keep a reference: the C call reads it
+            self.lib.so.kv4_download_map(self.lib.ptr(src), self.lib.ptr(out), shape)
             return out
         return raw.view(np.float32).copy() if info.out.dtype == 0 else raw.copy()

@@ -13,7 +13,8 @@ int kv4_fail(kv4_env_t *env, uint32_t at, const char *fmt, ...) {
         return -1;
     e->node = (int32_t)env->node;
     e->offset = env->body_off + at;
-    int n = snprintf(e->msg, sizeof(e->msg), "node %u at offset %u: ", (unsigned)env->node, (unsigned)e->offset);
+    int n = snprintf(e->msg, sizeof(e->msg), "node %u (%s) at offset %u: ", (unsigned)env->node, env->op ? env->op : "?",
+        (unsigned)e->offset);
     if (n < 0 || (size_t)n >= sizeof(e->msg))
         n = 0;
     va_list ap;

@@ -22,6 +22,8 @@ int kv4_node_concat(const uint8_t *body, uint32_t size, kv4_env_t *env) {
         return kv4_fail(env, 24, "concat of %u inputs (supported 1..%d)", (unsigned)n, KV4_CONCAT_MAX);
     if (kv4_need_body(env, size, 28 + 20ull * n, "concat inputs and dims"))
         return -1;
+    if (28 + 20 * n > env->visible)
+        return kv4_fail(env, 24, "concat tables of %u bytes exceed the %u bytes the loader reads", (unsigned)(28 + 20 * n), (unsigned)env->visible);
     const uint8_t *ptrs[KV4_CONCAT_MAX];
     int32_t dims[KV4_CONCAT_MAX];
     uint64_t total = 0;

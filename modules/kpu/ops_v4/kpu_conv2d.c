@@ -1,13 +1,10 @@
 // kpu_conv2d (0x2002): one KPU layer (docs/kmodel-spec.md 4.4). Body: main_mem_output range,
 // batches, reserved, the 12-word layer, then BN table, activation table and weights, each after
 // a skip count stored in the layer's three address fields. At run time those fields get the
-// blocks' bus addresses and the words go to the KPU through kpu_hw_run_layer (the seam); a
+// blocks' bus addresses and the words go to the KPU through the core's driver and the kpu_hw seam; a
 // main-memory output is downloaded from AI SRAM as planar CHW, as the nncase 0.2 board runtime does.
-#include "../kpu_hw.h"
-#include "mem_budget.h"
+#include "../kpu_driver.h"
 #include "ops_v4.h"
-
-#define KV4_KPU_TIMEOUT_MS 2000u
 
 static uint32_t bits(uint64_t w, unsigned lo, unsigned n) { return (uint32_t)((w >> lo) & ((1ull << n) - 1)); }
 
@@ -34,28 +31,21 @@ static int32_t pool_stride(int32_t pool) {
     return s[pool];
 }
 
-static uint64_t with_addr(uint64_t word, const void *p) {
-    return (word & 0xFFFFFFFFull) | ((uint64_t)mem_bus_addr(p) << 32);
-}
-
 int kv4_kpu_conv2d(const uint64_t layer[12], int32_t batches, const uint8_t *bn, const uint8_t *act,
     const uint8_t *weights, const uint8_t *ai_sram, uint8_t *main_out) {
     uint64_t w[12];
     memcpy(w, layer, sizeof(w));
     kpu_dims_t d = dims_of(w);
-    w[0] |= 1;                          // int_en: the seam waits for calc-done
-    w[4] = with_addr(w[4], bn);
-    w[5] = with_addr(w[5], weights);
-    w[7] = with_addr(w[7], act);
-    w[11] &= ~1ull;                     // no DMA stream: the output is downloaded below
     uint32_t src0 = bits(w[1], 0, 15), dst0 = bits(w[1], 32, 15);
     uint32_t in_lines = kv4_map_bytes(d.iw, d.ih, d.ic) / 64, out_lines = kv4_map_bytes(d.ow, d.oh, d.oc) / 64;
-    kpu_hw_set_act_rule(KPU_ACT_RULE_NNCASE02);   // v4 = nncase 0.2 rule, always 8-bit weights
-    kpu_hw_set_weight_bits(8);
+    kpu_hw_set_weight_bits(8);          // v4 always runs the KPU in 8-bit mode
     for (int32_t n = 0; n < batches; n++) {
         uint64_t src = src0 + (uint64_t)n * in_lines, dst = dst0 + (uint64_t)n * out_lines;
         w[1] = (w[1] & ~((0x7FFFull) | (0x7FFFull << 32))) | src | (dst << 32);
-        int r = kpu_hw_run_layer(w, NULL, 0, KV4_KPU_TIMEOUT_MS);
+        uint8_t args[96];
+        memcpy(args, w, sizeof(args));   // little endian, as the file and both targets
+        // no DMA stream (dma_out NULL): the driver sets int_en and clears send_data_out
+        int r = kpu_driver_conv(args, weights, bn, act, NULL, 0);
         if (r)
             return r;
     }
@@ -110,6 +100,12 @@ int kv4_node_kpu_conv2d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
         return -1;
     if (!env->run)
         return 0;
+    if (!env->kpu_ready) {
+        int r = kpu_driver_begin(KPU_ACT_RULE_NNCASE02);   // v4 = the nncase 0.2 activation rule
+        if (r)
+            return kv4_fail(env, 24, "the KPU could not be started (error %d)", r);
+        env->kpu_ready = 1;
+    }
     int r = kv4_kpu_conv2d(w, batches, body + bn_at, body + act_at, body + w_at, env->base[KV4_MEM_KPU],
         mo.size ? kv4_env_at(env, &mo) : NULL);
     if (r)

@@ -106,6 +106,9 @@ int kv4_node_nnil_unary_method(const uint8_t *body, uint32_t size, kv4_env_t *en
     if (kv4_need_body(env, size, 32, "nnil_unary_method"))
         return -1;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
+    if (size > env->visible)
+        return kv4_fail(env, 32, "nnil program of %u bytes is longer than the %u bytes the loader reads", (unsigned)(size - 32),
+            (unsigned)(env->visible - 32));
     size_t bad;
     const char *why;
     if (kv4_nnil_check(body + 32, size - 32, &bad, &why))

@@ -22,7 +22,10 @@ typedef struct kv4_env {
     uint8_t *base[3];       // const, main, kpu pools (used only when run)
     uint32_t size[3];
     int run;
+    int kpu_ready;          // kpu_driver_begin done in this run
     uint32_t node, body_off;
+    uint32_t visible;       // body bytes readable at `body` (the load check reads a window)
+    const char *op;
     kv4_err_t *err;
 } kv4_env_t;
 
@@ -130,7 +133,7 @@ int kv4_nnil_check(const uint8_t *code, size_t len, size_t *bad_at, const char *
 void kv4_nnil_unary_method(const float *in, float *out, size_t count, const uint8_t *code, size_t len);
 // K210
 // kpu_upload's kernel is kv4_upload_map (kmodel_v4.h).
-// Runs the stored layer `batches` times through kpu_hw_run_layer with the real addresses of
+// Runs the stored layer `batches` times through kpu_driver_conv (kpu_hw seam) with the real addresses of
 // its BN table, activation table and weights, then (main_out != NULL) downloads the output map
 // from AI SRAM as planar CHW. Returns 0 or the seam's negative errno.
 int kv4_kpu_conv2d(const uint64_t layer[12], int32_t batches, const uint8_t *bn, const uint8_t *act,
