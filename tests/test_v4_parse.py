@@ -41,7 +41,7 @@ def test_real_file_parses_in_c_and_python(lib, name):
     assert h.declared_bytes == m.image_bytes
     assert h.main_mem == m.main_mem
     assert 0 <= m.image_bytes - len(raw) <= 7
-    assert m.charge == -(-m.image_bytes // 128) * 128 + -(-m.main_mem // 128) * 128
+    assert m.charge == -(-m.image_bytes // 128) * 128 + -(-m.main_mem // 128) * 128 + 128
     text = "\n".join(v4.describe(m))
     assert "ledger charge" in text and m.nodes[0].name in text
 
@@ -127,3 +127,19 @@ def test_garbage_and_tiny_files(lib):
         lib.parse(b"LDMK\x04\0\0\0")
     with pytest.raises(V4Error, match="LDMK"):
         lib.parse(b"\0" * 64)
+
+
+@pytest.mark.parametrize("word,value,words", [
+    (0, 1 << 2, "undocumented KPU mode"),                      # full_add
+    (7, None, "layout fields"),                                # channel_switch_addr off by one
+    (5, None, "weight loads"),                                 # para_size off by one
+])
+def test_kpu_conv2d_fields_checked_at_load(lib, word, value, words):
+    raw = bytearray(data("yolo20class_nncase02_v4.kmodel"))
+    node = v4.parse(bytes(raw)).nodes[2]
+    at = node.offset + 24 + 8 * word
+    w = struct.unpack_from("<Q", raw, at)[0]
+    w = w | value if value is not None else w + (1 if word == 7 else 1 << 15)
+    struct.pack_into("<Q", raw, at, w)
+    with pytest.raises(V4Error, match=r"node 2 \(kpu_conv2d\).*" + words):
+        lib.parse(bytes(raw))

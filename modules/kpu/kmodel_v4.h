@@ -45,6 +45,16 @@ typedef struct {
     uint8_t *ai_sram;           // KV4_AI_SRAM_BYTES
 } kv4_model_t;
 
+// What kpu.load takes from the model pool for a v4 file, in 128-byte ledger blocks: the image
+// (header-declared end; a file up to 7 bytes short is zero-filled), the main memory (outputs
+// live there), and the state (one kv4_model_t, < 128 B). Feature maps are in AI SRAM.
+// Host twin: k210tools.kmodel.v4 Model.charge.
+#define KV4_BLOCK 128u
+static inline uint32_t kv4_blocks(uint32_t n) { return (n + KV4_BLOCK - 1) / KV4_BLOCK * KV4_BLOCK; }
+static inline uint32_t kv4_charge(const kv4_header_t *h) {
+    return kv4_blocks(h->declared_bytes) + kv4_blocks(h->main_mem) + kv4_blocks(sizeof(kv4_model_t));
+}
+
 // Shape/description of one node, for netinfo and set_layers (u8 maps in AI SRAM use the
 // KPU row layout, see kv4_download_map).
 typedef struct {
@@ -55,13 +65,6 @@ typedef struct {
     uint8_t out_is_kpu_map;     // out is a KPU-layout map in AI SRAM of out_shape
     uint32_t body_off, body_size;
 } kv4_node_info_t;
-
-// What kpu.load takes from the model pool for a v4 file: the image (header-declared end; a
-// file up to 7 bytes short is zero-filled) and the main memory, each in 128-byte ledger blocks.
-// Outputs live in main memory; feature maps in AI SRAM. Host twin: k210tools.kmodel.v4 charge.
-#define KV4_BLOCK 128u
-static inline uint32_t kv4_blocks(uint32_t n) { return (n + KV4_BLOCK - 1) / KV4_BLOCK * KV4_BLOCK; }
-static inline uint32_t kv4_charge(const kv4_header_t *h) { return kv4_blocks(h->declared_bytes) + kv4_blocks(h->main_mem); }
 
 // Check the whole file (header, tables, every node body and every memory range); fill *h.
 // Returns 0, or -1 with *err set. Reads only file[0 .. len); bytes past len read as zeros (the

@@ -9,6 +9,7 @@
 #include "kpu_driver.h"
 
 #define V4_STATE(m) ((kv4_model_t *)(void *)(m)->state)
+_Static_assert(sizeof(kv4_model_t) <= KV4_BLOCK, "the v4 state is one ledger block (kv4_charge)");
 
 static bool v4_probe(const uint8_t head[16]) {
     uint32_t id = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;

@@ -38,7 +38,6 @@ int kv4_kpu_conv2d(const uint64_t layer[12], int32_t batches, const uint8_t *bn,
     kpu_dims_t d = dims_of(w);
     uint32_t src0 = bits(w[1], 0, 15), dst0 = bits(w[1], 32, 15);
     uint32_t in_lines = kv4_map_bytes(d.iw, d.ih, d.ic) / 64, out_lines = kv4_map_bytes(d.ow, d.oh, d.oc) / 64;
-    kpu_hw_set_weight_bits(8);          // v4 always runs the KPU in 8-bit mode
     for (int32_t n = 0; n < batches; n++) {
         uint64_t src = src0 + (uint64_t)n * in_lines, dst = dst0 + (uint64_t)n * out_lines;
         w[1] = (w[1] & ~((0x7FFFull) | (0x7FFFull << 32))) | src | (dst << 32);
@@ -80,6 +79,31 @@ int kv4_node_kpu_conv2d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (d.ow != d.iw / ps || d.oh != d.ih / ps)
         return kv4_fail(env, 24 + 24, "output %dx%d does not match pool type %d on input %dx%d (expected %dx%d)",
             (int)d.ow, (int)d.oh, (int)d.pool, (int)d.iw, (int)d.ih, (int)(d.iw / ps), (int)(d.ih / ps));
+    // fields the compilers always set the same way (spec 3.2); anything else would make silicon
+    // do something no source documents, so refuse it here rather than at forward time
+    if (bits(w[0], 1, 2) || bits(w[4], 3, 1) || bits(w[4], 8, 2) || w[6] != 0 || bits(w[7], 20, 8)
+        || !bits(w[4], 10, 1) || !bits(w[5], 0, 1) || !bits(w[7], 31, 1))
+        return kv4_fail(env, 24, "layer sets an undocumented KPU mode (ram_flag/full_add/pad_type/first_stride/bypass_conv/"
+            "kernel_offset/coef_size) or clears parameter loading");
+    if (d.iw > 960)
+        return kv4_fail(env, 24 + 24, "input width %d exceeds 960 (15 lines per row)", (int)d.iw);
+    uint32_t rl_in = ((uint32_t)d.iw + 63) / 64, rl_out = ((uint32_t)d.ow + 63) / 64;
+    uint32_t g_in = d.iw <= 16 ? 4 : d.iw <= 32 ? 2 : 1, g_out = d.ow <= 16 ? 4 : d.ow <= 32 ? 2 : 1;
+    if (bits(w[7], 0, 15) != rl_in * (uint32_t)d.ih || bits(w[7], 16, 4) != rl_in || bits(w[7], 28, 3) != g_in
+        || bits(w[8], 0, 15) != rl_out * (uint32_t)d.oh || bits(w[8], 16, 4) != rl_out || bits(w[8], 20, 3) != g_out)
+        return kv4_fail(env, 24 + 56, "layout fields (channel/row switch, group) do not describe the %dx%dx%d input and "
+            "%dx%dx%d output maps", (int)d.ic, (int)d.ih, (int)d.iw, (int)d.oc, (int)d.oh, (int)d.ow);
+    uint32_t per_oc = (uint32_t)(d.depthwise ? 1 : d.ic) * d.k * d.k, n = bits(w[2], 48, 10) + 1;
+    uint32_t load_time = bits(w[5], 1, 6), para_size = bits(w[5], 15, 17);
+    if ((d.depthwise ? (n != (uint32_t)d.oc || load_time != 0) : (n > (uint32_t)d.oc || load_time != ((uint32_t)d.oc + n - 1) / n - 1))
+        || para_size != n * per_oc || para_size > 30720)
+        return kv4_fail(env, 24 + 40, "weight loads (%u channels x %u B per load, %u loads) do not match %d output channels",
+            (unsigned)n, (unsigned)per_oc, (unsigned)load_time + 1, (int)d.oc);
+    uint64_t src_b = (uint64_t)bits(w[1], 0, 15) * 64, dst_b = (uint64_t)bits(w[1], 32, 15) * 64;
+    uint64_t in_b = (uint64_t)batches * kv4_map_bytes(d.iw, d.ih, d.ic), out_b = (uint64_t)batches * kv4_map_bytes(d.ow, d.oh, d.oc);
+    if (src_b < dst_b + out_b && dst_b < src_b + in_b)
+        return kv4_fail(env, 24 + 8, "input map [%llu, %llu) and output map [%llu, %llu) overlap in AI SRAM",
+            (unsigned long long)src_b, (unsigned long long)(src_b + in_b), (unsigned long long)dst_b, (unsigned long long)(dst_b + out_b));
     // BN table, activation table and weights after their skips, all inside the body
     uint64_t bn_at = 120 + (uint64_t)bits(w[4], 32, 32);
     uint64_t act_at = bn_at + 8ull * d.oc + bits(w[7], 32, 32);
@@ -101,7 +125,7 @@ int kv4_node_kpu_conv2d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (!env->run)
         return 0;
     if (!env->kpu_ready) {
-        int r = kpu_driver_begin(KPU_ACT_RULE_NNCASE02);   // v4 = the nncase 0.2 activation rule
+        int r = kpu_driver_begin(KPU_ACT_RULE_NNCASE02, 8);   // v4: nncase 0.2 rule, 8-bit weights
         if (r)
             return kv4_fail(env, 24, "the KPU could not be started (error %d)", r);
         env->kpu_ready = 1;

@@ -11,6 +11,7 @@ HEADER_BYTES = 40
 MAX_SHORT_TAIL = 7               # the last body may lose up to 7 bytes of padding
 AI_SRAM_BYTES = 2 * 1024 * 1024
 BLOCK = 128                      # ledger block (modules/kpu/kpu_ledger.h)
+STATE_BYTES = 128                # one kv4_model_t (parsed header + pointers), one block
 
 OPS = {
     0x00: "binary", 0x01: "concat", 0x02: "conv2d", 0x03: "dequantize", 0x04: "matmul", 0x05: "pad",
@@ -68,8 +69,9 @@ class Model:
 
     @property
     def charge(self) -> int:
-        """Bytes kpu.load takes from the model pool: A(image) + A(main_mem), A = 128-B blocks."""
-        return _blocks(self.image_bytes) + _blocks(self.main_mem)
+        """Bytes kpu.load takes from the model pool: A(image) + A(main_mem) + A(state), A = 128-B
+        blocks (modules/kpu/kmodel_v4.h kv4_charge)."""
+        return _blocks(self.image_bytes) + _blocks(self.main_mem) + STATE_BYTES
 
 
 def _blocks(n: int) -> int:
@@ -177,5 +179,6 @@ def describe(model: Model) -> list[str]:
         lines.append(f"output {i}: {r}")
     for node in model.nodes:
         lines.append(f"  {node.index:3d} {node.name:<18} {node_summary(node)}")
-    lines.append(f"ledger charge: {model.charge} B (A(image {model.image_bytes}) + A(main {model.main_mem}), A = 128-B blocks)")
+    lines.append(f"ledger charge: {model.charge} B (A(image {model.image_bytes}) + A(main {model.main_mem}) + state {STATE_BYTES}, "
+                 "A = 128-B blocks)")
     return lines
