@@ -104,3 +104,16 @@ def test_every_node_bit_exact_sim_vs_numpy_kpu(sim, ref, model, make_input):
         kpu_nodes += info.opcode == 0x2002
     assert kpu_nodes >= 5
     np.testing.assert_array_equal(a.output(), b.output())
+
+
+def test_yolo_v4_build_correlates_with_the_v3_build(sim):
+    """The same YOLO compiled by nncase 0.1 (v3, run by the ref helper's independent numpy model of
+    v3, tests/kpuref) and by nncase 0.2 (v4, our C runtime): the outputs agree at about 0.99."""
+    sys.path.insert(0, os.path.dirname(__file__))
+    from kpuref import v3 as kpuref_v3
+
+    dog = (MODELS / "yolo20class_dog_320x240_rgb_chw.bin").read_bytes()
+    v3_out = kpuref_v3.run_model((MODELS / "yolo20class_nncase01_v3.kmodel").read_bytes(), dog, rule="nncase01").outputs[0]
+    v4_out = run(sim, "yolo20class_nncase02_v4.kmodel", dog).output()
+    assert v3_out.size == v4_out.size == 8750
+    assert np.corrcoef(v3_out, v4_out)[0, 1] >= 0.98
