@@ -92,7 +92,8 @@ uint32_t kv4_input_bytes(const uint8_t *f, const kv4_header_t *h, uint32_t i) {
 
 static const char *const pool_names[3] = { "constants", "main memory", "KPU memory" };
 
-#define KV4_WINDOW 1536u   // bytes of a node body the load-time check reads at once (stack)
+#define KV4_WINDOW 1536u   // bytes of a node body the load-time check can read at once (stack)
+#define KV4_FIXED_MAX 160u // the longest fixed part of any body (quantized_binary: 136)
 
 typedef struct {
     kv4_read_fn read;
@@ -185,7 +186,9 @@ static int check_nodes(src_t *s, const kv4_header_t *h, kv4_err_t *err) {
         }
         // the body sits at the same offset mod 8 as in the loaded image, so alignment checks hold
         uint8_t *b = window + (off & 7);
-        uint32_t visible = size < KV4_WINDOW ? size : KV4_WINDOW;
+        // only concat (its input table) and nnil (its program) read past their fixed part
+        uint32_t want = opcode == 0x01 || opcode == 0x14 ? KV4_WINDOW : KV4_FIXED_MAX;
+        uint32_t visible = size < want ? size : want;
         if (get(s, (uint32_t)off, b, visible, err))
             return -1;
         env.node = i;
