@@ -25,20 +25,25 @@ DOG = "yolo20class_dog_320x240_rgb_chw.bin"
 CROWD = "facedetect_crowd_320x240_rgb_chw.bin"
 
 
+# one exact allocation for the input (a 230 KB read() grows its buffer and can fail on a 512 KB heap)
+READ_INPUT = ("gc.collect()\n"
+              "with open({src!r}, 'rb') as f:\n"
+              "    x = f.read(os.stat({src!r})[6])\n")
+
+
 def forward_to_file(board, model: str, inp: str, outs: list[int], extra: str = "") -> list[np.ndarray]:
     """Loads model from /sd, runs it on /sd/<inp> once per output index, fetches the outputs."""
     remote = put_model(board, model)
     src = put_model(board, inp)
     board.exec(
-        "import kpu, time\n"
+        "import kpu, gc, os\n"
         f"m = kpu.load({remote!r})\n"
-        f"x = open({src!r}, 'rb').read()\n"
-        + extra +
+        + READ_INPUT.format(src=src) + extra +
         f"for i in {outs!r}:\n"
-        "    t = time.ticks_ms()\n"
         "    y = kpu.forward(m, x, i)\n"
-        "    print('forward', i, time.ticks_diff(time.ticks_ms(), t), 'ms')\n"
         "    open('/sd/v4_out%d.bin' % i, 'wb').write(y)\n"
+        "    y = None\n"
+        "    gc.collect()\n"
         "kpu.deinit(m)\n", timeout=180)
     return [np.frombuffer(board.get(f"/sd/v4_out{i}.bin"), np.float32) for i in outs]
 
@@ -123,12 +128,13 @@ def test_kpu_layers_bit_exact_with_numpy_reference(board, model, make_input):
     remote = put_model(board, model)
     src = put_model(board, model.split(".kmodel")[0] + "_input.bin", data=inp)
     out = board.exec(
-        "import kpu, binascii\n"
+        "import kpu, binascii, gc, os\n"
         f"m = kpu.load({remote!r})\n"
-        f"x = open({src!r}, 'rb').read()\n"
+        + READ_INPUT.format(src=src) +
         f"for n in {[k + 1 for k in kpu_nodes]!r}:\n"
         "    kpu.set_layers(m, n)\n"
         "    print(n - 1, binascii.crc32(kpu.forward(m, x)))\n"
+        "    gc.collect()\n"
         "kpu.set_layers(m, 0)\n"
         "y = kpu.forward(m, x)\n"
         "print('out', len(y), repr(y)[:9])\n"

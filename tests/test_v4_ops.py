@@ -126,10 +126,12 @@ def test_pad_and_crop(lib, dtype):
 @pytest.mark.parametrize("count", [40, 41])
 def test_quantize(lib, count):
     # values that land exactly on .5 after scaling: rne for pairs, roundf for an odd last one
-    x = np.concatenate([f32s(count - 6, -3, 70), np.array([0.25, 0.75, -0.25, 1.25, 100.0, 0.625], np.float32)]).astype(np.float32)
+    # the last element is a tie too (0.75 * 2 + 3 = 4.5): 4 for an even count, 5 for an odd one
+    x = np.concatenate([f32s(count - 6, -3, 70), np.array([0.25, -0.25, 1.25, 100.0, 0.625, 0.75], np.float32)]).astype(np.float32)
     body = mr(CONST, F32, 0, 4 * count) + mr(MAIN, U8, 0, count) + struct.pack("<if", 3, 2.0)
     got = np.frombuffer(run_node(lib, 0x06, body, x.tobytes(), mr(MAIN, U8, 0, count)), np.uint8)
     np.testing.assert_array_equal(got, ops.quantize(x, 3, 2.0))
+    assert got[-1] == (5 if count % 2 else 4)
 
 
 @pytest.mark.parametrize("op", range(4))

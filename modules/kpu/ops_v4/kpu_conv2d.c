@@ -3,6 +3,8 @@
 // a skip count stored in the layer's three address fields. At run time those fields get the
 // blocks' bus addresses and the words go to the KPU through the core's driver and the kpu_hw seam; a
 // main-memory output is downloaded from AI SRAM as planar CHW, as the nncase 0.2 board runtime does.
+#include <errno.h>
+
 #include "../kpu_driver.h"
 #include "ops_v4.h"
 
@@ -133,6 +135,8 @@ int kv4_node_kpu_conv2d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     int r = kv4_kpu_conv2d(w, batches, body + bn_at, body + act_at, body + w_at, env->base[KV4_MEM_KPU],
         mo.size ? kv4_env_at(env, &mo) : NULL);
     if (r)
-        return kv4_fail(env, 24, "the KPU refused or did not finish the layer (error %d)", r);
+        return kv4_fail(env, 24, "%s (%d)", r == -ENODEV ? "this firmware has no KPU behind the kpu_hw seam"
+            : r == -ETIMEDOUT ? "the KPU did not finish in time" : r == -EINVAL ? "the KPU rejected the layer arguments"
+            : r == -EFAULT ? "a weight table is outside SRAM" : "KPU error", r);
     return 0;
 }
