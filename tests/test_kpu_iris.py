@@ -158,3 +158,14 @@ def test_load_argument_errors(board):
     assert lines[4].startswith("OSError") and "ENOENT" in lines[4] and "/sd/missing.kmodel" in lines[4]
     assert lines[5].startswith("OSError")
     assert lines[6].startswith("ValueError") and "past the end" in lines[6]
+
+
+def test_erased_flash_offset_says_so(board):
+    out = board.exec(
+        "import kpu, machine\n"
+        "machine.Flash().erase(0x700000, 4096)\n"
+        "try:\n"
+        "    kpu.load(0x700000)\n"
+        "except ValueError as e:\n"
+        "    print(e)\n")
+    assert out.strip().startswith("kpu.load(0x700000): the flash there is erased") and "write the model" in out

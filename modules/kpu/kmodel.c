@@ -125,6 +125,10 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
     memset(head + n, 0, sizeof(head) - n);
     const kmodel_format_t *fmt;
     r = kmodel_identify(head, n, &fmt, e);
+    if (r != 0 && src->is_flash && n >= 8 && memcmp(head, "\xff\xff\xff\xff\xff\xff\xff\xff", 8) == 0) {
+        return kmodel_fail(e, KMODEL_EVALUE, 0, "kpu.load(%s): the flash there is erased (reads ff ff ff ff ...): "
+            "write the model to this offset first (k210 model push --flash)", src->name);
+    }
     if (r != 0) {
         // prefix the source to the format-independent message
         char msg[sizeof(e->msg)];
@@ -159,7 +163,7 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
         return kmodel_fail(e, KMODEL_EOS, -r, "kpu.load(%s): read error %d while reading %lu B",
             src->name, r, (unsigned long)plan.image_bytes);
     }
-    memset(m->main, 0, charge - KPU_LEDGER_ROUND(plan.image_bytes));
+    memset(m->image + plan.image_bytes, 0, charge - plan.image_bytes);   // padding, main, state
     r = fmt->prepare(m, e);
     if (r != 0) {
         kmodel_free(m);
