@@ -85,6 +85,8 @@ typedef struct kmodel_format {
     const char *name;        // "kmodel v3 (nncase 0.1)"
     int version;
     kpu_act_rule_t default_act_rule;
+    // True when the first 16 bytes are this format's (kmodel.c has already refused the others).
+    bool (*probe)(const uint8_t head[16]);
     // Validates the whole file through src (no allocation); fills plan.
     int (*check)(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e);
     // After the image is in the block: fill m->layers/outputs/input, set up m->state.

@@ -277,10 +277,15 @@ static int v3_layer_info(const kmodel_t *m, uint32_t i, kmodel_layer_info_t *inf
     return 0;
 }
 
+static bool v3_probe(const uint8_t head[16]) {
+    return v3_u32(head) == 3;
+}
+
 const kmodel_format_t kmodel_v3_format = {
     .name = "kmodel v3 (nncase 0.1)",
     .version = 3,
     .default_act_rule = KPU_ACT_RULE_NNCASE01,
+    .probe = v3_probe,
     .check = kmodel_v3_check,
     .prepare = v3_prepare,
     .run = v3_run,
