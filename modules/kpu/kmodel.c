@@ -38,9 +38,12 @@ int kmodel_identify(const uint8_t *head, size_t n, const kmodel_format_t **fmt, 
     if (w0 == KMDL_MAGIC) {
         switch (w1) {
             case 4:
-                if (&kmodel_v4_format != NULL) {
+                if (&kmodel_v4_format != NULL && kmodel_v4_format.probe(head)) {
                     *fmt = &kmodel_v4_format;
                     return 0;
+                }
+                if (&kmodel_v4_format != NULL) {
+                    return REFUSE("'LDMK' version 4 header that the v4 loader does not recognise");
                 }
                 return REFUSE("kmodel v4 (nncase 0.2) is not supported by this firmware yet: "
                     "compile the model with nncase 0.1.0-rc5 (kmodel v3)");
@@ -64,7 +67,7 @@ int kmodel_identify(const uint8_t *head, size_t n, const kmodel_format_t **fmt, 
         return REFUSE("legacy kmodel v1 (Kendryte's pre-nncase compiler) is not supported: "
             "compile with nncase 0.1.0-rc5 (v3) or 0.2.0-beta4 (v4)");
     }
-    if (w0 == 3) {
+    if (w0 == 3 && kmodel_v3_format.probe(head)) {
         *fmt = &kmodel_v3_format;
         return 0;
     }
