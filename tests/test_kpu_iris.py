@@ -158,3 +158,34 @@ def test_load_argument_errors(board):
     assert lines[4].startswith("OSError") and "ENOENT" in lines[4] and "/sd/missing.kmodel" in lines[4]
     assert lines[5].startswith("OSError")
     assert lines[6].startswith("ValueError") and "past the end" in lines[6]
+
+
+def test_erased_flash_offset_says_so(board):
+    out = board.exec(
+        "import kpu, machine\n"
+        "machine.Flash().erase(0x700000, 4096)\n"
+        "try:\n"
+        "    kpu.load(0x700000)\n"
+        "except ValueError as e:\n"
+        "    print(e)\n")
+    assert out.strip().startswith("kpu.load(0x700000): the flash there is erased") and "write the model" in out
+
+
+def test_act_rule_defaults_to_nncase01_for_v3_and_can_be_changed(board, iris):
+    out = board.exec(
+        "import kpu\n"
+        f"m = kpu.load({iris!r})\n"
+        "print(kpu.ACT_RULE_NNCASE01, kpu.ACT_RULE_NNCASE02)\n"
+        "print(kpu.set_act_rule(m, kpu.ACT_RULE_NNCASE02), kpu.set_act_rule(m, kpu.ACT_RULE_NNCASE01))\n"
+        f"m2 = kpu.load({iris!r}, act_rule=kpu.ACT_RULE_NNCASE02)\n"
+        "print(kpu.set_act_rule(m2, kpu.ACT_RULE_NNCASE01))\n"
+        "for call in ('kpu.set_act_rule(m, 5)', 'kpu.load(' + repr(" + repr(iris) + ") + ', act_rule=7)'):\n"
+        "    try:\n"
+        "        eval(call)\n"
+        "    except ValueError as e:\n"
+        "        print(e)\n")
+    lines = out.strip().splitlines()
+    assert lines[0] == "1 0"
+    assert lines[1] == "1 0"          # v3 default nncase01, then the nncase02 just set
+    assert lines[2] == "0"
+    assert "ACT_RULE_NNCASE01" in lines[3] and "ACT_RULE_NNCASE01" in lines[4]
