@@ -20,7 +20,8 @@ def boot_banner(sim: SimProcess) -> str:
 
 
 def flash_still_works(sim: SimProcess) -> None:
-    out = exec_ok(sim, "open('/flash/t.txt', 'w').write('ok')\nprint(open('/flash/t.txt').read())\n")
+    out = exec_ok(sim, "with open('/flash/t.txt', 'w') as f:\n    f.write('ok')\n"
+                       "with open('/flash/t.txt') as f:\n    print(f.read())\n")
     assert out.strip() == "ok"
 
 
@@ -42,7 +43,6 @@ def test_sd_image_that_cannot_be_opened(tmp_path):
     sim = SimProcess(tmp_path)
     try:
         banner = boot_banner(sim)
-        stderr_line = ""
         assert "/sd" not in exec_ok(sim, "import os\nprint(os.listdir('/'))\n")
         flash_still_works(sim)
     finally:
