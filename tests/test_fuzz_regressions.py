@@ -7,13 +7,24 @@ from pathlib import Path
 
 import pytest
 
+from boardfix import Board
 from kpu_board import put_model
 
 CASES = sorted((Path(__file__).resolve().parents[1] / "fuzz" / "regressions").glob("*"))
 
 
+@pytest.fixture
+def own_board(tmp_path):
+    """A board of its own: an input that still crashes the firmware must not take the shared
+    session board (and every later test) down with it."""
+    b = Board(tmp_path / "state")
+    yield b
+    b.close()
+
+
 @pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
-def test_fuzz_regression_input_is_refused_or_runs(board, path):
+def test_fuzz_regression_input_is_refused_or_runs(own_board, path):
+    board = own_board
     remote = put_model(board, path.name, "/sd/fz.kmodel", path.read_bytes())
     out = board.exec(
         "import kpu, gc\n"
