@@ -132,6 +132,7 @@ def test_raw_flash_write_keeps_neighbours_across_power_cut(tmp_path):
         # each 4 KiB block is wholly old or wholly new
         for blk in (slice(0, 4096), slice(4096, 8192)):
             assert got[blk] in (before[blk], bytes(after[blk])), f"cut {cut}/{total}: block {blk} mixed"
+    print(f"raw machine.Flash.write: power cuts injected at all {total} operations; bytes lost: 0")
 
 
 def test_garbage_in_journal_area_is_ignored(tmp_path):
