@@ -1,13 +1,15 @@
 // FatFs disk I/O: drive 0 is the SD card (512 B blocks), drive 1 the /flash region of the SPI
-// flash (4 KiB blocks, each write erases and reprograms its sector).
+// flash (4 KiB blocks = erase blocks, each update made power-safe by flash_journal.c).
 #include "ff.h"
 #include "diskio.h"
 
+#include "flash_journal.h"
 #include "flash_layout.h"
 #include "sdcard.h"
 #include "spiflash.h"
 
 enum { DRIVE_SD = 0, DRIVE_FLASH = 1 };
+#define FS_BLOCK0 (FLASH_FS_OFFSET / FLASH_SECTOR_BYTES)
 
 static DSTATUS status[2] = { STA_NOINIT, STA_NOINIT };
 
@@ -15,7 +17,8 @@ DSTATUS disk_initialize(BYTE pdrv) {
     if (pdrv == DRIVE_SD) {
         status[pdrv] = sdcard_init() == 0 ? 0 : STA_NOINIT | STA_NODISK;
     } else if (pdrv == DRIVE_FLASH) {
-        status[pdrv] = spiflash_size() >= FLASH_FS_OFFSET + FLASH_FS_BYTES ? 0 : STA_NOINIT;
+        // finishes a block update a power cut interrupted before FatFs reads anything
+        status[pdrv] = spiflash_size() >= FLASH_FS_OFFSET + FLASH_FS_BYTES && fj_mount() == 0 ? 0 : STA_NOINIT;
     } else {
         return STA_NOINIT;
     }
@@ -36,16 +39,12 @@ DRESULT disk_read(BYTE pdrv, BYTE *buff, LBA_t sector, UINT count) {
     if ((uint64_t)(sector + count) * FLASH_SECTOR_BYTES > FLASH_FS_BYTES) {
         return RES_PARERR;
     }
-    return spiflash_read(FLASH_FS_OFFSET + sector * FLASH_SECTOR_BYTES, buff,
-        (size_t)count * FLASH_SECTOR_BYTES) == 0 ? RES_OK : RES_ERROR;
-}
-
-static int flash_write_sector(uint32_t offset, const BYTE *data) {
-    int r = spiflash_erase_sector(offset);
-    for (uint32_t p = 0; r == 0 && p < FLASH_SECTOR_BYTES; p += FLASH_PAGE_BYTES) {
-        r = spiflash_program(offset + p, data + p, FLASH_PAGE_BYTES);
+    for (UINT i = 0; i < count; i++) {
+        if (fj_read(FS_BLOCK0 + sector + i, buff + (size_t)i * FLASH_SECTOR_BYTES) != 0) {
+            return RES_ERROR;
+        }
     }
-    return r;
+    return RES_OK;
 }
 
 DRESULT disk_write(BYTE pdrv, const BYTE *buff, LBA_t sector, UINT count) {
@@ -59,8 +58,7 @@ DRESULT disk_write(BYTE pdrv, const BYTE *buff, LBA_t sector, UINT count) {
         return RES_PARERR;
     }
     for (UINT i = 0; i < count; i++) {
-        if (flash_write_sector(FLASH_FS_OFFSET + (sector + i) * FLASH_SECTOR_BYTES,
-            buff + (size_t)i * FLASH_SECTOR_BYTES) != 0) {
+        if (fj_write(FS_BLOCK0 + sector + i, buff + (size_t)i * FLASH_SECTOR_BYTES) != 0) {
             return RES_ERROR;
         }
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "flash.h"
+#include "flash_journal.h"
 #include "flash_layout.h"
 #include "spiflash.h"
 #include "storage.h"
@@ -41,7 +42,8 @@ int flash_erase_range(uint32_t offset, size_t n) {
     return 0;
 }
 
-static int program_pages(uint32_t offset, const uint8_t *data, size_t n) {
+int flash_program(uint32_t offset, const void *buf, size_t n) {
+    const uint8_t *data = buf;
     while (n > 0) {
         size_t room = FLASH_PAGE_BYTES - offset % FLASH_PAGE_BYTES;
         size_t chunk = n < room ? n : room;
@@ -83,14 +85,21 @@ int flash_write_keep(uint32_t offset, const void *data, size_t n) {
             return r;
         }
         if (memcmp(sector_buf + in_sector, src, chunk) != 0) {
+            int in_journal = sector >= FLASH_JOURNAL_OFFSET && sector < FLASH_JOURNAL_OFFSET + FLASH_JOURNAL_BYTES;
             if (programmable(sector_buf + in_sector, src, chunk)) {
-                r = program_pages(offset, src, chunk);
-            } else {
+                r = flash_program(offset, src, chunk);
+            } else if (chunk == FLASH_SECTOR_BYTES || in_journal) {
+                // No neighbour to keep (a cut loses only bytes this call was replacing anyway),
+                // or a write over the journal itself, which cannot go through the journal.
                 memcpy(sector_buf + in_sector, src, chunk);
                 r = spiflash_erase_sector(sector);
                 if (r == 0) {
-                    r = program_pages(sector, sector_buf, FLASH_SECTOR_BYTES);
+                    r = flash_program(sector, sector_buf, FLASH_SECTOR_BYTES);
                 }
+            } else {
+                // The bytes kept around the write survive a power cut through the journal.
+                memcpy(sector_buf + in_sector, src, chunk);
+                r = fj_write(sector / FLASH_SECTOR_BYTES, sector_buf);
             }
             if (r != 0) {
                 return r;

@@ -9,6 +9,7 @@
 #include "genhdr/mpversion.h"
 #include "shared/timeutils/timeutils.h"
 
+#include "storage.h"
 #include "vfs.h"
 
 #define MODE_DIR  (0x4000)
@@ -218,16 +219,26 @@ static mp_obj_t os_rename(mp_obj_t old_in, mp_obj_t new_in) {
     if (strcmp(old_path, new_path) == 0) {
         return mp_const_none;
     }
-    if (f_stat(new_path, &dst) == FR_OK) {
+    bool replace = f_stat(new_path, &dst) == FR_OK;
+    if (replace) {
         if (dst.fattrib & AM_DIR) {
             mp_raise_OSError((src.fattrib & AM_DIR) ? MP_EEXIST : MP_EISDIR);
         }
         if (src.fattrib & AM_DIR) {
             mp_raise_OSError(MP_ENOTDIR);
         }
-        check(f_unlink(new_path));
     }
-    check(f_rename(old_path, new_path));
+    // unlink + rename as one change on /flash: a power cut leaves the old or the new file
+    storage_flash_atomic_begin();
+    FRESULT res = replace ? f_unlink(new_path) : FR_OK;
+    if (res == FR_OK) {
+        res = f_rename(old_path, new_path);
+    }
+    int r = storage_flash_atomic_end(res == FR_OK);
+    check(res);
+    if (r != 0) {
+        mp_raise_OSError(-r);
+    }
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(os_rename_obj, os_rename);

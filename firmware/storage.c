@@ -1,6 +1,7 @@
 // storage.h for C callers (the kpu loader): files through the VFS path rules, without Python objects.
 #include <errno.h>
 
+#include "flash_journal.h"
 #include "storage.h"
 #include "vfs.h"
 
@@ -46,4 +47,20 @@ long storage_file_read(const char *path, size_t offset, void *buf, size_t n) {
     }
     f_close(&fp);
     return res == FR_OK ? (long)got : -vfs_errno(res);
+}
+
+void storage_flash_atomic_begin(void) {
+    fj_begin();
+}
+
+int storage_flash_atomic_end(bool commit) {
+    int r = fj_end(commit);
+    if (!commit || r != 0) {
+        // FatFs's cached sector and free count describe the dropped changes: forget them.
+        FATFS *fs = vfs_fatfs(VFS_FLASH);
+        fs->winsect = (LBA_t)0 - 1;
+        fs->wflag = 0;
+        fs->free_clst = 0xFFFFFFFF;
+    }
+    return r;
 }

@@ -63,7 +63,10 @@ static void mount(vfs_vol_t vol) {
     mounted[vol] = res == FR_OK;
     if (!mounted[vol]) {
         f_unmount(drive);
-        if (!(vol == VFS_SD && res == FR_NOT_READY)) {
+        if (res == FR_NO_FILESYSTEM) {
+            mp_printf(&mp_plat_print, "k210: /%s not mounted: no FAT filesystem on it (its first sector is no FAT boot "
+                "sector or partition table); format it as FAT, or zero its first sector and the board formats it\n", names[vol]);
+        } else if (!(vol == VFS_SD && res == FR_NOT_READY)) {
             mp_printf(&mp_plat_print, "k210: /%s not mounted: %s (FatFs error %d)\n", names[vol], strerror(vfs_errno(res)), (int)res);
         }
     }

@@ -8,6 +8,9 @@ typedef struct {
     const char *state_dir;      // holds sd.img and flash.img
     int use_pty;                // serve the REPL on a new pty instead of stdio
     size_t sd_bytes;            // size of a newly created SD image
+    int no_sd;                  // no card in the slot
+    long flash_cut_after;       // power cut during this flash erase/program (1-based); 0: never
+    const char *flash_log;      // appends one line per flash erase/program when set
 } sim_config_t;
 
 extern sim_config_t sim_config;

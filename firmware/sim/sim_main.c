@@ -17,13 +17,17 @@ sim_config_t sim_config;
 
 static void usage(FILE *f) {
     fprintf(f,
-        "usage: k210-sim [--pty] [--state DIR] [--sd-size MIB] [--maixpy]\n"
+        "usage: k210-sim [--pty] [--state DIR] [--sd-size MIB] [--maixpy] [--no-sd] [--flash-cut-after N] [--flash-log FILE]\n"
         "  Runs the k210-kpu firmware as a simulated K210 board (6 MiB SRAM + 2 MiB AI SRAM,\n"
         "  SD card and 16 MiB SPI flash kept as image files in DIR).\n"
         "  --pty        serve the REPL on a new pty; its path is the first line printed\n"
         "  --state DIR  storage directory (default: $K210_SIM_DIR, else build/sim/state)\n"
         "  --sd-size N  size in MiB of a newly created SD image (default %u)\n"
         "  --maixpy     behave like MaixPy-v1: no raw-paste, '[MaixPy]: soft reboot'\n"
+        "  --no-sd      boot with the SD card slot empty\n"
+        "  --flash-cut-after N  power cut: the Nth SPI flash erase/program stops half done and\n"
+        "               the process exits with status 75 (fault injection; state stays as left)\n"
+        "  --flash-log FILE  append 'E offset' / 'P offset bytes' for every flash erase/program\n"
         "  In a terminal, Ctrl-] quits the simulator.\n",
         BOARD_SD_DEFAULT_BYTES >> 20);
 }
@@ -93,6 +97,16 @@ int main(int argc, char **argv) {
                 return 2;
             }
             sim_config.sd_bytes = (size_t)mib << 20;
+        } else if (strcmp(argv[i], "--no-sd") == 0) {
+            sim_config.no_sd = 1;
+        } else if (strcmp(argv[i], "--flash-cut-after") == 0 && i + 1 < argc) {
+            sim_config.flash_cut_after = strtol(argv[++i], NULL, 10);
+            if (sim_config.flash_cut_after < 1) {
+                fprintf(stderr, "k210-sim: --flash-cut-after %s: give a count from 1\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--flash-log") == 0 && i + 1 < argc) {
+            sim_config.flash_log = argv[++i];
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;

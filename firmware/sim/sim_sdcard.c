@@ -1,5 +1,6 @@
 // The SD card as sd.img in the state directory; a new image is a blank (all-zero, sparse) card.
 #include <errno.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "sdcard.h"
@@ -12,13 +13,22 @@ int sdcard_init(void) {
     if (fd >= 0) {
         return 0;
     }
+    if (sim_config.no_sd) {
+        return -ENODEV;
+    }
     size_t actual;
     fd = sim_open_image("sd.img", sim_config.sd_bytes, 0, &actual);
     if (fd < 0) {
         return -ENODEV;
     }
     blocks = (uint32_t)(actual / 512);
-    return blocks ? 0 : -EIO;
+    if (blocks == 0) {
+        fprintf(stderr, "k210-sim: SD card image %s/sd.img is empty: delete it to get a new blank card\n", sim_config.state_dir);
+        close(fd);
+        fd = -1;
+        return -EIO;
+    }
+    return 0;
 }
 
 uint32_t sdcard_block_count(void) {
