@@ -7,19 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from boardfix import Board
 from kpu_board import put_model
 
 CASES = sorted((Path(__file__).resolve().parents[1] / "fuzz" / "regressions").glob("*"))
 
 
 @pytest.fixture
-def own_board(tmp_path):
+def own_board(sim_factory):
     """A board of its own: an input that still crashes the firmware must not take the shared
     session board (and every later test) down with it."""
-    b = Board(tmp_path / "state")
-    yield b
-    b.close()
+    return sim_factory()
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])

@@ -213,6 +213,18 @@ static int check_layer(ctx_t *c, bool first, kmodel_tensor_t *input) {
                 || (r = main_range(c, "input b", f2, &in)) != 0) {
                 return r;
             }
+            if (c->type == V3_QUANTIZED_ADD) {
+                // the shifts act on 64-bit values: a count outside 0..63 is undefined in C and
+                // would differ between the host and RISC-V
+                static const struct { uint8_t off; const char *name; } shifts[] = {
+                    { 28, "a_shift" }, { 40, "b_shift" }, { 52, "out_shift" },
+                };
+                for (size_t i = 0; i < sizeof(shifts) / sizeof(shifts[0]); i++) {
+                    int32_t sh = (int32_t)v3_u32(b + shifts[i].off);
+                    FIELD(sh >= 0 && sh <= 63, "%s %ld at body offset %u is outside 0..63", shifts[i].name,
+                        (long)sh, shifts[i].off);
+                }
+            }
             break;
         case V3_K210_CONV:
             break;

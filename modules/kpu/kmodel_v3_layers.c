@@ -107,7 +107,10 @@ bool kmodel_v3_pool_out(uint32_t pool, uint32_t h, uint32_t w, uint32_t *oh, uin
 }
 
 static kmodel_tensor_t tensor(kmodel_dtype_t dt, uint32_t c, uint32_t h, uint32_t w) {
-    uint64_t n = (uint64_t)c * h * w * (dt == KMODEL_F32 ? 4 : 1);
+    // Saturate step by step: three u32 factors can overflow even a u64 (and wrap to a small size).
+    uint64_t n = (uint64_t)c * h;
+    n = n > UINT32_MAX ? UINT32_MAX : n;
+    n = n * w * (dt == KMODEL_F32 ? 4 : 1);
     return (kmodel_tensor_t) { .dtype = dt, .c = c, .h = h, .w = w, .bytes = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n };
 }
 

@@ -13,16 +13,27 @@ int64_t v3_carry_shift(int64_t v, int32_t shift) {
     return u >= 0 ? (u >> 1) + 1 : (u >> 1) - 1;
 }
 
+// Products and sums wrap in two's complement instead of being undefined on overflow (only
+// absurd multipliers from a corrupt file get there; a compiler's never do), so every build of
+// the firmware computes the same bytes.
+static inline int64_t wmul(int64_t a, int64_t b) {
+    return (int64_t)((uint64_t)a * (uint64_t)b);
+}
+
+static inline int64_t wadd(int64_t a, int64_t b) {
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
 void v3_quantized_add(const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count, const v3_qadd_params_t *p) {
     for (size_t i = 0; i < count; i++) {
         int64_t av = (int64_t)a[i] + p->a_offset, bv = (int64_t)b[i] + p->b_offset;
         int64_t v;
         if (p->a_shift == p->b_shift) {
-            v = (av * p->a_mul + bv * p->b_mul) >> p->a_shift;
+            v = wadd(wmul(av, p->a_mul), wmul(bv, p->b_mul)) >> p->a_shift;
         } else {
-            v = ((av * p->a_mul) >> p->a_shift) + ((bv * p->b_mul) >> p->b_shift);
+            v = wadd(wmul(av, p->a_mul) >> p->a_shift, wmul(bv, p->b_mul) >> p->b_shift);
         }
-        v = v3_carry_shift(v * p->out_mul, p->out_shift) + p->out_offset;
+        v = wadd(v3_carry_shift(wmul(v, p->out_mul), p->out_shift), p->out_offset);
         out[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
 }
