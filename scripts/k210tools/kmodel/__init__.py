@@ -1,0 +1,1 @@
+"""kmodel file formats: parse, validate, write (v3), describe."""
