@@ -19,6 +19,12 @@ int board_reset_requested(void);             // sim: a reset is pending; a board
 int board_mem_layout(size_t gc_heap_bytes, void **gc_start, void **gc_end);
 size_t board_gc_heap_max(void);              // the largest heap the 6 MiB split allows
 
+// The REPL UART's baud rate: baud > 0 sets it (after the bytes already queued have gone out at the
+// old rate) and returns 0 or -errno; baud == 0 returns the current rate. The host tools switch to
+// 1.5 Mbaud for file transfers (firmware/py/k210xfer.py). The simulated board's pty has no baud
+// rate, so it only keeps the number; a port without support gets the weak default: -EOPNOTSUPP.
+int32_t board_repl_baud(uint32_t baud);
+
 // Stops the board after a fatal error (prints nothing itself); a board halts, the sim exits.
 void board_fatal(void) __attribute__((noreturn));
 

@@ -57,6 +57,33 @@ static mp_obj_t machine_heap_size(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(machine_heap_size_obj, 0, 1, machine_heap_size);
 
+__attribute__((weak)) int32_t board_repl_baud(uint32_t baud) {
+    (void)baud;
+    return -MP_EOPNOTSUPP;
+}
+
+// repl_baud() -> the REPL UART's baud rate; repl_baud(n) switches it (host tools' fast transfers).
+static mp_obj_t machine_repl_baud(size_t n_args, const mp_obj_t *args) {
+    if (n_args == 0) {
+        int32_t r = board_repl_baud(0);
+        if (r < 0) {
+            mp_raise_OSError(-r);
+        }
+        return mp_obj_new_int(r);
+    }
+    mp_int_t baud = mp_obj_get_int(args[0]);
+    if (baud < 1200 || baud > 4500000) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("repl_baud %d: must be from 1200 to 4500000"), (int)baud);
+    }
+    int32_t r = board_repl_baud((uint32_t)baud);
+    if (r < 0) {
+        mp_raise_OSError(-r);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(machine_repl_baud_obj, 0, 1, machine_repl_baud);
+
 static const mp_rom_map_elem_t machine_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_machine) },
     { MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&machine_reset_obj) },
@@ -64,6 +91,7 @@ static const mp_rom_map_elem_t machine_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_freq), MP_ROM_PTR(&machine_freq_obj) },
     { MP_ROM_QSTR(MP_QSTR_unique_id), MP_ROM_PTR(&machine_unique_id_obj) },
     { MP_ROM_QSTR(MP_QSTR_heap_size), MP_ROM_PTR(&machine_heap_size_obj) },
+    { MP_ROM_QSTR(MP_QSTR_repl_baud), MP_ROM_PTR(&machine_repl_baud_obj) },
     { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&machine_flash_type) },
 };
 static MP_DEFINE_CONST_DICT(machine_module_globals, machine_module_globals_table);

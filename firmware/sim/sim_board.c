@@ -54,6 +54,17 @@ uint64_t mp_hal_time_ns(void) {
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
+// The pty has no line rate; the number is kept so the host's switch protocol is a real step.
+static uint32_t repl_baud = 115200;
+
+int32_t board_repl_baud(uint32_t baud) {
+    if (baud == 0) {
+        return (int32_t)repl_baud;
+    }
+    repl_baud = baud;
+    return 0;
+}
+
 uint32_t board_cpu_freq(void) {
     return SIM_CPU_HZ;
 }

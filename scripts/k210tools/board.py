@@ -1,0 +1,154 @@
+"""A connected board: run code, files, transfers, resets. The CLI and the pytest plugin both use it."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import transfer
+from .errors import BoardError, K210Error
+from .simboard import SimBoard
+from .transport import Stream, Transport, open_port
+
+
+@dataclass
+class FirmwareInfo:
+    platform: str          # sys.platform: 'k210' (ours) or 'MaixPy'
+    release: str           # os.uname().release (MicroPython version as the board reports it)
+    version: str           # os.uname().version
+    machine: str           # os.uname().machine
+    raw_paste: bool
+    fast_transfer: bool    # k210xfer frozen in and raw-paste available
+
+    def line(self) -> str:
+        path = "raw blocks" if self.fast_transfer else "base64 (fallback)"
+        return (f"{self.version} ({self.platform}, MicroPython {self.release}) on {self.machine}; "
+                f"raw-paste {'yes' if self.raw_paste else 'no'}; transfers: {path}")
+
+
+class Board:
+    """exec/eval/put/get/reset/restart plus file commands, over one Transport."""
+
+    def __init__(self, transport: Transport, spec: str | None = None) -> None:
+        self.t = transport
+        self.spec = spec
+        self._info: FirmwareInfo | None = None
+        self.t.enter_raw()
+
+    @classmethod
+    def connect(cls, spec: str | None, baud: int = 115200, board: str | None = None,
+                state_dir: Path | None = None, maixpy_sim: bool = False) -> "Board":
+        if spec == "sim" and state_dir is not None:
+            sim = SimBoard(state_dir, maixpy=maixpy_sim)
+            t = open_port(sim.path, baud)
+            t.sim, t.name = sim, "sim"
+        else:
+            t = open_port(spec, baud, board, maixpy_sim)
+        try:
+            return cls(t, spec)
+        except BaseException:
+            t.close()
+            raise
+
+    # ---- code ----
+    def exec(self, code: str, timeout: float | None = 30.0, stream: Stream | None = None) -> str:
+        return self.t.exec(code, timeout, stream)
+
+    def eval(self, expr: str, timeout: float | None = 30.0):
+        text = self.exec(f"print(repr({expr}))", timeout).strip()
+        try:
+            return ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            raise K210Error(f"eval({expr!r}): board printed {text[:80]!r}, not a Python literal") from None
+
+    def run(self, code: bytes, stream: Stream) -> None:
+        """Runs code, streaming stdout; Ctrl-C on the host interrupts the board program."""
+        self.t.exec_no_follow(code)
+        try:
+            out, err = self.t.follow(None, stream)
+        except KeyboardInterrupt:
+            self.t.write(b"\x03")
+            out, err = self.t.follow(10.0, stream)
+        if err:
+            raise BoardError(err.decode(errors="replace").replace("\r\n", "\n"))
+
+    def info(self) -> FirmwareInfo:
+        if self._info is None:
+            d = self.eval("(lambda s,o:(s.platform,o.uname()[2],o.uname()[3],o.uname()[4]))"
+                          "(__import__('sys'),__import__('os'))")
+            if self.t.use_raw_paste is None:
+                self.exec("pass")
+            fast = False
+            if self.t.use_raw_paste:
+                fast = self.exec("try:\n import k210xfer\n print(1)\nexcept ImportError:\n print(0)").strip() == "1"
+            self._info = FirmwareInfo(d[0], d[1], d[2], d[3], bool(self.t.use_raw_paste), bool(fast))
+        return self._info
+
+    # ---- files ----
+    def put(self, local: str | Path | bytes, remote: str, progress: transfer.Progress | None = None,
+            baud: int | None = None) -> None:
+        data = local if isinstance(local, (bytes, bytearray)) else Path(local).read_bytes()
+        if self.info().fast_transfer:
+            transfer.put_fast(self.t, bytes(data), remote, progress, baud)
+        else:
+            if baud:
+                raise K210Error(f"--baud {baud}: this firmware ({self.info().platform}) has no baud switch "
+                                "for transfers; copy at the REPL's rate")
+            transfer.put_b64(self.t, bytes(data), remote, progress)
+
+    def get(self, remote: str, progress: transfer.Progress | None = None, baud: int | None = None) -> bytes:
+        if self.info().fast_transfer:
+            return transfer.get_fast(self.t, remote, progress, baud)
+        if baud:
+            raise K210Error(f"--baud {baud}: this firmware has no baud switch for transfers")
+        return transfer.get_b64(self.t, remote, progress)
+
+    def stat(self, remote: str) -> tuple[int, int] | None:
+        """(mode, size) of a board path, or None if it does not exist."""
+        return self.eval(f"(lambda o,p:(lambda s:s and (s[0],s[6]))(_k210st(o,p)))(__import__('os'),{remote!r})",
+                         ) if self._def_stat() else None
+
+    def _def_stat(self) -> bool:
+        self.exec("def _k210st(o, p):\n try:\n  return o.stat(p)\n except OSError:\n  return None\n")
+        return True
+
+    def exists(self, remote: str) -> bool:
+        return self.stat(remote) is not None
+
+    def listdir(self, remote: str) -> list[tuple[str, bool, int]]:
+        """[(name, is_dir, size)] sorted by name."""
+        rows = self.eval(f"[(e[0], e[1] == 0x4000, e[3] if len(e) > 3 else 0) for e in "
+                         f"__import__('os').ilistdir({remote!r})]")
+        return sorted(rows)
+
+    def reset(self) -> None:
+        """Soft reset: a fresh interpreter; storage untouched."""
+        self.t.soft_reset()
+
+    def restart(self) -> None:
+        """Power-cycles the simulated board: a new process on the same storage."""
+        if not self.t.sim:
+            raise K210Error("restart: only the simulated board can be power-cycled from the host; "
+                            "use reset() (soft) or press RESET")
+        sim = self.t.sim
+        state, maixpy = sim.state, "--maixpy" in sim.proc.args
+        self.t.close()
+        new = SimBoard(state, maixpy=maixpy)
+        self.t = open_port(new.path, 115200)
+        self.t.sim, self.t.name = new, "sim"
+        self._info = None
+        self.t.enter_raw()
+
+    def close(self) -> None:
+        self.t.close()
+
+
+def progress_bar(total: int, desc: str, enabled: bool = True) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """(update, close) of a tqdm bar in bytes; a no-op when disabled or nothing to show."""
+    if not enabled:
+        return (lambda n: None), (lambda: None)
+    from tqdm import tqdm
+    bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False,
+               mininterval=0.2, delay=1.0)
+    return bar.update, bar.close

@@ -1,0 +1,93 @@
+"""`k210`: the command table and the entry point. Each command is (name, help, argparse builder,
+handler); handlers get the parsed args and a Session that connects to the board on first use."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from .board import Board
+from .errors import BoardError, K210Error
+
+
+class Session:
+    """Lazily connected board for one CLI invocation."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._board: Board | None = None
+
+    @property
+    def board(self) -> Board:
+        if self._board is None:
+            port = self.args.port or os.environ.get("K210_PORT") or None
+            self._board = Board.connect(port, self.args.baud, getattr(self.args, "board", None),
+                                        maixpy_sim=self.args.maixpy_sim)
+        return self._board
+
+    def close(self) -> None:
+        if self._board is not None:
+            self._board.close()
+            self._board = None
+
+
+Handler = Callable[[argparse.Namespace, Session], int]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    build: Callable[[argparse.ArgumentParser], None]
+    run: Handler
+
+
+def _table() -> list[Command]:
+    from . import cmd_board, cmd_files, cmd_flash, cmd_model
+    return [*cmd_board.COMMANDS, *cmd_files.COMMANDS, *cmd_model.COMMANDS, *cmd_flash.COMMANDS]
+
+
+def parser(commands: list[Command]) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="k210", description="Host tools for k210-kpu boards (Sipeed Maix, or the simulated board).")
+    p.add_argument("-p", "--port", help="serial device, pyserial URL (socket://, rfc2217://), 'sim' "
+                   "for the simulated board, or omit to autodetect (env K210_PORT)")
+    p.add_argument("-b", "--baud", type=int, default=115200, help="REPL baud rate (default 115200)")
+    p.add_argument("--maixpy-sim", action="store_true", help=argparse.SUPPRESS)  # sim imitating MaixPy-v1
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for c in commands:
+        sp = sub.add_parser(c.name, help=c.help, description=c.help)
+        c.build(sp)
+        sp.set_defaults(_run=c.run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser(_table()).parse_args(argv)
+    session = Session(args)
+    try:
+        return args._run(args, session)
+    except BoardError as e:
+        sys.stdout.flush()
+        sys.stderr.write(e.traceback if e.traceback.endswith("\n") else e.traceback + "\n")
+        return 1
+    except K210Error as e:
+        sys.stdout.flush()
+        print(f"k210: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("k210: interrupted", file=sys.stderr)
+        return 130
+    except OSError as e:
+        name = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        print(f"k210: {name}{e.strerror or e}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
