@@ -38,9 +38,12 @@ int kmodel_identify(const uint8_t *head, size_t n, const kmodel_format_t **fmt, 
     if (w0 == KMDL_MAGIC) {
         switch (w1) {
             case 4:
-                if (&kmodel_v4_format != NULL) {
+                if (&kmodel_v4_format != NULL && kmodel_v4_format.probe(head)) {
                     *fmt = &kmodel_v4_format;
                     return 0;
+                }
+                if (&kmodel_v4_format != NULL) {
+                    return REFUSE("'LDMK' version 4 header that the v4 loader does not recognise");
                 }
                 return REFUSE("kmodel v4 (nncase 0.2) is not supported by this firmware yet: "
                     "compile the model with nncase 0.1.0-rc5 (kmodel v3)");
@@ -64,7 +67,7 @@ int kmodel_identify(const uint8_t *head, size_t n, const kmodel_format_t **fmt, 
         return REFUSE("legacy kmodel v1 (Kendryte's pre-nncase compiler) is not supported: "
             "compile with nncase 0.1.0-rc5 (v3) or 0.2.0-beta4 (v4)");
     }
-    if (w0 == 3) {
+    if (w0 == 3 && kmodel_v3_format.probe(head)) {
         *fmt = &kmodel_v3_format;
         return 0;
     }
@@ -95,7 +98,7 @@ static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t char
     kpu_ledger_stats_t st;
     kpu_ledger_stats(&st);
     char a[16], b[16], c[16], d[16], f[16];
-    char loaded[96] = "nothing";
+    char loaded[160] = "nothing";
     size_t used = 0;
     kpu_ledger_block_t blk;
     for (unsigned i = 0; kpu_ledger_block(i, &blk); i++) {
@@ -125,10 +128,14 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
     memset(head + n, 0, sizeof(head) - n);
     const kmodel_format_t *fmt;
     r = kmodel_identify(head, n, &fmt, e);
+    if (r != 0 && src->is_flash && n >= 8 && memcmp(head, "\xff\xff\xff\xff\xff\xff\xff\xff", 8) == 0) {
+        return kmodel_fail(e, KMODEL_EVALUE, 0, "kpu.load(%s): the flash there is erased (reads ff ff ff ff ...): "
+            "write the model to this offset first (k210 model push --flash)", src->name);
+    }
     if (r != 0) {
         // prefix the source to the format-independent message
         char msg[sizeof(e->msg)];
-        snprintf(msg, sizeof(msg), "kpu.load(%s): %.200s", src->name, e->msg);
+        snprintf(msg, sizeof(msg), "kpu.load(%s): %.360s", src->name, e->msg);
         memcpy(e->msg, msg, sizeof(msg));
         return r;
     }
@@ -159,7 +166,7 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
         return kmodel_fail(e, KMODEL_EOS, -r, "kpu.load(%s): read error %d while reading %lu B",
             src->name, r, (unsigned long)plan.image_bytes);
     }
-    memset(m->main, 0, charge - KPU_LEDGER_ROUND(plan.image_bytes));
+    memset(m->image + plan.image_bytes, 0, charge - plan.image_bytes);   // padding, main, state
     r = fmt->prepare(m, e);
     if (r != 0) {
         kmodel_free(m);

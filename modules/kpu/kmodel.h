@@ -16,7 +16,7 @@ typedef enum { KMODEL_EVALUE = 1, KMODEL_EMEMORY, KMODEL_EOS, KMODEL_ERUNTIME } 
 typedef struct {
     kmodel_ekind_t kind;
     int err;                 // errno for KMODEL_EOS / KMODEL_ERUNTIME
-    char msg[240];
+    char msg[400];
 } kmodel_err_t;
 // Formats msg, sets kind; returns -EINVAL (EVALUE), -ENOMEM (EMEMORY) or -err.
 int kmodel_fail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...)
@@ -85,7 +85,8 @@ typedef struct kmodel_format {
     const char *name;        // "kmodel v3 (nncase 0.1)"
     int version;
     kpu_act_rule_t default_act_rule;
-    // True when the first 16 bytes are this format's (kmodel.c has already refused the others).
+    // True when the first 16 bytes are this format's; kmodel.c picks the format by the magic /
+    // version word, then asks probe (kmodel_identify needs at least 8 bytes, the rest reads 0).
     bool (*probe)(const uint8_t head[16]);
     // Validates the whole file through src (no allocation); fills plan.
     int (*check)(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e);

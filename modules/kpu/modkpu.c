@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "py/binary.h"
 #include "py/objarray.h"
 #include "py/runtime.h"
 #include "py/mperrno.h"
@@ -200,8 +201,8 @@ static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *args) {
         input = (const uint8_t *)f;
     } else if (mp_get_buffer(args[1], &buf, MP_BUFFER_READ)) {
         char tc = buf.typecode;
-        bool ok_type = t->dtype == KMODEL_F32 ? (tc == 'f' || tc == 'B' || tc == 'b')
-                                              : (tc == 'B' || tc == 'b');
+        bool raw = tc == 'B' || tc == 'b' || tc == BYTEARRAY_TYPECODE;   // bytes-like
+        bool ok_type = raw || (t->dtype == KMODEL_F32 && tc == 'f');
         if (!ok_type || buf.len != t->bytes) {
             char what[24];
             if (ok_type) {
@@ -261,6 +262,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(model_del_obj, model_del);
 // them dead through the ledger epoch).
 void kpu_deinit_all(void) {
     kpu_ledger_free_all();
+    next_model_id = 1;
 }
 
 // --- set_outputs / set_layers / act rule ---
