@@ -67,8 +67,7 @@ _yolo = {}      # id(net) -> (threshold, nms, anchors)
 
 
 def _input_shape(net):
-    c, h, w = _shape3(_kpu.netinfo(net)[0]["in_shape"])
-    return c, h, w
+    return tuple(net.input_shape)   # (c, h, w)
 
 
 def _input_bytes(net, img):
@@ -154,7 +153,7 @@ class netinfo_find:
         return self._d.get("kernel_type", 0)
 
     def pool_type(self):
-        return self._d.get("pool_type", 0)
+        return self._d.get("pool", 0)
 
     def para_size(self):
         return self._d.get("bytes", 0)

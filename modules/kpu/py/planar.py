@@ -2,7 +2,7 @@
 
 
 class Image:
-    """c planes of h rows of w bytes, back to back in .data (a bytearray)."""
+    """c planes of h rows of w bytes, back to back in .data (a bytearray: kpu.forward takes it as is)."""
 
     def __init__(self, w, h, c, data=None):
         if w <= 0 or h <= 0 or c not in (1, 3):
