@@ -100,6 +100,6 @@ def test_maixpy_netinfo_and_yolo_args(board):
 
 
 def test_maixpy_forward_checks_image_shape(iris):
-    with pytest.raises(BoardError, match=r"check img format err! image is 2x2x1 \(w x h x ch\), model input is 4x1x1"):
+    with pytest.raises(BoardError, match=r"check img format err! image is 2x2x1 \(w x h x ch\), model input is 1x1x4"):
         iris.exec("import KPU as kpu\nfrom planar import Image\nt = kpu.load('/sd/iris.kmodel')\n"
                   "try:\n kpu.forward(t, Image(2, 2, 1))\nfinally:\n kpu.deinit(t)")

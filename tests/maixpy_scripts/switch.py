@@ -4,6 +4,7 @@ import gc
 import KPU as kpu
 import imgfile, imgops                                  # replaces: import sensor, image
 
+dog = imgfile.load("/sd/dog.bmp")                       # replaces: sensor.reset() (one frame buffer, kept)
 gc.collect()
 start = kpu.mem_info()
 for round_ in range(2):
@@ -16,7 +17,7 @@ for round_ in range(2):
     gc.collect()
     task = kpu.load("/sd/yolo20.kmodel")
     kpu.init_yolo2(task, 0.5, 0.2, 5, (1.08, 1.19, 3.42, 4.41, 6.63, 11.38, 9.42, 5.11, 16.62, 10.52))
-    objs = kpu.run_yolo2(task, imgfile.load("/sd/dog.bmp")) or []
+    objs = kpu.run_yolo2(task, dog) or []              # replaces: sensor.snapshot()
     print("round %d yolo: %s" % (round_, sorted(set(o.classid() for o in objs))))
     kpu.deinit(task)
     gc.collect()

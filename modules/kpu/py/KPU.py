@@ -89,12 +89,22 @@ def forward(net, img, out_index=0):
     out = _kpu.forward(net, _input_bytes(net, img), out_index)
     shp = _outputs.get(id(net), {}).get(out_index)
     if shp is None:
-        s3 = _shape3(_kpu.netinfo(net)[-1].get("out_shape"))
-        if s3 is not None and s3[0] * s3[1] * s3[2] == len(out):
-            shp = (s3[2], s3[1], s3[0])
-        else:
-            shp = (1, 1, len(out))
+        shp = _fmap_shape(_kpu.netinfo(net), len(out))
     return fmap(out, out_index, shp[0], shp[1], shp[2])
+
+
+def _fmap_shape(info, n):
+    """(w, h, ch) of an n-value output: the last layer's shape, or, when that is flat (e.g. a
+    CHANNELWISE_DEQUANTIZE seen as ch x 1 x (h*w)), the latest 2-D map with n values (as MaixPy
+    takes the last conv layer's)."""
+    last = _shape3(info[-1].get("out_shape"))
+    for d in reversed(info):
+        s3 = _shape3(d.get("out_shape"))
+        if s3 is not None and s3[0] * s3[1] * s3[2] == n and s3[1] > 1:
+            return (s3[2], s3[1], s3[0])
+    if last is not None and last[0] * last[1] * last[2] == n:
+        return (last[2], last[1], last[0])
+    return (1, 1, n)
 
 
 def get_output(net, idx):
@@ -147,10 +157,11 @@ class netinfo_find:
         return self._s[5]
 
     def dw(self):
-        return self._d.get("depthwise", 0)
+        return int(self._d.get("depthwise", 0))
 
     def kernel_type(self):
-        return self._d.get("kernel_type", 0)
+        # MaixPy: 0 = 1x1, 1 = 3x3; the C netinfo gives the kernel size (absent on CPU layers)
+        return 1 if self._d.get("kernel", 1) == 3 else 0
 
     def pool_type(self):
         return self._d.get("pool", 0)
