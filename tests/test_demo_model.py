@@ -8,12 +8,12 @@ from k210tools import train_digits as td
 from k210tools.kmodel import v3
 from kpuref import v3 as ref
 
+from demo_small import small_model
+
 
 @pytest.fixture(scope="module")
 def compiled():
-    data = td.load_digits_u8()
-    params = td.train(data, epochs=2)      # a short run: the arithmetic, not the accuracy, is under test
-    return data, params, dk.compile_digits(params, data.train_x[:200])
+    return small_model()
 
 
 def test_structure_and_round_trip(compiled):
