@@ -97,7 +97,9 @@ def push(board: Board, local: Path, remote: str) -> None:
 
 
 def run_board_script(board: Board, script: Path) -> Dict:
-    """Streams the board script's output; returns the dict on its RESULT line."""
+    """Soft-resets (a fresh, unfragmented GC heap), streams the board script's output; returns the
+    dict on its RESULT line."""
+    board.reset()
     result = {}
     buf = bytearray()
 
