@@ -103,3 +103,14 @@ def test_maixpy_forward_checks_image_shape(iris):
     with pytest.raises(BoardError, match=r"check img format err! image is 2x2x1 \(w x h x ch\), model input is 1x1x4"):
         iris.exec("import KPU as kpu\nfrom planar import Image\nt = kpu.load('/sd/iris.kmodel')\n"
                   "try:\n kpu.forward(t, Image(2, 2, 1))\nfinally:\n kpu.deinit(t)")
+
+
+def test_model_from_flash_offset(iris):
+    # iris written raw at 0x300000 (erase one 4 KiB sector first), then loaded by offset
+    out = iris.exec(
+        "import machine, array\nfrom model_manager import Model\nf = machine.Flash()\n"
+        "f.erase(0x300000, f.SECTOR_SIZE)\nf.write(0x300000, open('/sd/iris.kmodel', 'rb').read())\n"
+        f"with Model(0x300000) as m:\n print(repr(m))\n print([round(v, 4) for v in m.forward(array.array('f', {IRIS_IN}))])")
+    rep, vals = out.strip().split("\n")
+    assert rep.startswith("<Model flash 0x300000 ")
+    assert eval(vals) == pytest.approx(IRIS_OUT, abs=1e-4)
