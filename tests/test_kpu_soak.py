@@ -1,6 +1,6 @@
 """The kpu soak: rounds of load, forward and deinit across the shared real v3 models, from /sd
 files and raw flash offsets in turn, with failing loads mixed in (too big for what is left,
-truncated, v4/v5/garbage, empty file, directory, offset past the flash). kpu.mem_info() and the
+truncated, word-swapped/v5, empty file, directory, offset past the flash). kpu.mem_info() and the
 GC heap's free bytes must end exactly where they started, and every model must give the same
 output every time. K210_SOAK_ROUNDS sets the rounds (default 1000)."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ IRIS = "iris_nncase01_v3.kmodel"
 MNIST = "mnist_maixpy_v3.kmodel"
 FACE = "facedetect_maixpy_0x300000_v3.kmodel"
 YOLO = "yolo20class_nncase01_v3.kmodel"
-V4 = "iris_nncase02_v4.kmodel"
+SWAPPED = "swapped_iris_v3.kmodel"   # MaixPy's model_le2be.py output: every 4-byte word reversed
 V5 = "mnist_cpu_benchmark_v5.kmodel"
 
 FLASH = {IRIS: 0x300000, MNIST: 0x310000, FACE: 0x350000, YOLO: 0x400000}
@@ -21,8 +21,11 @@ FLASH = {IRIS: 0x300000, MNIST: 0x310000, FACE: 0x350000, YOLO: 0x400000}
 
 def test_soak_load_forward_deinit_mixed_sources_and_failures(board):
     rounds = int(os.environ.get("K210_SOAK_ROUNDS", "1000"))
-    for name in (IRIS, MNIST, FACE, YOLO, V4, V5):
+    for name in (IRIS, MNIST, FACE, YOLO, V5):
         put_model(board, name)
+    raw = model_bytes(IRIS)
+    raw += b"0" * (-len(raw) % 4)
+    put_model(board, SWAPPED, "/sd/" + SWAPPED, b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4)))
     for name, off in FLASH.items():
         if board.eval(f"__import__('machine').Flash().read({off}, 16)") != model_bytes(name)[:16]:
             to_flash(board, "/sd/" + name, off)
@@ -36,7 +39,7 @@ import kpu, gc, array
 good = {[IRIS, MNIST, FACE, YOLO]!r}
 flash = {FLASH!r}
 sizes = {sizes!r}
-bad = [lambda: kpu.load('/sd/{V4}'), lambda: kpu.load('/sd/{V5}'),
+bad = [lambda: kpu.load('/sd/{SWAPPED}'), lambda: kpu.load('/sd/{V5}'),
        lambda: kpu.load('/sd/{MNIST}', size=5000), lambda: kpu.load({FLASH[FACE]}, size=100),
        lambda: kpu.load('/sd/empty.kmodel'), lambda: kpu.load('/sd/adir.kmodel'),
        lambda: kpu.load('/sd/missing.kmodel'), lambda: kpu.load(0x1000000 - 8),
