@@ -23,6 +23,11 @@ uint8_t *kpu_hw_ai_sram(void);
 // Select the activation rule for the layers that follow (a board ignores it: silicon has one).
 void kpu_hw_set_act_rule(kpu_act_rule_t rule);
 
+// Select the weight width for the layers that follow: 8 = u8 weights (KPU eight_bit_mode = 1,
+// every v4 model and v3 models with header flag bit 0 set), anything else = u16 LE weights
+// (v3 flag bit 0 clear). Like the register, it stays until changed; kpu_hw_init selects 8.
+void kpu_hw_set_weight_bits(int bits);
+
 // Run one layer: push the 12 argument words (addresses in them are bus addresses, see
 // mem_bus_addr) and wait until the KPU reports it done, at most timeout_ms.
 // If dma_out is not NULL, the layer has send_data_out set and its planar CHW u8 output

@@ -1,0 +1,191 @@
+// Batch-norm entries and the 16-segment activation (docs/kmodel-spec.md 3.3, 3.5 steps 3-4),
+// with both segment rules: nncase 0.2 (strict v > x_start, banker carry) and nncase 0.1
+// (v >= x_start, the SDK's half-up carry of spec 2.5).
+// Signed right shifts of negative values are arithmetic (floor) on every compiler we build
+// with (GCC/Clang define it so); shifts of 63 or more are handled explicitly, because C leaves
+// them undefined while the 8-bit shift_number field allows up to 255.
+#include "kpu_sim.h"
+
+static uint64_t rd_u64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) {
+        v = (v << 8) | p[i];
+    }
+    return v;
+}
+
+static int64_t sext(uint64_t v, unsigned bits) {
+    uint64_t m = (uint64_t)1 << (bits - 1);
+    v &= ((uint64_t)1 << bits) - 1;
+    return (int64_t)((v ^ m) - m);
+}
+
+kpu_sim_bn_t kpu_sim_bn_decode(const uint8_t entry[8]) {
+    uint64_t e = rd_u64(entry);
+    kpu_sim_bn_t bn = {
+        .mul = (int32_t)sext(e, 24),
+        .add = (int32_t)sext(e >> 24, 32),
+        .shift = (unsigned)((e >> 56) & 0xF),
+    };
+    return bn;
+}
+
+void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule_t rule) {
+    a->ascending = 1;
+    for (int j = 0; j < 16; j++) {
+        uint64_t s = rd_u64(table + 8 * j);
+        a->shift[j] = (uint8_t)(s & 0xFF);
+        a->y_mul[j] = (int32_t)sext(s >> 8, 16);
+        a->x_start[j] = sext(s >> 24, 36);   // bits 60-63 are reserved: no compiler sets them
+        a->bias[j] = table[128 + j];
+        if (j > 0 && a->x_start[j] < a->x_start[j - 1]) {
+            a->ascending = 0;
+        }
+    }
+    a->rule = rule;
+}
+
+// floor(t / 2^s) for any s.
+static int64_t floor_shr(int64_t t, unsigned s) {
+    return s >= 63 ? (t < 0 ? -1 : 0) : t >> s;
+}
+
+// Compares f = t mod 2^s (the bits shifted out) with h = 2^(s-1): -1, 0 or +1. s >= 1.
+static int frac_vs_half(int64_t t, unsigned s) {
+    if (s <= 62) {
+        uint64_t f = (uint64_t)t & (((uint64_t)1 << s) - 1);
+        uint64_t h = (uint64_t)1 << (s - 1);
+        return f < h ? -1 : (f > h ? 1 : 0);
+    }
+    // s >= 63: for t >= 0, f = t; for t < 0, f = t + 2^s, so f ? h  <=>  t ? -2^(s-1).
+    if (t >= 0) {
+        if (s > 63) {
+            return -1;                              // t < 2^63 <= h
+        }
+        uint64_t h = (uint64_t)1 << 62;
+        return (uint64_t)t < h ? -1 : ((uint64_t)t > h ? 1 : 0);
+    }
+    if (s == 63) {
+        int64_t m = -((int64_t)1 << 62);
+        return t < m ? -1 : (t > m ? 1 : 0);
+    }
+    if (s == 64) {
+        return t == INT64_MIN ? 0 : 1;              // -2^63 is the only t not above -2^63
+    }
+    return 1;
+}
+
+int64_t kpu_sim_round_banker(int64_t t, unsigned s) {
+    if (s == 0) {
+        return t;
+    }
+    int64_t q = floor_shr(t, s);
+    int64_t sg = t < 0 ? -1 : 1;
+    int c = frac_vs_half(t, s);
+    if (c < 0) {
+        return q;
+    }
+    if (c > 0) {
+        return q + sg;
+    }
+    return (q & 1) ? q + sg : q;
+}
+
+int64_t kpu_sim_round_sdk(int64_t t, unsigned s) {
+    if (s == 0) {
+        return t;
+    }
+    int64_t u = floor_shr(t, s - 1);
+    if ((u & 1) == 0) {
+        return u >> 1;
+    }
+    return u >= 0 ? (u >> 1) + 1 : (u >> 1) - 1;
+}
+
+// Highest j with v > x_start[j] (strict) or v >= x_start[j]; 0 when there is none (nncase
+// leaves that case undefined; real tables start segment 0 at -2^35, below any value).
+static int segment(const kpu_sim_act_t *a, int64_t v) {
+    int strict = a->rule == KPU_ACT_RULE_NNCASE02;
+    if (a->ascending) {
+        // The predicate holds on a prefix of the segments: branch-free bisection of its end.
+        const int64_t *xs = a->x_start;
+        int j = 0;
+        if (strict) {
+            j += (v > xs[j + 8]) ? 8 : 0;
+            j += (v > xs[j + 4]) ? 4 : 0;
+            j += (v > xs[j + 2]) ? 2 : 0;
+            j += (v > xs[j + 1]) ? 1 : 0;
+        } else {
+            j += (v >= xs[j + 8]) ? 8 : 0;
+            j += (v >= xs[j + 4]) ? 4 : 0;
+            j += (v >= xs[j + 2]) ? 2 : 0;
+            j += (v >= xs[j + 1]) ? 1 : 0;
+        }
+        return j;   // j = 0 also when not even segment 0 holds
+    }
+    for (int j = 15; j >= 0; j--) {
+        if (strict ? v > a->x_start[j] : v >= a->x_start[j]) {
+            return j;
+        }
+    }
+    return 0;
+}
+
+static inline int64_t round_banker_inl(int64_t t, unsigned s) {
+    if (s == 0 || s > 62) {
+        return kpu_sim_round_banker(t, s);
+    }
+    int64_t q = t >> s;
+    uint64_t f = (uint64_t)t & (((uint64_t)1 << s) - 1);
+    uint64_t h = (uint64_t)1 << (s - 1);
+    int64_t sg = t < 0 ? -1 : 1;
+    if (f > h || (f == h && (q & 1))) {
+        return q + sg;
+    }
+    return q;
+}
+
+static inline int64_t round_sdk_inl(int64_t t, unsigned s) {
+    if (s == 0 || s > 63) {
+        return kpu_sim_round_sdk(t, s);
+    }
+    int64_t u = t >> (s - 1);
+    return (u & 1) == 0 ? u >> 1 : (u >= 0 ? (u >> 1) + 1 : (u >> 1) - 1);
+}
+
+static inline uint8_t finish(const kpu_sim_act_t *a, int j, int64_t r) {
+    if (r > 255 - (int64_t)a->bias[j]) {
+        return 255;
+    }
+    r += a->bias[j];
+    return r < 0 ? 0 : (uint8_t)r;
+}
+
+static inline int64_t seg_product(const kpu_sim_act_t *a, int j, int64_t v) {
+    // Wrapping 64-bit products, like the reference's int64 arithmetic (real tables stay far
+    // below: |v| < 2^36 and |y_mul| < 2^15).
+    uint64_t d = (uint64_t)v - (uint64_t)a->x_start[j];
+    return (int64_t)(d * (uint64_t)(int64_t)a->y_mul[j]);
+}
+
+uint8_t kpu_sim_act_apply(const kpu_sim_act_t *a, int64_t v) {
+    int j = segment(a, v);
+    int64_t t = seg_product(a, j, v);
+    int64_t r = a->rule == KPU_ACT_RULE_NNCASE02 ? round_banker_inl(t, a->shift[j])
+                                                   : round_sdk_inl(t, a->shift[j]);
+    return finish(a, j, r);
+}
+
+void kpu_sim_act_apply_n(const kpu_sim_act_t *a, const int64_t *v, uint8_t *out, size_t n) {
+    if (a->rule == KPU_ACT_RULE_NNCASE02) {
+        for (size_t p = 0; p < n; p++) {
+            int j = segment(a, v[p]);
+            out[p] = finish(a, j, round_banker_inl(seg_product(a, j, v[p]), a->shift[j]));
+        }
+    } else {
+        for (size_t p = 0; p < n; p++) {
+            int j = segment(a, v[p]);
+            out[p] = finish(a, j, round_sdk_inl(seg_product(a, j, v[p]), a->shift[j]));
+        }
+    }
+}

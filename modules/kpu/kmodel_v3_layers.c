@@ -1,0 +1,218 @@
+// kmodel v3 layer facts: type names, fixed body sizes, K210_CONV decoding and every layer's
+// input/output shape and location, derived from its body alone (docs/kmodel-spec.md 2.2-2.3).
+#include "kmodel_v3.h"
+#include "kpu_layout.h"
+
+typedef struct {
+    uint16_t type;
+    uint16_t fixed;          // 0: no runtime implements the type
+    const char *name;
+} v3_type_t;
+
+static const v3_type_t types[] = {
+    { 0, 0, "INVALID" },
+    { V3_ADD, 20, "ADD" },
+    { V3_QUANTIZED_ADD, 56, "QUANTIZED_ADD" },
+    { 3, 0, "GLOBAL_MAX_POOL2D" },
+    { 4, 0, "QUANTIZED_GLOBAL_MAX_POOL2D" },
+    { V3_GLOBAL_AVERAGE_POOL2D, 20, "GLOBAL_AVERAGE_POOL2D" },
+    { 6, 0, "QUANTIZED_GLOBAL_AVERAGE_POOL2D" },
+    { 7, 0, "MAX_POOL2D" },
+    { V3_QUANTIZED_MAX_POOL2D, 60, "QUANTIZED_MAX_POOL2D" },
+    { V3_AVERAGE_POOL2D, 64, "AVERAGE_POOL2D" },
+    { 10, 0, "QUANTIZED_AVERAGE_POOL2D" },
+    { V3_QUANTIZE, 24, "QUANTIZE" },
+    { V3_DEQUANTIZE, 24, "DEQUANTIZE" },
+    { V3_REQUANTIZE, 272, "REQUANTIZE" },
+    { V3_L2_NORMALIZATION, 16, "L2_NORMALIZATION" },
+    { V3_SOFTMAX, 16, "SOFTMAX" },
+    { V3_CONCAT, 12, "CONCAT" },
+    { V3_QUANTIZED_CONCAT, 12, "QUANTIZED_CONCAT" },
+    { V3_FULLY_CONNECTED, 24, "FULLY_CONNECTED" },
+    { 19, 0, "QUANTIZED_FULLY_CONNECTED" },
+    { V3_TENSORFLOW_FLATTEN, 24, "TENSORFLOW_FLATTEN" },
+    { 21, 0, "QUANTIZED_TENSORFLOW_FLATTEN" },
+    { V3_RESIZE_NEAREST_NEIGHBOR, 36, "RESIZE_NEAREST_NEIGHBOR" },
+    { V3_QUANTIZED_RESIZE_NEAREST_NEIGHBOR, 36, "QUANTIZED_RESIZE_NEAREST_NEIGHBOR" },
+    { V3_CHANNELWISE_DEQUANTIZE, 20, "CHANNELWISE_DEQUANTIZE" },
+    { V3_LOGISTIC, 16, "LOGISTIC" },
+    { V3_K210_CONV, 24, "K210_CONV" },
+    { V3_K210_ADD_PADDING, 16, "K210_ADD_PADDING" },
+    { V3_K210_REMOVE_PADDING, 16, "K210_REMOVE_PADDING" },
+    { V3_K210_UPLOAD, 24, "K210_UPLOAD" },
+};
+
+static const v3_type_t *find(uint32_t type) {
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (types[i].type == type) {
+            return &types[i];
+        }
+    }
+    return NULL;
+}
+
+const char *kmodel_v3_type_name(uint32_t type) {
+    const v3_type_t *t = find(type);
+    return t ? t->name : NULL;
+}
+
+bool kmodel_v3_type_supported(uint32_t type) {
+    const v3_type_t *t = find(type);
+    return t && t->fixed != 0;
+}
+
+uint32_t kmodel_v3_fixed_bytes(uint32_t type) {
+    const v3_type_t *t = find(type);
+    return t ? t->fixed : 0;
+}
+
+void kmodel_v3_conv_decode(const uint8_t head[24], const uint8_t args[96], v3_conv_t *c) {
+    c->flags = v3_u32(head);
+    c->main_out = v3_u32(head + 4);
+    c->layer_off = v3_u32(head + 8);
+    c->weights_off = v3_u32(head + 12);
+    c->bn_off = v3_u32(head + 16);
+    c->act_off = v3_u32(head + 20);
+    memcpy(c->w, args, 96);
+    const uint64_t *w = c->w;
+    c->ic = (uint32_t)v3_bits(w[2], 0, 9) + 1;
+    c->oc = (uint32_t)v3_bits(w[2], 32, 41) + 1;
+    c->iw = (uint32_t)v3_bits(w[3], 0, 9) + 1;
+    c->ih = (uint32_t)v3_bits(w[3], 10, 18) + 1;
+    c->ow = (uint32_t)v3_bits(w[3], 32, 41) + 1;
+    c->oh = (uint32_t)v3_bits(w[3], 42, 50) + 1;
+    c->kernel = v3_bits(w[4], 0, 2) == 1 ? 3 : 1;
+    c->pool = (uint32_t)v3_bits(w[4], 4, 7);
+    c->depthwise = (uint32_t)v3_bits(w[0], 3, 3);
+    c->src_line = (uint32_t)v3_bits(w[1], 0, 14);
+    c->dst_line = (uint32_t)v3_bits(w[1], 32, 46);
+    c->weight_bytes = (c->depthwise ? c->oc : c->oc * c->ic) * c->kernel * c->kernel;
+}
+
+bool kmodel_v3_pool_out(uint32_t pool, uint32_t h, uint32_t w, uint32_t *oh, uint32_t *ow) {
+    switch (pool) {
+        case 0: case 8: case 9:
+            *oh = h; *ow = w;
+            return true;
+        case 1: case 2: case 5: case 6:
+            *oh = h / 2; *ow = w / 2;
+            return true;
+        case 3: case 4: case 7:
+            *oh = h / 4; *ow = w / 4;
+            return true;
+        default:
+            return false;
+    }
+}
+
+static kmodel_tensor_t tensor(kmodel_dtype_t dt, uint32_t c, uint32_t h, uint32_t w) {
+    uint64_t n = (uint64_t)c * h * w * (dt == KMODEL_F32 ? 4 : 1);
+    return (kmodel_tensor_t) { .dtype = dt, .c = c, .h = h, .w = w, .bytes = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n };
+}
+
+void kmodel_v3_layer_io(uint32_t type, const uint8_t *b, const v3_conv_t *conv, kmodel_tensor_t *in, v3_out_t *out) {
+    memset(out, 0, sizeof(*out));
+    uint32_t f1 = v3_u32(b + 4);
+    uint32_t f2 = v3_u32(b + 8), f3 = v3_u32(b + 12), f4 = v3_u32(b + 16), f5 = v3_u32(b + 20);
+    out->offset = f2;
+    switch (type) {
+        case V3_ADD:
+            *in = tensor(KMODEL_F32, f4, 1, 1);
+            out->offset = f3;
+            out->t = *in;
+            break;
+        case V3_QUANTIZED_ADD:
+            *in = tensor(KMODEL_U8, f4, 1, 1);
+            out->offset = f3;
+            out->t = *in;
+            break;
+        case V3_GLOBAL_AVERAGE_POOL2D:
+            *in = tensor(KMODEL_F32, f4, 1, f3);
+            out->t = tensor(KMODEL_F32, f4, 1, 1);
+            break;
+        case V3_QUANTIZED_MAX_POOL2D:
+        case V3_AVERAGE_POOL2D: {
+            kmodel_dtype_t dt = type == V3_AVERAGE_POOL2D ? KMODEL_F32 : KMODEL_U8;
+            *in = tensor(dt, f5, f4, f3);
+            out->t = tensor(dt, v3_u32(b + 32), v3_u32(b + 28), v3_u32(b + 24));
+            break;
+        }
+        case V3_QUANTIZE:
+            *in = tensor(KMODEL_F32, f3, 1, 1);
+            out->t = tensor(KMODEL_U8, f3, 1, 1);
+            break;
+        case V3_DEQUANTIZE:
+            *in = tensor(KMODEL_U8, f3, 1, 1);
+            out->t = tensor(KMODEL_F32, f3, 1, 1);
+            break;
+        case V3_REQUANTIZE:
+            *in = tensor(KMODEL_U8, f3, 1, 1);
+            out->t = *in;
+            break;
+        case V3_L2_NORMALIZATION:
+        case V3_SOFTMAX:
+        case V3_LOGISTIC:
+            *in = tensor(KMODEL_F32, f3, 1, 1);
+            out->t = *in;
+            break;
+        case V3_CONCAT:
+        case V3_QUANTIZED_CONCAT: {
+            // out offset is field 1; the total is summed by the caller from the ranges
+            out->offset = f1;
+            *in = tensor(KMODEL_U8, 0, 1, 1);
+            out->t = *in;
+            break;
+        }
+        case V3_FULLY_CONNECTED:
+            *in = tensor(KMODEL_F32, f3, 1, 1);
+            out->offset = f2;
+            out->t = tensor(KMODEL_F32, f4, 1, 1);
+            break;
+        case V3_TENSORFLOW_FLATTEN:
+            *in = tensor(KMODEL_F32, f5, f4, f3);
+            out->t = tensor(KMODEL_F32, f5 * f4 * f3, 1, 1);
+            break;
+        case V3_RESIZE_NEAREST_NEIGHBOR:
+        case V3_QUANTIZED_RESIZE_NEAREST_NEIGHBOR: {
+            kmodel_dtype_t dt = type == V3_RESIZE_NEAREST_NEIGHBOR ? KMODEL_F32 : KMODEL_U8;
+            *in = tensor(dt, f5, f4, f3);
+            out->t = tensor(dt, f5, v3_u32(b + 28), v3_u32(b + 24));
+            break;
+        }
+        case V3_CHANNELWISE_DEQUANTIZE:
+            *in = tensor(KMODEL_U8, f3, 1, f4);
+            out->t = tensor(KMODEL_F32, f3, 1, f4);
+            break;
+        case V3_K210_ADD_PADDING:
+            *in = tensor(KMODEL_U8, f3, 1, 1);
+            out->in_ai = true;
+            out->line = f2;
+            out->padded = true;
+            out->t = *in;
+            break;
+        case V3_K210_REMOVE_PADDING:
+            *in = tensor(KMODEL_U8, f3, 4, 4);
+            out->t = tensor(KMODEL_U8, f3, 1, 1);
+            break;
+        case V3_K210_UPLOAD:
+            *in = tensor(KMODEL_U8, f5, f4, f3);
+            out->in_ai = true;
+            out->line = f2;
+            out->t = *in;
+            break;
+        case V3_K210_CONV:
+            *in = tensor(KMODEL_U8, conv->ic, conv->ih, conv->iw);
+            out->t = tensor(KMODEL_U8, conv->oc, conv->oh, conv->ow);
+            if (conv->flags & V3_LF_MAIN_MEM_OUT) {
+                out->offset = conv->main_out;
+            } else {
+                out->in_ai = true;
+                out->line = conv->dst_line;
+            }
+            break;
+        default:
+            *in = tensor(KMODEL_U8, 0, 1, 1);
+            out->t = *in;
+            break;
+    }
+}

@@ -1,0 +1,484 @@
+// The `kpu` module: a thin MicroPython binding over the kmodel loader, the ledger and the KPU
+// driver. API: CONTRACTS.md / design.md (MaixPy-compatible load/forward/deinit/set_outputs/
+// set_layers/netinfo, plus mem_info and explicit errors).
+#include <stdio.h>
+#include <string.h>
+
+#include "py/objarray.h"
+#include "py/runtime.h"
+#include "py/mperrno.h"
+
+#include "kmodel.h"
+#include "kmodel_src.h"
+#include "kpu_ledger.h"
+#include "mem_budget.h"
+
+typedef struct {
+    mp_obj_base_t base;
+    kmodel_t km;
+    uint32_t id;
+    uint32_t epoch;              // the ledger epoch the model was loaded in (soft reset frees all)
+    uint32_t run_layers;         // set_layers: 0 = the whole model
+    bool live;
+    char source[64];             // "'/sd/x.kmodel'" or "0x300000"
+} kpu_model_obj_t;
+
+extern const mp_obj_type_t kpu_model_type;
+static uint32_t next_model_id = 1;
+
+static bool model_live(const kpu_model_obj_t *m) {
+    return m->live && m->epoch == kpu_ledger_epoch() && m->km.block != NULL;
+}
+
+static kpu_model_obj_t *get_model(mp_obj_t obj, const char *fn) {
+    if (!mp_obj_is_type(obj, &kpu_model_type)) {
+        mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("kpu.%s: expected a model from kpu.load, got %s"), fn,
+            mp_obj_get_type_str(obj));
+    }
+    kpu_model_obj_t *m = MP_OBJ_TO_PTR(obj);
+    if (!model_live(m)) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("kpu.%s: model %s was deinitialised (kpu.deinit or soft reset); load it again"), fn,
+            m->source);
+    }
+    return m;
+}
+
+static NORETURN void raise_err(const kmodel_err_t *e) {
+    switch (e->kind) {
+        case KMODEL_EMEMORY:
+            mp_raise_msg_varg(&mp_type_MemoryError, MP_ERROR_TEXT("%s"), e->msg);
+        case KMODEL_EOS: {
+            mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(e->err), mp_obj_new_str(e->msg, strlen(e->msg)) };
+            nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+        }
+        case KMODEL_ERUNTIME:
+            mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s"), e->msg);
+        default:
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), e->msg);
+    }
+}
+
+static const char *dtype_name(kmodel_dtype_t t) {
+    return t == KMODEL_F32 ? "f32" : "u8";
+}
+
+static void print_tensor(const mp_print_t *print, const kmodel_tensor_t *t) {
+    if (t->h == 1 && t->w == 1) {
+        mp_printf(print, "%u %s", (unsigned)t->c, dtype_name(t->dtype));
+    } else {
+        mp_printf(print, "%ux%ux%u %s", (unsigned)t->c, (unsigned)t->h, (unsigned)t->w, dtype_name(t->dtype));
+    }
+}
+
+// --- load ---
+
+static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_src, ARG_size, ARG_act_rule };
+    static const mp_arg_t allowed[] = {
+        { MP_QSTR_src, MP_ARG_REQUIRED | MP_ARG_OBJ, { .u_obj = MP_OBJ_NULL } },
+        { MP_QSTR_size, MP_ARG_OBJ, { .u_obj = mp_const_none } },
+        { MP_QSTR_act_rule, MP_ARG_KW_ONLY | MP_ARG_OBJ, { .u_obj = mp_const_none } },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
+    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed), allowed, args);
+    mp_obj_t src_obj = args[ARG_src].u_obj;
+    uint32_t max_size = 0;
+    if (args[ARG_size].u_obj != mp_const_none) {
+        mp_int_t s = mp_obj_get_int(args[ARG_size].u_obj);
+        if (s <= 0) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.load: size=%d must be positive"), (int)s);
+        }
+        max_size = (uint32_t)s;
+    }
+    kpu_act_rule_t rule, *rule_p = NULL;
+    if (args[ARG_act_rule].u_obj != mp_const_none) {
+        mp_int_t r = mp_obj_get_int(args[ARG_act_rule].u_obj);
+        if (r != KPU_ACT_RULE_NNCASE01 && r != KPU_ACT_RULE_NNCASE02) {
+            mp_raise_msg_varg(&mp_type_ValueError,
+                MP_ERROR_TEXT("kpu.load: act_rule=%d (use kpu.ACT_RULE_NNCASE01 or kpu.ACT_RULE_NNCASE02)"), (int)r);
+        }
+        rule = (kpu_act_rule_t)r;
+        rule_p = &rule;
+    }
+    // the object first, so a failed GC allocation cannot strand a ledger block
+    kpu_model_obj_t *m = mp_obj_malloc_with_finaliser(kpu_model_obj_t, &kpu_model_type);
+    memset(&m->km, 0, sizeof(m->km));
+    m->live = false;
+    m->run_layers = 0;
+    m->id = next_model_id++;
+    char tag[KPU_LEDGER_TAG_LEN];
+    kmodel_err_t e;
+    int r;
+    if (mp_obj_is_str(src_obj)) {
+        const char *path = mp_obj_str_get_str(src_obj);
+        const char *base = strrchr(path, '/');
+        snprintf(tag, sizeof(tag), "#%u %s", (unsigned)m->id, base ? base + 1 : path);
+        kmodel_file_src_t f;
+        r = kmodel_file_src_open(&f, path, max_size, &e);
+        if (r == 0) {
+            r = kmodel_load(&f.src, m->id, tag, rule_p, &m->km, &e);
+            kmodel_file_src_close(&f);
+        }
+        snprintf(m->source, sizeof(m->source), "%s", f.name);
+    } else if (mp_obj_is_int(src_obj)) {
+        mp_int_t off = mp_obj_get_int(src_obj);
+        if (off <= 0) {
+            mp_raise_msg_varg(&mp_type_ValueError,
+                MP_ERROR_TEXT("kpu.load(%d): a flash offset must be > 0 (models usually start at 0x300000)"), (int)off);
+        }
+        snprintf(tag, sizeof(tag), "#%u flash 0x%x", (unsigned)m->id, (unsigned)off);
+        kmodel_flash_src_t f;
+        r = kmodel_flash_src_open(&f, (uint32_t)off, max_size, &e);
+        if (r == 0) {
+            r = kmodel_load(&f.src, m->id, tag, rule_p, &m->km, &e);
+        }
+        snprintf(m->source, sizeof(m->source), "%s", f.name);
+    } else {
+        mp_raise_msg_varg(&mp_type_TypeError,
+            MP_ERROR_TEXT("kpu.load: expected a path (str) or a flash offset (int), got %s"), mp_obj_get_type_str(src_obj));
+    }
+    if (r != 0) {
+        raise_err(&e);
+    }
+    m->epoch = kpu_ledger_epoch();
+    m->live = true;
+    return MP_OBJ_FROM_PTR(m);
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(kpu_load_obj, 1, kpu_load);
+
+// --- forward ---
+
+static mp_obj_t new_array(char typecode, size_t n, void **items) {
+    size_t bytes = n * (typecode == 'f' ? 4 : 1);
+    mp_obj_array_t *a = mp_obj_malloc(mp_obj_array_t, &mp_type_array);
+    a->typecode = typecode;
+    a->free = 0;
+    a->len = n;
+    a->items = m_new(byte, bytes);
+    *items = a->items;
+    return MP_OBJ_FROM_PTR(a);
+}
+
+static NORETURN void bad_input(const kpu_model_obj_t *m, const char *got, size_t got_bytes) {
+    const kmodel_tensor_t *t = &m->km.input;
+    if (t->h == 1 && t->w == 1) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("kpu.forward: %s expects %u %s values = %u bytes (bytes, bytearray, memoryview or array('%c')); got %s of %u bytes"),
+            m->source, (unsigned)t->c, dtype_name(t->dtype), (unsigned)t->bytes, t->dtype == KMODEL_F32 ? 'f' : 'B',
+            got, (unsigned)got_bytes);
+    }
+    mp_raise_msg_varg(&mp_type_ValueError,
+        MP_ERROR_TEXT("kpu.forward: %s expects a %ux%ux%u %s planar CHW input = %u bytes (bytes, bytearray, memoryview or array('%c')); got %s of %u bytes"),
+        m->source, (unsigned)t->c, (unsigned)t->h, (unsigned)t->w, dtype_name(t->dtype), (unsigned)t->bytes,
+        t->dtype == KMODEL_F32 ? 'f' : 'B', got, (unsigned)got_bytes);
+}
+
+static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *args) {
+    kpu_model_obj_t *m = get_model(args[0], "forward");
+    mp_int_t index = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
+    uint32_t n = m->run_layers ? m->run_layers : m->km.layers;
+    if (n == m->km.layers && (index < 0 || (mp_uint_t)index >= m->km.outputs)) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.forward: output index %d out of range: %s has %u output(s)"),
+            (int)index, m->source, (unsigned)m->km.outputs);
+    }
+    const kmodel_tensor_t *t = &m->km.input;
+    mp_buffer_info_t buf;
+    const uint8_t *input;
+    if ((mp_obj_is_type(args[1], &mp_type_list) || mp_obj_is_type(args[1], &mp_type_tuple)) && t->dtype == KMODEL_F32) {
+        // MaixPy accepts a list of floats for a 1-D float input
+        size_t len;
+        mp_obj_t *items;
+        mp_obj_get_array(args[1], &len, &items);
+        if (len * 4 != t->bytes) {
+            bad_input(m, mp_obj_get_type_str(args[1]), len * 4);
+        }
+        float *f = m_new(float, len);
+        for (size_t i = 0; i < len; i++) {
+            f[i] = mp_obj_get_float_to_f(items[i]);
+        }
+        input = (const uint8_t *)f;
+    } else if (mp_get_buffer(args[1], &buf, MP_BUFFER_READ)) {
+        char tc = buf.typecode;
+        bool ok_type = t->dtype == KMODEL_F32 ? (tc == 'f' || tc == 'B' || tc == 'b')
+                                              : (tc == 'B' || tc == 'b');
+        if (!ok_type || buf.len != t->bytes) {
+            char what[24];
+            if (ok_type) {
+                snprintf(what, sizeof(what), "%s", mp_obj_get_type_str(args[1]));
+            } else {
+                snprintf(what, sizeof(what), "%s('%c')", mp_obj_get_type_str(args[1]), tc);
+            }
+            bad_input(m, what, buf.len);
+        }
+        input = buf.buf;
+    } else {
+        bad_input(m, mp_obj_get_type_str(args[1]), 0);
+    }
+    kmodel_err_t e;
+    if (m->km.fmt->run(&m->km, input, n, &e) != 0) {
+        raise_err(&e);
+    }
+    kmodel_tensor_t out;
+    void *items;
+    if (n == m->km.layers) {
+        m->km.fmt->output(&m->km, (uint32_t)index, &out, NULL);
+        mp_obj_t a = new_array(out.dtype == KMODEL_F32 ? 'f' : 'B', out.dtype == KMODEL_F32 ? out.bytes / 4 : out.bytes, &items);
+        m->km.fmt->output(&m->km, (uint32_t)index, &out, items);
+        return a;
+    }
+    m->km.fmt->layer_output(&m->km, n - 1, &out, NULL);
+    mp_obj_t a = new_array(out.dtype == KMODEL_F32 ? 'f' : 'B', out.dtype == KMODEL_F32 ? out.bytes / 4 : out.bytes, &items);
+    m->km.fmt->layer_output(&m->km, n - 1, &out, items);
+    return a;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(kpu_forward_obj, 2, 3, kpu_forward);
+
+// --- deinit and the finaliser ---
+
+static void model_release(kpu_model_obj_t *m) {
+    if (model_live(m)) {
+        kmodel_free(&m->km);
+    }
+    m->km.block = NULL;
+    m->live = false;
+}
+
+static mp_obj_t kpu_deinit(mp_obj_t obj) {
+    get_model(obj, "deinit");
+    model_release(MP_OBJ_TO_PTR(obj));
+    return mp_const_true;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(kpu_deinit_obj, kpu_deinit);
+
+static mp_obj_t model_del(mp_obj_t obj) {
+    model_release(MP_OBJ_TO_PTR(obj));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(model_del_obj, model_del);
+
+// Soft reset: every model's block goes back to the pool (the objects' finalisers then find
+// them dead through the ledger epoch).
+void kpu_deinit_all(void) {
+    kpu_ledger_free_all();
+}
+
+// --- set_outputs / set_layers / act rule ---
+
+static mp_obj_t kpu_set_outputs(size_t n_args, const mp_obj_t *args) {
+    kpu_model_obj_t *m = get_model(args[0], "set_outputs");
+    mp_int_t idx = mp_obj_get_int(args[1]), w = mp_obj_get_int(args[2]), h = mp_obj_get_int(args[3]),
+        ch = mp_obj_get_int(args[4]);
+    if (idx < 0 || (mp_uint_t)idx >= m->km.outputs) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.set_outputs: output index %d out of range: %s has %u output(s)"),
+            (int)idx, m->source, (unsigned)m->km.outputs);
+    }
+    kmodel_tensor_t t;
+    m->km.fmt->output(&m->km, (uint32_t)idx, &t, NULL);
+    uint32_t values = t.dtype == KMODEL_F32 ? t.bytes / 4 : t.bytes;
+    if (w <= 0 || h <= 0 || ch <= 0 || (uint64_t)w * h * ch != values) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("kpu.set_outputs: w*h*ch = %d*%d*%d does not match output %d of %s (%u values)"),
+            (int)w, (int)h, (int)ch, (int)idx, m->source, (unsigned)values);
+    }
+    return mp_const_true;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(kpu_set_outputs_obj, 5, 5, kpu_set_outputs);
+
+static mp_obj_t kpu_set_layers(mp_obj_t obj, mp_obj_t n_in) {
+    kpu_model_obj_t *m = get_model(obj, "set_layers");
+    mp_int_t n = mp_obj_get_int(n_in);
+    if (n > (mp_int_t)m->km.layers) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.set_layers: %d layers requested, %s has %u"),
+            (int)n, m->source, (unsigned)m->km.layers);
+    }
+    m->run_layers = n <= 0 || n == (mp_int_t)m->km.layers ? 0 : (uint32_t)n;
+    return mp_const_true;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(kpu_set_layers_obj, kpu_set_layers);
+
+static mp_obj_t kpu_set_act_rule(mp_obj_t obj, mp_obj_t rule_in) {
+    kpu_model_obj_t *m = get_model(obj, "set_act_rule");
+    mp_int_t r = mp_obj_get_int(rule_in);
+    if (r != KPU_ACT_RULE_NNCASE01 && r != KPU_ACT_RULE_NNCASE02) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("kpu.set_act_rule: %d (use kpu.ACT_RULE_NNCASE01 or kpu.ACT_RULE_NNCASE02)"), (int)r);
+    }
+    mp_obj_t old = MP_OBJ_NEW_SMALL_INT(m->km.act_rule);
+    m->km.act_rule = (kpu_act_rule_t)r;
+    return old;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(kpu_set_act_rule_obj, kpu_set_act_rule);
+
+// --- netinfo / mem_info ---
+
+static mp_obj_t shape_tuple(const kmodel_tensor_t *t) {
+    mp_obj_t items[3] = { MP_OBJ_NEW_SMALL_INT(t->c), MP_OBJ_NEW_SMALL_INT(t->h), MP_OBJ_NEW_SMALL_INT(t->w) };
+    return mp_obj_new_tuple(3, items);
+}
+
+static void dict_set(mp_obj_t d, qstr key, mp_obj_t v) {
+    mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(key), v);
+}
+
+static mp_obj_t kpu_netinfo(mp_obj_t obj) {
+    kpu_model_obj_t *m = get_model(obj, "netinfo");
+    mp_obj_t list = mp_obj_new_list(0, NULL);
+    for (uint32_t i = 0; i < m->km.layers; i++) {
+        kmodel_layer_info_t li;
+        m->km.fmt->layer_info(&m->km, i, &li);
+        mp_obj_t d = mp_obj_new_dict(12);
+        dict_set(d, MP_QSTR_index, MP_OBJ_NEW_SMALL_INT(i));
+        dict_set(d, MP_QSTR_type, mp_obj_new_str(li.name, strlen(li.name)));
+        dict_set(d, MP_QSTR_kpu, mp_obj_new_bool(li.on_kpu));
+        dict_set(d, MP_QSTR_in_shape, shape_tuple(&li.in));
+        dict_set(d, MP_QSTR_in_type, MP_OBJ_NEW_QSTR(li.in.dtype == KMODEL_F32 ? MP_QSTR_f : MP_QSTR_B));
+        dict_set(d, MP_QSTR_out_shape, shape_tuple(&li.out));
+        dict_set(d, MP_QSTR_out_type, MP_OBJ_NEW_QSTR(li.out.dtype == KMODEL_F32 ? MP_QSTR_f : MP_QSTR_B));
+        dict_set(d, MP_QSTR_bytes, mp_obj_new_int_from_uint(li.body_bytes));
+        if (li.on_kpu) {
+            dict_set(d, MP_QSTR_kernel, MP_OBJ_NEW_SMALL_INT(li.kernel));
+            dict_set(d, MP_QSTR_pool, MP_OBJ_NEW_SMALL_INT(li.pool));
+            dict_set(d, MP_QSTR_depthwise, mp_obj_new_bool(li.depthwise));
+            dict_set(d, MP_QSTR_main_out, mp_obj_new_bool(li.main_out));
+            dict_set(d, MP_QSTR_weights, mp_obj_new_int_from_uint(li.weight_bytes));
+        }
+        mp_obj_list_append(list, d);
+    }
+    return list;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(kpu_netinfo_obj, kpu_netinfo);
+
+static mp_obj_t uint_obj(size_t v) {
+    return mp_obj_new_int_from_uint(v);
+}
+
+static mp_obj_t kpu_mem_info(void) {
+    const mem_budget_t *mb = mem_budget();
+    kpu_ledger_stats_t st;
+    kpu_ledger_stats(&st);
+    mp_obj_t models = mp_obj_new_dict(0);
+    kpu_ledger_block_t blk;
+    for (unsigned i = 0; kpu_ledger_block(i, &blk); i++) {
+        mp_obj_t key = mp_obj_new_str(blk.tag, strlen(blk.tag));
+        mp_map_elem_t *el = mp_map_lookup(mp_obj_dict_get_map(models), key, MP_MAP_LOOKUP);
+        size_t prev = el ? mp_obj_get_int(el->value) : 0;
+        mp_obj_dict_store(models, key, uint_obj(prev + blk.bytes));
+    }
+    mp_obj_t d = mp_obj_new_dict(12);
+    dict_set(d, MP_QSTR_total, uint_obj(K210_SRAM_BYTES + K210_AI_SRAM_BYTES));
+    dict_set(d, MP_QSTR_image, uint_obj(mb->image_bytes));
+    dict_set(d, MP_QSTR_stacks, uint_obj(mb->stack_bytes));
+    dict_set(d, MP_QSTR_gc_heap, uint_obj(mb->gc_heap_bytes));
+    dict_set(d, MP_QSTR_pool, uint_obj(mb->pool_bytes));
+    dict_set(d, MP_QSTR_models, models);
+    dict_set(d, MP_QSTR_models_bytes, uint_obj(st.used_bytes));
+    dict_set(d, MP_QSTR_free, uint_obj(st.free_bytes));
+    dict_set(d, MP_QSTR_largest_free, uint_obj(st.largest_free));
+    dict_set(d, MP_QSTR_pool_align, uint_obj(st.align_loss));
+    dict_set(d, MP_QSTR_ai_sram, uint_obj(mb->ai_sram_bytes));
+    return d;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(kpu_mem_info_obj, kpu_mem_info);
+
+// --- the model type ---
+
+static void model_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kind_t kind) {
+    (void)kind;
+    kpu_model_obj_t *m = MP_OBJ_TO_PTR(self_in);
+    if (!model_live(m)) {
+        mp_printf(print, "<kpu.Model %s (deinitialised)>", m->source);
+        return;
+    }
+    mp_printf(print, "<kpu.Model v%d %s: %u B, input ", m->km.fmt->version, m->source, (unsigned)m->km.charge);
+    print_tensor(print, &m->km.input);
+    mp_printf(print, ", outputs [");
+    for (uint32_t i = 0; i < m->km.outputs; i++) {
+        kmodel_tensor_t t;
+        m->km.fmt->output(&m->km, i, &t, NULL);
+        mp_printf(print, i ? ", " : "");
+        print_tensor(print, &t);
+    }
+    mp_printf(print, "], %u layers>", (unsigned)m->km.layers);
+}
+
+static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    kpu_model_obj_t *m = MP_OBJ_TO_PTR(self_in);
+    if (dest[0] != MP_OBJ_NULL) {
+        return;   // read-only
+    }
+    bool live = model_live(m);
+    switch (attr) {
+        case MP_QSTR_source:
+            dest[0] = mp_obj_new_str(m->source, strlen(m->source));
+            return;
+        case MP_QSTR_live:
+            dest[0] = mp_obj_new_bool(live);
+            return;
+        default:
+            break;
+    }
+    if (live) {
+        switch (attr) {
+            case MP_QSTR_version:
+                dest[0] = MP_OBJ_NEW_SMALL_INT(m->km.fmt->version);
+                return;
+            case MP_QSTR_charge:
+                dest[0] = uint_obj(m->km.charge);
+                return;
+            case MP_QSTR_layers:
+                dest[0] = MP_OBJ_NEW_SMALL_INT(m->km.layers);
+                return;
+            case MP_QSTR_outputs:
+                dest[0] = MP_OBJ_NEW_SMALL_INT(m->km.outputs);
+                return;
+            case MP_QSTR_input_shape:
+                dest[0] = shape_tuple(&m->km.input);
+                return;
+            case MP_QSTR_input_type:
+                dest[0] = MP_OBJ_NEW_QSTR(m->km.input.dtype == KMODEL_F32 ? MP_QSTR_f : MP_QSTR_B);
+                return;
+            case MP_QSTR_input_bytes:
+                dest[0] = uint_obj(m->km.input.bytes);
+                return;
+            default:
+                break;
+        }
+    }
+    dest[1] = MP_OBJ_SENTINEL;   // continue in locals_dict (__del__)
+}
+
+static const mp_rom_map_elem_t model_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&model_del_obj) },
+};
+static MP_DEFINE_CONST_DICT(model_locals, model_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    kpu_model_type, MP_QSTR_Model, MP_TYPE_FLAG_NONE,
+    print, model_print,
+    attr, model_attr,
+    locals_dict, &model_locals
+    );
+
+static const mp_rom_map_elem_t kpu_module_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_kpu) },
+    { MP_ROM_QSTR(MP_QSTR_load), MP_ROM_PTR(&kpu_load_obj) },
+    { MP_ROM_QSTR(MP_QSTR_forward), MP_ROM_PTR(&kpu_forward_obj) },
+    { MP_ROM_QSTR(MP_QSTR_deinit), MP_ROM_PTR(&kpu_deinit_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_outputs), MP_ROM_PTR(&kpu_set_outputs_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_layers), MP_ROM_PTR(&kpu_set_layers_obj) },
+    { MP_ROM_QSTR(MP_QSTR_set_act_rule), MP_ROM_PTR(&kpu_set_act_rule_obj) },
+    { MP_ROM_QSTR(MP_QSTR_netinfo), MP_ROM_PTR(&kpu_netinfo_obj) },
+    { MP_ROM_QSTR(MP_QSTR_mem_info), MP_ROM_PTR(&kpu_mem_info_obj) },
+    { MP_ROM_QSTR(MP_QSTR_Model), MP_ROM_PTR(&kpu_model_type) },
+    { MP_ROM_QSTR(MP_QSTR_ACT_RULE_NNCASE01), MP_ROM_INT(KPU_ACT_RULE_NNCASE01) },
+    { MP_ROM_QSTR(MP_QSTR_ACT_RULE_NNCASE02), MP_ROM_INT(KPU_ACT_RULE_NNCASE02) },
+};
+static MP_DEFINE_CONST_DICT(kpu_module_globals, kpu_module_table);
+
+const mp_obj_module_t kpu_module = {
+    .base = { &mp_type_module },
+    .globals = (mp_obj_dict_t *)&kpu_module_globals,
+};
+
+MP_REGISTER_MODULE(MP_QSTR_kpu, kpu_module);

@@ -1,0 +1,28 @@
+// QUANTIZED_ADD: u8 + u8 in 64-bit integers with the SDK's shifts. Processes exactly `count`
+// elements (the SDK's 8-way unrolled loop over-reads up to 7; the result is the same).
+#include "ops_v3.h"
+
+int64_t v3_carry_shift(int64_t v, int32_t shift) {
+    if (shift <= 0) {
+        return v;
+    }
+    int64_t u = v >> (shift - 1);
+    if ((u & 1) == 0) {
+        return u >> 1;
+    }
+    return u >= 0 ? (u >> 1) + 1 : (u >> 1) - 1;
+}
+
+void v3_quantized_add(const uint8_t *a, const uint8_t *b, uint8_t *out, size_t count, const v3_qadd_params_t *p) {
+    for (size_t i = 0; i < count; i++) {
+        int64_t av = (int64_t)a[i] + p->a_offset, bv = (int64_t)b[i] + p->b_offset;
+        int64_t v;
+        if (p->a_shift == p->b_shift) {
+            v = (av * p->a_mul + bv * p->b_mul) >> p->a_shift;
+        } else {
+            v = ((av * p->a_mul) >> p->a_shift) + ((bv * p->b_mul) >> p->b_shift);
+        }
+        v = v3_carry_shift(v * p->out_mul, p->out_shift) + p->out_offset;
+        out[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}

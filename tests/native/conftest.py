@@ -1,0 +1,22 @@
+"""Fixture for the host-side tests of the behavioural KPU: the compiled library via ctypes."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from kpusim import KpuSim, build_library  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def _kpusim_lib():
+    return KpuSim(build_library())
+
+
+@pytest.fixture
+def kpusim(_kpusim_lib):
+    """The behavioural KPU with cleared AI SRAM, a fresh main-memory bump pointer, defaults
+    (8-bit weights, nncase 0.2 rule)."""
+    _kpusim_lib.reset()
+    return _kpusim_lib

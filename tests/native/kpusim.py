@@ -1,0 +1,286 @@
+"""ctypes driver for the behavioural KPU (firmware/sim/kpu_sim*.c) on the host, no firmware.
+
+Builds firmware/sim/kpu_sim*.c + tests/native/kpu_shim.c into build/native/libkpusim-<hash>.so
+(rebuilt only when a source changes), and offers the test arenas plus a §3.2 argument packer
+written from docs/kmodel-spec.md (independently of the C decoder).
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import hashlib
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SRAM_BASE = 0x80000000
+AI_BYTES = 2 * 1024 * 1024
+SRAM_BYTES = 6 * 1024 * 1024
+EINVAL = 22
+RULE02, RULE01 = 0, 1
+
+
+def sources() -> list[Path]:
+    srcs = sorted((ROOT / "firmware/sim").glob("kpu_sim*.c")) + [ROOT / "tests/native/kpu_shim.c"]
+    return srcs
+
+
+def build_library() -> Path:
+    """Compile the KPU + shim into a shared library, cached by the hash of every input."""
+    deps = sources() + sorted((ROOT / "firmware/sim").glob("kpu_sim*.h")) + [
+        ROOT / "modules/kpu/kpu_hw.h", ROOT / "firmware/mem_budget.h"]
+    h = hashlib.sha256(os.environ.get("KPUSIM_OPT", "-O2").encode())
+    for p in deps:
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    out = ROOT / "build/native" / f"libkpusim-{h.hexdigest()[:16]}.so"
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp.so")
+        cmd = ["cc", os.environ.get("KPUSIM_OPT", "-O2"), "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
+               "-I", str(ROOT / "firmware"), "-I", str(ROOT / "firmware/sim"),
+               "-I", str(ROOT / "modules/kpu"), *map(str, sources()), "-o", str(tmp)]
+        subprocess.run(cmd, check=True)
+        tmp.rename(out)
+    return out
+
+
+@dataclass
+class LayerArgs:
+    """The named fields of kpu_layer_argument_t (docs/kmodel-spec.md §3.2)."""
+    int_en: int = 0
+    ram_flag: int = 0
+    full_add: int = 0
+    depth_wise_layer: int = 0
+    image_src_addr: int = 0
+    image_dst_addr: int = 0
+    i_ch_num: int = 0
+    o_ch_num: int = 0
+    o_ch_num_coef: int = 0
+    i_row_wid: int = 0
+    i_col_high: int = 0
+    o_row_wid: int = 0
+    o_col_high: int = 0
+    kernel_type: int = 0
+    pad_type: int = 0
+    pool_type: int = 0
+    first_stride: int = 0
+    bypass_conv: int = 0
+    load_para: int = 1
+    dma_burst_size: int = 15
+    pad_value: int = 0
+    bwsx_base_addr: int = 0
+    load_coor: int = 1
+    load_time: int = 0
+    para_size: int = 0
+    para_start_addr: int = 0
+    coef_column_offset: int = 0
+    coef_row_offset: int = 0
+    channel_switch_addr: int = 0
+    row_switch_addr: int = 0
+    coef_size: int = 0
+    coef_group: int = 0
+    load_act: int = 1
+    active_addr: int = 0
+    wb_channel_switch_addr: int = 0
+    wb_row_switch_addr: int = 0
+    wb_group: int = 0
+    shr_w: int = 0
+    shr_x: int = 0
+    arg_w: int = 0
+    arg_x: int = 0
+    arg_add: int = 0
+    send_data_out: int = 0
+    channel_byte_num: int = 0
+    dma_total_byte: int = 0
+    extra: dict = field(default_factory=dict)   # word index -> raw bits OR-ed in (reserved bits)
+
+    LAYOUT = {  # word: [(field, lo, width)]
+        0: [("int_en", 0, 1), ("ram_flag", 1, 1), ("full_add", 2, 1), ("depth_wise_layer", 3, 1)],
+        1: [("image_src_addr", 0, 15), ("image_dst_addr", 32, 15)],
+        2: [("i_ch_num", 0, 10), ("o_ch_num", 32, 10), ("o_ch_num_coef", 48, 10)],
+        3: [("i_row_wid", 0, 10), ("i_col_high", 10, 9), ("o_row_wid", 32, 10), ("o_col_high", 42, 9)],
+        4: [("kernel_type", 0, 3), ("pad_type", 3, 1), ("pool_type", 4, 4), ("first_stride", 8, 1),
+            ("bypass_conv", 9, 1), ("load_para", 10, 1), ("dma_burst_size", 16, 8),
+            ("pad_value", 24, 8), ("bwsx_base_addr", 32, 32)],
+        5: [("load_coor", 0, 1), ("load_time", 1, 6), ("para_size", 15, 17), ("para_start_addr", 32, 32)],
+        6: [("coef_column_offset", 0, 4), ("coef_row_offset", 4, 12)],
+        7: [("channel_switch_addr", 0, 15), ("row_switch_addr", 16, 4), ("coef_size", 20, 8),
+            ("coef_group", 28, 3), ("load_act", 31, 1), ("active_addr", 32, 32)],
+        8: [("wb_channel_switch_addr", 0, 15), ("wb_row_switch_addr", 16, 4), ("wb_group", 20, 3)],
+        9: [("shr_w", 0, 4), ("shr_x", 4, 4), ("arg_w", 8, 24), ("arg_x", 32, 24)],
+        10: [("arg_add", 0, 40)],
+        11: [("send_data_out", 0, 1), ("channel_byte_num", 16, 16), ("dma_total_byte", 32, 32)],
+    }
+
+    def pack(self) -> list[int]:
+        words = []
+        for i in range(12):
+            w = 0
+            for name, lo, width in self.LAYOUT[i]:
+                v = getattr(self, name)
+                if v < 0:
+                    v += 1 << width
+                assert 0 <= v < (1 << width), (name, v)
+                w |= v << lo
+            words.append(w | self.extra.get(i, 0))
+        return words
+
+
+def row_layout(w: int) -> tuple[int, int, int]:
+    """(groups, pitch, row_len) of §3.4 for width w."""
+    if w <= 16:
+        return 4, 16, 1
+    if w <= 32:
+        return 2, 32, 1
+    return 1, 64, (w + 63) // 64
+
+
+def pixel_offset(line: int, c: int, y: int, x: int, h: int, w: int) -> int:
+    """Byte offset in AI SRAM of pixel (c, y, x) of an h x w map at a line (§3.4 formula)."""
+    g, pitch, rl = row_layout(w)
+    return line * 64 + (c // g) * rl * h * 64 + y * rl * 64 + (c % g) * pitch + x
+
+
+def map_lines(c: int, h: int, w: int) -> int:
+    g, _, rl = row_layout(w)
+    return rl * h * -(-c // g)
+
+
+class KpuSim:
+    """The library plus its two arenas. Main-memory buffers are bump-allocated per test."""
+
+    def __init__(self, lib_path: Path):
+        self.lib = ctypes.CDLL(str(lib_path))
+        self.lib.shim_sram.restype = ctypes.POINTER(ctypes.c_uint8)
+        self.lib.shim_ai_sram.restype = ctypes.POINTER(ctypes.c_uint8)
+        self.lib.kpu_hw_ai_sram.restype = ctypes.POINTER(ctypes.c_uint8)
+        self.lib.kpu_hw_run_layer.argtypes = [ctypes.POINTER(ctypes.c_uint64), ctypes.c_void_p,
+                                              ctypes.c_size_t, ctypes.c_uint32]
+        self.lib.kpu_hw_set_act_rule.argtypes = [ctypes.c_int]
+        self.lib.kpu_hw_set_weight_bits.argtypes = [ctypes.c_int]
+        self.lib.kpu_sim_round_banker.restype = ctypes.c_int64
+        self.lib.kpu_sim_round_banker.argtypes = [ctypes.c_int64, ctypes.c_uint]
+        self.lib.kpu_sim_round_sdk.restype = ctypes.c_int64
+        self.lib.kpu_sim_round_sdk.argtypes = [ctypes.c_int64, ctypes.c_uint]
+        self._sram = (ctypes.c_uint8 * SRAM_BYTES).from_address(
+            ctypes.addressof(self.lib.shim_sram().contents))
+        self._ai = (ctypes.c_uint8 * AI_BYTES).from_address(
+            ctypes.addressof(self.lib.shim_ai_sram().contents))
+        self.sram = memoryview(self._sram).cast("B")
+        self.ai = memoryview(self._ai).cast("B")
+        self.reset()
+
+    def reset(self) -> None:
+        ctypes.memset(self._ai, 0, AI_BYTES)
+        self._next = 0
+        assert self.lib.kpu_hw_init() == 0
+
+    def put(self, data: bytes, align: int = 128) -> int:
+        """Copies data into general SRAM; returns its bus address (0x80...)."""
+        off = -(-self._next // align) * align
+        assert off + len(data) <= SRAM_BYTES
+        self.sram[off:off + len(data)] = data
+        self._next = off + len(data)
+        return SRAM_BASE + off
+
+    def rule(self, r: int) -> None:
+        self.lib.kpu_hw_set_act_rule(r)
+
+    def weight_bits(self, b: int) -> None:
+        self.lib.kpu_hw_set_weight_bits(b)
+
+    def run(self, words: list[int], dma_bytes: int | None = None) -> tuple[int, bytes | None]:
+        arr = (ctypes.c_uint64 * 12)(*words)
+        if dma_bytes is None:
+            return self.lib.kpu_hw_run_layer(arr, None, 0, 1000), None
+        buf = (ctypes.c_uint8 * max(dma_bytes, 1))()
+        rc = self.lib.kpu_hw_run_layer(arr, buf, dma_bytes, 1000)
+        return rc, bytes(buf)[:dma_bytes]
+
+
+# --- building test layers (tables encoded from §3.3) ---
+
+def bn_entry(mul: int, shift: int, add: int) -> bytes:
+    v = (mul & 0xFFFFFF) | ((add & 0xFFFFFFFF) << 24) | ((shift & 0xF) << 56)
+    return v.to_bytes(8, "little")
+
+
+def act_table(segments: list[tuple[int, int, int, int]]) -> bytes:
+    """16 x (x_start, y_mul, shift, bias) -> the 144-byte table."""
+    assert len(segments) == 16
+    out = b""
+    for xs, mul, sh, _ in segments:
+        v = (sh & 0xFF) | ((mul & 0xFFFF) << 8) | ((xs & 0xFFFFFFFFF) << 24)
+        out += v.to_bytes(8, "little")
+    return out + bytes(b for *_, b in segments)
+
+
+SEG_LOW = -(1 << 35)
+SEG_HIGH = (1 << 35) - 1
+
+# acc -> acc for 0 <= acc <= 255 under both rules (with BN mul 1, shift 0, add -1):
+# v = acc - 1; segment 1 starts at -1 so acc >= 1 maps to (v + 1) * 1; acc = 0 lands in
+# segment 0 (strict rule) or at t = 0 of segment 1 (non-strict): 0 either way.
+IDENTITY_ACT = [(SEG_LOW, 0, 0, 0), (-1, 1, 0, 0)] + [(SEG_HIGH, 0, 0, 255)] * 14
+IDENTITY_BN = (1, 0, -1)
+
+
+def store_map(ai: memoryview, line: int, chw: list[list[list[int]]]) -> None:
+    """Writes a C x H x W map (nested lists or a numpy array) into AI SRAM (§3.4)."""
+    c, h, w = len(chw), len(chw[0]), len(chw[0][0])
+    for ci in range(c):
+        for y in range(h):
+            off = pixel_offset(line, ci, y, 0, h, w)
+            ai[off:off + w] = bytes(int(v) for v in chw[ci][y])
+
+
+def load_map(ai: memoryview, line: int, c: int, h: int, w: int) -> list[list[list[int]]]:
+    out = []
+    for ci in range(c):
+        rows = []
+        for y in range(h):
+            off = pixel_offset(line, ci, y, 0, h, w)
+            rows.append(list(ai[off:off + w]))
+        out.append(rows)
+    return out
+
+
+POOL_STRIDE = {0: 1, 1: 2, 2: 2, 3: 4, 4: 4, 5: 2, 6: 2, 7: 4, 8: 1, 9: 1}
+
+
+def conv_layer(sim: "KpuSim", *, c: int, h: int, w: int, oc: int, k: int = 1,
+               depthwise: bool = False, pool: int = 0, weights: bytes,
+               bn: list[tuple[int, int, int]], act: list[tuple[int, int, int, int]],
+               src: int = 0, dst: int | None = None, pad_value: int = 0,
+               shr_w: int = 0, shr_x: int = 0, arg_w: int = 0, arg_x: int = 0, arg_add: int = 0,
+               send: bool = False, weight_bytes: int = 1, **overrides) -> LayerArgs:
+    """Puts weights/BN/act into general SRAM and returns consistent layer arguments."""
+    s = POOL_STRIDE[pool]
+    ow, oh = w // s, h // s
+    g, _, rl = row_layout(w)
+    og, _, orl = row_layout(ow)
+    if dst is None:
+        dst = src + map_lines(c, h, w)
+    per_oc = (1 if depthwise else c) * k * k * weight_bytes
+    if depthwise:
+        n, loads = oc, 1
+    else:
+        n = min(oc, (30720 * weight_bytes) // per_oc)
+        loads = -(-oc // n)
+    a = LayerArgs(
+        depth_wise_layer=int(depthwise), image_src_addr=src, image_dst_addr=dst,
+        i_ch_num=c - 1, o_ch_num=oc - 1, o_ch_num_coef=n - 1,
+        i_row_wid=w - 1, i_col_high=h - 1, o_row_wid=ow - 1, o_col_high=oh - 1,
+        kernel_type=1 if k == 3 else 0, pool_type=pool, pad_value=pad_value,
+        bwsx_base_addr=sim.put(b"".join(bn_entry(*e) for e in bn)),
+        load_time=loads - 1, para_size=n * per_oc,
+        para_start_addr=sim.put(weights),
+        channel_switch_addr=rl * h, row_switch_addr=rl, coef_group=g,
+        active_addr=sim.put(act_table(act), 256),
+        wb_channel_switch_addr=orl * oh, wb_row_switch_addr=orl, wb_group=og,
+        shr_w=shr_w, shr_x=shr_x, arg_w=arg_w, arg_x=arg_x, arg_add=arg_add,
+        send_data_out=int(send), channel_byte_num=ow * oh - 1, dma_total_byte=ow * oh * oc - 1)
+    for key, val in overrides.items():
+        setattr(a, key, val)
+    return a
