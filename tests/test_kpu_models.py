@@ -26,6 +26,8 @@ REAL = {  # model -> input file (None: made here)
     "yolo20class_nncase01_v3.kmodel": "yolo20class_dog_320x240_rgb_chw.bin",
 }
 SMALL = 4096   # outputs up to this many bytes come back whole, larger ones as CRC-32
+HEAP = 1536 * 1024
+CFG = "/flash/machine.cfg"
 
 
 def _real_input(name: str) -> bytes:
@@ -76,33 +78,44 @@ def kboard(request):
     b.reset()
     if b.exec("try:\n import kpu\n print('ok')\nexcept ImportError:\n print('no')").strip() != "ok":
         pytest.skip("this firmware has no kpu module yet")
+    # A 320x240 input (225 KiB) and a first-layer map (300 KiB) do not both fit the default
+    # 512 KiB GC heap: give this module a bigger heap, then restore the board's setting.
+    had_cfg = b.exec(f"import os\ntry:\n os.stat('{CFG}')\n print(1)\nexcept OSError:\n print(0)").strip() == "1"
+    heap = int(b.eval("__import__('machine').heap_size()"))
+    b.exec(f"import machine\nmachine.heap_size({HEAP})")
+    b.reset()
     b.exec(f"import os\ntry:\n os.mkdir('{REMOTE}')\nexcept OSError:\n pass")
     for c in CASES.values():
         b.put(c.data, f"{REMOTE}/{c.name}.kmodel")
         b.put(c.input, f"{REMOTE}/{c.name}.in")
-    return b
+    yield b
+    b.reset()
+    b.exec(f"import machine, os\nmachine.heap_size({heap})" + ("" if had_cfg else f"\nos.remove('{CFG}')"))
+    b.reset()
 
 
 SCRIPT = """
 import kpu, binascii, gc
 m = kpu.load('{path}'{kw})
 inp = open('{inp}', 'rb').read()
-for n in range(1, {layers} + 1):
+for n in range(1, {layers}):
     kpu.set_layers(m, n)
-    o = bytes(kpu.forward(m, inp))
-    print('L', n - 1, len(o), binascii.crc32(o) & 0xffffffff, binascii.hexlify(o).decode() if len(o) <= {small} else '-')
+    o = kpu.forward(m, inp)
+    size = len(o) * (4 if len(o) and isinstance(o[0], float) else 1)
+    print('L', n - 1, size, binascii.crc32(o) & 0xffffffff, binascii.hexlify(o).decode() if size <= {small} else '-')
     o = None
     gc.collect()
 kpu.set_layers(m, 0)
 for i in range({outputs}):
-    print('O', i, binascii.hexlify(bytes(kpu.forward(m, inp, i))).decode())
+    print('O', i, binascii.hexlify(kpu.forward(m, inp, i)).decode())
+    gc.collect()
 kpu.deinit(m)
 """
 
 
 def run_on_board(board, case: Case, rule: str) -> Tuple[Dict[int, Tuple[int, int, bytes]], List[bytes]]:
     code = SCRIPT.format(path=f"{REMOTE}/{case.name}.kmodel", inp=f"{REMOTE}/{case.name}.in",
-                         kw=f", act_rule='{rule}'", layers=len(case.model.layers), small=SMALL,
+                         kw=f", act_rule=kpu.ACT_RULE_{rule.upper()}", layers=len(case.model.layers), small=SMALL,
                          outputs=len(case.model.outputs))
     layers, outs = {}, []
     for line in board.exec(code, timeout=300).splitlines():
@@ -116,9 +129,9 @@ def run_on_board(board, case: Case, rule: str) -> Tuple[Dict[int, Tuple[int, int
 
 def _fetch(board, case: Case, rule: str, i: int) -> bytes:
     """Whole output of layer i (only after a CRC mismatch, to show where it differs)."""
-    board.exec(f"import kpu\nm = kpu.load('{REMOTE}/{case.name}.kmodel', act_rule='{rule}')\n"
-               f"kpu.set_layers(m, {i + 1})\nopen('{REMOTE}/dump.bin', 'wb').write(bytes(kpu.forward(m, "
-               f"open('{REMOTE}/{case.name}.in', 'rb').read())))\nkpu.deinit(m)", timeout=300)
+    board.exec(f"import kpu\nm = kpu.load('{REMOTE}/{case.name}.kmodel', act_rule=kpu.ACT_RULE_{rule.upper()})\n"
+               f"kpu.set_layers(m, {i + 1})\nopen('{REMOTE}/dump.bin', 'wb').write(kpu.forward(m, "
+               f"open('{REMOTE}/{case.name}.in', 'rb').read()))\nkpu.deinit(m)", timeout=300)
     return board.get(f"{REMOTE}/dump.bin")
 
 
@@ -128,10 +141,17 @@ def _floats_close(got: np.ndarray, exp: np.ndarray) -> bool:
 
 def check(board, case: Case, rule: str) -> None:
     ref = case.ref(rule)
-    layers, outs = run_on_board(board, case, rule)
-    assert sorted(layers) == list(range(len(case.model.layers))), f"board printed layers {sorted(layers)}"
+    try:
+        layers, outs = run_on_board(board, case, rule)
+    except Exception as e:   # BoardError of whichever board fixture is in use
+        if "16-bit-weight v3 models" in str(e) and "not supported" in str(e):
+            pytest.xfail(f"the kpu module refuses 16-bit weights (kmodel-spec 3.5 defines them): {str(e).strip().splitlines()[-1]}")
+        raise
+    # set_layers(m, L) is the whole model, whose forward() gives output 0: the last layer is
+    # checked through the model outputs
+    assert sorted(layers) == list(range(len(case.model.layers) - 1)), f"board printed layers {sorted(layers)}"
     bad = []
-    for i, exp in enumerate(ref.layers):
+    for i, exp in enumerate(ref.layers[:-1]):
         n, crc, raw = layers[i]
         body = case.model.layers[i]
         what = f"layer {i} ({fmt.LAYER_NAMES[body.TYPE]})"
@@ -177,7 +197,7 @@ def test_real_model_layers(kboard, name, rule):
 
 def _final(board, name: str) -> np.ndarray:
     out = board.exec(f"import kpu, binascii\nm = kpu.load('{REMOTE}/{name}.kmodel')\n"
-                     f"print(binascii.hexlify(bytes(kpu.forward(m, open('{REMOTE}/{name}.in', 'rb').read()))).decode())\n"
+                     f"print(binascii.hexlify(kpu.forward(m, open('{REMOTE}/{name}.in', 'rb').read())).decode())\n"
                      "kpu.deinit(m)", timeout=120)
     return np.frombuffer(binascii.unhexlify(out.strip()), "<f4")
 
