@@ -294,4 +294,5 @@ def fc_model(seed: int) -> Generated:
 def suite() -> List[Generated]:
     """The fixed set of generated models the board tests use (all pool types, 8/16-bit, CPU zoo)."""
     return [kpu_model(1, [1, 2, 0]), kpu_model(2, [3, 8]), kpu_model(3, [4, 9, 5]),
-            kpu_model(4, [6, 7], eight_bit=False), kpu_model(5, [8, 9, 0, 5]), cpu_model(6), fc_model(7)]
+            kpu_model(4, [6, 7], eight_bit=False), kpu_model(5, [8, 9, 0, 5]), cpu_model(6), fc_model(7),
+            kpu_model(8, [7, 6])]
