@@ -94,6 +94,13 @@ def kboard(request):
     b.reset()
 
 
+@pytest.fixture(autouse=True)
+def fresh(request):
+    """Each test starts from a soft reset (a failed test may leave a model loaded)."""
+    if "kboard" in request.fixturenames:
+        request.getfixturevalue("kboard").reset()
+
+
 SCRIPT = """
 import kpu, binascii, gc
 m = kpu.load('{path}'{kw})
