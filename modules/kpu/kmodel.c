@@ -95,7 +95,7 @@ static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t char
     kpu_ledger_stats_t st;
     kpu_ledger_stats(&st);
     char a[16], b[16], c[16], d[16], f[16];
-    char loaded[96] = "nothing";
+    char loaded[160] = "nothing";
     size_t used = 0;
     kpu_ledger_block_t blk;
     for (unsigned i = 0; kpu_ledger_block(i, &blk); i++) {
@@ -128,7 +128,7 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
     if (r != 0) {
         // prefix the source to the format-independent message
         char msg[sizeof(e->msg)];
-        snprintf(msg, sizeof(msg), "kpu.load(%s): %.200s", src->name, e->msg);
+        snprintf(msg, sizeof(msg), "kpu.load(%s): %.360s", src->name, e->msg);
         memcpy(e->msg, msg, sizeof(msg));
         return r;
     }

@@ -16,7 +16,7 @@ typedef enum { KMODEL_EVALUE = 1, KMODEL_EMEMORY, KMODEL_EOS, KMODEL_ERUNTIME } 
 typedef struct {
     kmodel_ekind_t kind;
     int err;                 // errno for KMODEL_EOS / KMODEL_ERUNTIME
-    char msg[240];
+    char msg[400];
 } kmodel_err_t;
 // Formats msg, sets kind; returns -EINVAL (EVALUE), -ENOMEM (EMEMORY) or -err.
 int kmodel_fail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...)

@@ -44,7 +44,7 @@ static void walk_to(walk_t *w, const kmodel_t *m, uint32_t i) {
 }
 
 static void decode_conv(const kmodel_t *m, const uint8_t *body, v3_conv_t *cv) {
-    kmodel_v3_conv_decode(body, m->image + v3_u32(body + 8), cv);
+    kmodel_v3_conv_decode(body, m->image + v3_u32(body + 8), (v3_u32(m->image + 4) & V3_FLAG_8BIT) ? 1 : 2, cv);
 }
 
 static void io_of(const kmodel_t *m, const walk_t *w, kmodel_tensor_t *in, v3_out_t *out) {
@@ -170,7 +170,7 @@ static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t
             decode_conv(m, b, &cv);
             int r = 0;
             if (!*kpu_ready) {
-                r = kpu_driver_begin(m->act_rule);
+                r = kpu_driver_begin(m->act_rule, cv.wbytes == 1 ? 8 : 16);
                 *kpu_ready = r == 0;
             }
             if (r == 0) {

@@ -54,11 +54,13 @@ typedef struct {
     uint32_t kernel;             // 1 or 3
     uint32_t pool, depthwise;
     uint32_t src_line, dst_line;
-    uint32_t weight_bytes;       // oc*ic*k*k (depthwise oc*k*k) in 8-bit mode
+    uint32_t wbytes;             // 1 (8-bit weights) or 2 (16-bit)
+    uint32_t weight_bytes;       // oc*ic*k*k (depthwise oc*k*k) * wbytes
 } v3_conv_t;
 
-// Decodes a K210_CONV from its 24-byte head and 96-byte argument (no checks).
-void kmodel_v3_conv_decode(const uint8_t head[24], const uint8_t args[96], v3_conv_t *c);
+// Decodes a K210_CONV from its 24-byte head and 96-byte argument (no checks); wbytes from the
+// header's flags (1 = 8-bit weights, 2 = 16-bit).
+void kmodel_v3_conv_decode(const uint8_t head[24], const uint8_t args[96], uint32_t wbytes, v3_conv_t *c);
 // The map size after pooling type `pool` of an h x w map (false for an unknown type).
 bool kmodel_v3_pool_out(uint32_t pool, uint32_t h, uint32_t w, uint32_t *oh, uint32_t *ow);
 

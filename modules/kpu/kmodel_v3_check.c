@@ -9,12 +9,13 @@
 #include "kmodel_v3.h"
 #include "kpu_layout.h"
 
-#define MAX_PARA_BYTES  (30720u)     // one weight load, 8-bit mode (nncase 0.1: 30 KiB)
+#define MAX_PARA_BYTES  (30720u)     // one weight load, 8-bit mode (x2 for 16-bit weights)
 
 typedef struct {
     kmodel_src_t *src;
     kmodel_err_t *e;
     uint32_t main;               // main_mem_usage
+    uint32_t wbytes;             // 1 or 2 (header flags bit 0)
     uint32_t idx, type;          // the layer being checked
     uint32_t body, size;         // its body's file offset and size
 } ctx_t;
@@ -94,7 +95,7 @@ static int check_conv(ctx_t *c, const uint8_t *head, v3_conv_t *cv) {
     if ((r = in_body(c, "layer argument", lo, 96, 8)) != 0 || (r = read_z(c, lo, args, 96)) != 0) {
         return r;
     }
-    kmodel_v3_conv_decode(head, args, cv);
+    kmodel_v3_conv_decode(head, args, c->wbytes, cv);
     const uint64_t *w = cv->w;
     FIELD((cv->flags & ~V3_LF_MAIN_MEM_OUT) == 0, "flags 0x%lx has unknown bits", (unsigned long)cv->flags);
     if ((r = in_body(c, "weights", cv->weights_off, cv->weight_bytes, 1)) != 0
@@ -121,11 +122,12 @@ static int check_conv(ctx_t *c, const uint8_t *head, v3_conv_t *cv) {
     // weight loads
     uint32_t per_load = (uint32_t)v3_bits(w[2], 48, 57) + 1;
     uint32_t para = (uint32_t)v3_bits(w[5], 15, 31), load_time = (uint32_t)v3_bits(w[5], 1, 6);
-    uint32_t expect_para = per_load * (cv->depthwise ? 1 : cv->ic) * cv->kernel * cv->kernel;
+    uint32_t expect_para = per_load * (cv->depthwise ? 1 : cv->ic) * cv->kernel * cv->kernel * c->wbytes;
     FIELD(v3_bits(w[5], 0, 0) == 1, "load_coor is 0 (compilers set 1)");
-    FIELD(per_load <= cv->oc && para == expect_para && para <= MAX_PARA_BYTES,
-        "weight load of %lu channels, para_size %lu (expected %lu, at most %u)", (unsigned long)per_load,
-        (unsigned long)para, (unsigned long)expect_para, MAX_PARA_BYTES);
+    FIELD(per_load <= cv->oc && (!cv->depthwise || per_load == cv->oc) && para == expect_para
+        && para <= MAX_PARA_BYTES * c->wbytes,
+        "weight load of %lu channels, para_size %lu (expected %lu, at most %lu)", (unsigned long)per_load,
+        (unsigned long)para, (unsigned long)expect_para, (unsigned long)(MAX_PARA_BYTES * c->wbytes));
     FIELD(load_time == (cv->oc + per_load - 1) / per_load - 1, "load_time %lu does not cover %lu channels in loads of %lu",
         (unsigned long)load_time, (unsigned long)cv->oc, (unsigned long)per_load);
     FIELD(w[6] == 0, "kernel_offset word is 0x%llx (compilers write 0)", (unsigned long long)w[6]);
@@ -268,7 +270,8 @@ static int check_layer(ctx_t *c, bool first, kmodel_tensor_t *input) {
 
 int kmodel_v3_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e) {
     ctx_t cx = { .src = src, .e = e, .type = UINT32_MAX }, *c = &cx;
-    FIELD(src->size >= V3_HEADER_BYTES, "file is %lu B, shorter than the 28 B v3 header", (unsigned long)src->size);
+    FIELD(src->size >= V3_HEADER_BYTES, "the model is truncated: %lu B, shorter than the 28 B v3 header",
+        (unsigned long)src->size);
     uint8_t h[V3_HEADER_BYTES];
     int r = read_z(c, 0, h, sizeof(h));
     if (r != 0) {
@@ -278,8 +281,6 @@ int kmodel_v3_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e) {
     uint32_t main = v3_u32(h + 20), outputs = v3_u32(h + 24);
     FIELD(arch == 0, "v3 header arch is %lu at offset 8 (the K210 runtime requires 0)", (unsigned long)arch);
     FIELD((flags & ~V3_FLAG_8BIT) == 0, "v3 header flags 0x%lx at offset 4 has unknown bits", (unsigned long)flags);
-    FIELD(flags & V3_FLAG_8BIT, "16-bit-weight v3 models (flags bit 0 clear) are not supported: "
-        "compile with 8-bit weights (the nncase 0.1 default)");
     FIELD(layers > 0 && outputs > 0, "header declares %lu layers and %lu outputs (offsets 12, 24)",
         (unsigned long)layers, (unsigned long)outputs);
     uint64_t tables_end = V3_HEADER_BYTES + 8 * ((uint64_t)outputs + layers);
@@ -287,6 +288,7 @@ int kmodel_v3_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e) {
         "past the end of the %lu B file (truncated or not a kmodel)", (unsigned long)outputs, (unsigned long)layers,
         (unsigned long long)tables_end, (unsigned long)src->size);
     c->main = main;
+    c->wbytes = (flags & V3_FLAG_8BIT) ? 1 : 2;
     // outputs
     for (uint32_t i = 0; i < outputs; i++) {
         uint8_t o[8];

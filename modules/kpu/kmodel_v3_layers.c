@@ -66,7 +66,7 @@ uint32_t kmodel_v3_fixed_bytes(uint32_t type) {
     return t ? t->fixed : 0;
 }
 
-void kmodel_v3_conv_decode(const uint8_t head[24], const uint8_t args[96], v3_conv_t *c) {
+void kmodel_v3_conv_decode(const uint8_t head[24], const uint8_t args[96], uint32_t wbytes, v3_conv_t *c) {
     c->flags = v3_u32(head);
     c->main_out = v3_u32(head + 4);
     c->layer_off = v3_u32(head + 8);
@@ -86,7 +86,8 @@ void kmodel_v3_conv_decode(const uint8_t head[24], const uint8_t args[96], v3_co
     c->depthwise = (uint32_t)v3_bits(w[0], 3, 3);
     c->src_line = (uint32_t)v3_bits(w[1], 0, 14);
     c->dst_line = (uint32_t)v3_bits(w[1], 32, 46);
-    c->weight_bytes = (c->depthwise ? c->oc : c->oc * c->ic) * c->kernel * c->kernel;
+    c->wbytes = wbytes;
+    c->weight_bytes = (c->depthwise ? c->oc : c->oc * c->ic) * c->kernel * c->kernel * wbytes;
 }
 
 bool kmodel_v3_pool_out(uint32_t pool, uint32_t h, uint32_t w, uint32_t *oh, uint32_t *ow) {

@@ -12,12 +12,13 @@ static uint64_t with_addr(uint64_t word, uint32_t addr) {
     return (word & ~ADDR_FIELD_MASK) | ((uint64_t)addr << 32);
 }
 
-int kpu_driver_begin(kpu_act_rule_t rule) {
+int kpu_driver_begin(kpu_act_rule_t rule, int weight_bits) {
     int r = kpu_hw_init();
     if (r != 0) {
         return r;
     }
     kpu_hw_set_act_rule(rule);
+    kpu_hw_set_weight_bits(weight_bits);
     return 0;
 }
 

@@ -11,9 +11,9 @@
 
 #define KPU_DRIVER_TIMEOUT_MS (5000u)
 
-// Prepares the KPU for a forward with the given activation rule. 0 or -errno (-ENODEV: this
-// firmware has no KPU behind the seam).
-int kpu_driver_begin(kpu_act_rule_t rule);
+// Prepares the KPU for a forward with the given activation rule and weight width (8 or 16 bits).
+// 0 or -errno (-ENODEV: this firmware has no KPU behind the seam).
+int kpu_driver_begin(kpu_act_rule_t rule, int weight_bits);
 
 // Runs one K210_CONV. args = the layer's 96-byte argument as stored in the model (address fields
 // 0); weights/bn/act = the tables in the model's pool block; dma_out = where the planar CHW output

@@ -18,6 +18,10 @@ __attribute__((weak)) void kpu_hw_set_act_rule(kpu_act_rule_t rule) {
     (void)rule;
 }
 
+__attribute__((weak)) void kpu_hw_set_weight_bits(int bits) {
+    (void)bits;
+}
+
 __attribute__((weak)) int kpu_hw_run_layer(const uint64_t args[12], uint8_t *dma_out, size_t dma_bytes,
     uint32_t timeout_ms) {
     (void)args;

@@ -261,6 +261,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(model_del_obj, model_del);
 // them dead through the ledger epoch).
 void kpu_deinit_all(void) {
     kpu_ledger_free_all();
+    next_model_id = 1;
 }
 
 // --- set_outputs / set_layers / act rule ---
