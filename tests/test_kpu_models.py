@@ -148,12 +148,7 @@ def _floats_close(got: np.ndarray, exp: np.ndarray) -> bool:
 
 def check(board, case: Case, rule: str) -> None:
     ref = case.ref(rule)
-    try:
-        layers, outs = run_on_board(board, case, rule)
-    except Exception as e:   # BoardError of whichever board fixture is in use
-        if "16-bit-weight v3 models" in str(e) and "not supported" in str(e):
-            pytest.xfail(f"the kpu module refuses 16-bit weights (kmodel-spec 3.5 defines them): {str(e).strip().splitlines()[-1]}")
-        raise
+    layers, outs = run_on_board(board, case, rule)
     # set_layers(m, L) is the whole model, whose forward() gives output 0: the last layer is
     # checked through the model outputs
     assert sorted(layers) == list(range(len(case.model.layers) - 1)), f"board printed layers {sorted(layers)}"
