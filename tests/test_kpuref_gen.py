@@ -40,6 +40,8 @@ def test_suite_covers_everything(suite):
     assert missing == set(), missing
     convs = [b for g in suite for b in g.model.layers if isinstance(b, fmt.K210Conv)]
     assert {c.args.pool_type for c in convs} == set(range(10))
+    convs8 = [b for g in suite if g.model.eight_bit for b in g.model.layers if isinstance(b, fmt.K210Conv)]
+    assert {c.args.pool_type for c in convs8} == set(range(10))   # also without 16-bit models
     assert {c.args.kernel_type for c in convs} == {0, 1} and {c.args.depth_wise_layer for c in convs} == {0, 1}
     assert any(c.flags & 1 for c in convs) and any(not c.flags & 1 for c in convs)
     assert {g.model.eight_bit for g in suite} == {True, False}

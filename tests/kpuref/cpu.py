@@ -32,7 +32,7 @@ def _f32(main: np.ndarray, at: int, n: int) -> np.ndarray:
     return _u8(main, at, 4 * n).view("<f4").astype(F32)
 
 
-def _put(main: np.ndarray, at: int, arr: np.ndarray) -> np.ndarray:
+def put_main(main: np.ndarray, at: int, arr: np.ndarray) -> np.ndarray:
     raw = np.ascontiguousarray(arr).view(np.uint8).reshape(-1) if arr.dtype != np.uint8 else arr.reshape(-1)
     if at + raw.size > main.size:
         raise ValueError(f"main buffer range [{at}, {at + raw.size}) exceeds main_mem_usage {main.size}")
@@ -54,7 +54,7 @@ def roundf(x: np.ndarray) -> np.ndarray:
 
 
 def add(b: v3.Add, main, ai):
-    return _put(main, b.out, _f32(main, b.in_a, b.count) + _f32(main, b.in_b, b.count))
+    return put_main(main, b.out, _f32(main, b.in_a, b.count) + _f32(main, b.in_b, b.count))
 
 
 def quantized_add(b: v3.QuantizedAdd, main, ai):
@@ -65,12 +65,12 @@ def quantized_add(b: v3.QuantizedAdd, main, ai):
     else:
         v = ((a * b.a_mul) >> b.a_shift) + ((c * b.b_mul) >> b.b_shift)
     v = round_carry(v * b.out_mul, np.int64(b.out_shift)) + b.out_offset
-    return _put(main, b.out, np.clip(v, 0, 255).astype(np.uint8))
+    return put_main(main, b.out, np.clip(v, 0, 255).astype(np.uint8))
 
 
 def global_average_pool2d(b: v3.GlobalAveragePool2D, main, ai):
     x = _f32(main, b.in_, b.channels * b.kernel_size).reshape(b.channels, b.kernel_size)
-    return _put(main, b.out, seqsum(x, 1) / F32(b.kernel_size))
+    return put_main(main, b.out, seqsum(x, 1) / F32(b.kernel_size))
 
 
 def _pool_windows(b):
@@ -89,7 +89,7 @@ def quantized_max_pool2d(b: v3.QuantizedMaxPool2D, main, ai):
     out = np.zeros((b.out_c, b.out_h, b.out_w), dtype=np.uint8)
     for y, xx, ok in _pool_windows(b):
         out = np.maximum(out, np.where(ok, x[:, y, xx], 0).astype(np.uint8))
-    return _put(main, b.out, out)
+    return put_main(main, b.out, out)
 
 
 def average_pool2d(b: v3.AveragePool2D, main, ai):
@@ -99,50 +99,50 @@ def average_pool2d(b: v3.AveragePool2D, main, ai):
     for y, xx, ok in _pool_windows(b):
         acc = np.where(ok, acc + x[:, y, xx], acc).astype(F32)
         cnt += ok
-    return _put(main, b.out, (acc / cnt.astype(F32)).astype(F32))   # act ignored, as the SDK does
+    return put_main(main, b.out, (acc / cnt.astype(F32)).astype(F32))   # act ignored, as the SDK does
 
 
 def quantize(b: v3.Quantize, main, ai):
     inv = F32(1) / F32(b.scale)
     q = roundf((_f32(main, b.in_, b.count) - F32(b.bias)) * inv)
-    return _put(main, b.out, np.clip(q, 0, 255).astype(np.uint8))
+    return put_main(main, b.out, np.clip(q, 0, 255).astype(np.uint8))
 
 
 def dequantize(b: v3.Dequantize, main, ai):
-    return _put(main, b.out, _u8(main, b.in_, b.count).astype(F32) * F32(b.scale) + F32(b.bias))
+    return put_main(main, b.out, _u8(main, b.in_, b.count).astype(F32) * F32(b.scale) + F32(b.bias))
 
 
 def channelwise_dequantize(b: v3.ChannelwiseDequantize, main, ai):
     q = _u8(main, b.in_, b.channels * b.channel_size).reshape(b.channels, b.channel_size).astype(F32)
     p = np.array(b.params, dtype=F32).reshape(b.channels, 2)
-    return _put(main, b.out, (q * p[:, :1] + p[:, 1:]).reshape(-1))
+    return put_main(main, b.out, (q * p[:, :1] + p[:, 1:]).reshape(-1))
 
 
 def requantize(b: v3.Requantize, main, ai):
-    return _put(main, b.out, np.frombuffer(b.table, np.uint8)[_u8(main, b.in_, b.count)])
+    return put_main(main, b.out, np.frombuffer(b.table, np.uint8)[_u8(main, b.in_, b.count)])
 
 
 def l2_normalization(b: v3.L2Normalization, main, ai):
     x = _f32(main, b.in_, b.channels)
     s = max(seqsum(x * x), F32(1e-10))
-    return _put(main, b.out, x * (F32(1) / np.sqrt(F32(s))))
+    return put_main(main, b.out, x * (F32(1) / np.sqrt(F32(s))))
 
 
 def softmax(b: v3.Softmax, main, ai):
     x = _f32(main, b.in_, b.channels)
     m = max(F32(FLT_MIN), x.max())
     e = np.exp(x - m).astype(F32)
-    return _put(main, b.out, e / seqsum(e))
+    return put_main(main, b.out, e / seqsum(e))
 
 
 def logistic(b: v3.Logistic, main, ai):
     x = _f32(main, b.in_, b.channels)
-    return _put(main, b.out, F32(1) / (F32(1) + np.exp(-x).astype(F32)))
+    return put_main(main, b.out, F32(1) / (F32(1) + np.exp(-x).astype(F32)))
 
 
 def concat(b: v3.Concat, main, ai):
     data = np.concatenate([_u8(main, s, n) for s, n in b.inputs]) if b.inputs else np.zeros(0, np.uint8)
-    _put(main, b.out, data)
+    put_main(main, b.out, data)
     return data if b.TYPE == v3.QuantizedConcat.TYPE else data.view("<f4").astype(F32)
 
 
@@ -159,12 +159,12 @@ def fully_connected(b: v3.FullyConnected, main, ai):
         acc = np.minimum(np.maximum(acc, F32(0)), F32(6))
     elif b.act != v3.ACT_LINEAR:
         raise ValueError(f"FULLY_CONNECTED act {b.act}: expected 0 (linear), 1 (relu) or 2 (relu6)")
-    return _put(main, b.out, acc)
+    return put_main(main, b.out, acc)
 
 
 def tf_flatten(b: v3.TfFlatten, main, ai):
     x = _f32(main, b.in_, b.channels * b.height * b.width).reshape(b.channels, b.height, b.width)
-    return _put(main, b.out, np.ascontiguousarray(x.transpose(1, 2, 0)).reshape(-1))
+    return put_main(main, b.out, np.ascontiguousarray(x.transpose(1, 2, 0)).reshape(-1))
 
 
 def _resize_index(b: v3.ResizeNearestNeighbor):
@@ -179,7 +179,7 @@ def resize_nearest_neighbor(b: v3.ResizeNearestNeighbor, main, ai):
     n = b.channels * b.in_h * b.in_w
     quant = b.TYPE == v3.QuantizedResizeNearestNeighbor.TYPE
     x = (_u8(main, b.in_, n) if quant else _f32(main, b.in_, n)).reshape(b.channels, b.in_h, b.in_w)
-    return _put(main, b.out, np.ascontiguousarray(x[:, iy][:, :, ix]))
+    return put_main(main, b.out, np.ascontiguousarray(x[:, iy][:, :, ix]))
 
 
 def k210_add_padding(b: v3.K210AddPadding, main, ai):
@@ -194,7 +194,7 @@ def k210_add_padding(b: v3.K210AddPadding, main, ai):
 
 
 def k210_remove_padding(b: v3.K210RemovePadding, main, ai):
-    return _put(main, b.out, _u8(main, b.in_, 16 * b.channels)[::16].copy())
+    return put_main(main, b.out, _u8(main, b.in_, 16 * b.channels)[::16].copy())
 
 
 def k210_upload(b: v3.K210Upload, main, ai):

@@ -3,7 +3,7 @@ through cpu.py, on a zeroed main buffer (main_mem_usage bytes) and a zeroed 2 Mi
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Union
 
 import numpy as np
 
@@ -49,7 +49,7 @@ def run_conv(body: fmt.K210Conv, main: np.ndarray, ai: np.ndarray, rule: str, ei
         return layout.load(ai, a.image_dst_addr, a.o_ch_num + 1, a.o_col_high + 1, a.o_row_wid + 1,
                            groups=a.wb_group, row_len=a.wb_row_switch_addr, chan_lines=a.wb_channel_switch_addr)
     if body.flags & fmt.KLF_MAIN_MEM_OUT:
-        cpu._put(main, body.main_mem_out_address, out)
+        cpu.put_main(main, body.main_mem_out_address, out)
     return out
 
 
@@ -67,7 +67,7 @@ def load_input(m: fmt.Model, data: Union[bytes, np.ndarray], main: np.ndarray, a
         x = np.asarray(raw).view(np.uint8).reshape(-1)
         if x.size != 4 * first.in_channels:
             raise ValueError(f"{m.name}: input must be {first.in_channels} f32 = {4 * first.in_channels} B")
-        cpu._put(main, first.in_, x)
+        cpu.put_main(main, first.in_, x)
     else:
         raise ValueError(f"{m.name}: first layer must be K210_CONV or FULLY_CONNECTED")
 
@@ -91,6 +91,3 @@ def run_model(model_bytes: bytes, input: Union[bytes, np.ndarray], rule: str = "
     finals = [main[o.address:o.address + o.size].view("<f4").astype(np.float32) for o in m.outputs]
     return Result(outs, finals, main, ai)
 
-
-def layer_kinds(model: fmt.Model) -> Sequence[str]:
-    return [fmt.LAYER_NAMES[b.TYPE] for b in model.layers]
