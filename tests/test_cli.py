@@ -160,7 +160,7 @@ def test_model_push_keeps_the_rest_of_the_last_sector(capfd):
 
 @pytest.mark.parametrize("offset,msg", [
     ("0x100000", "overlaps the firmware area (0x0-0x2fffff"),
-    ("0xCF0000", "overlaps the /flash filesystem (0xd00000-0xffffff)"),
+    ("0xCF0000", "overlaps the /flash filesystem and its journal (0xcf8000-0xffffff)"),
     ("0x300800", "not 4 KiB (sector) aligned"),
     ("3m", "not a number"),
 ])

@@ -7,7 +7,8 @@ from .errors import K210Error
 SECTOR = 4096
 FLASH_BYTES = 16 * 1024 * 1024
 MODELS_LOWEST = 0x300000     # Sipeed's advice: data at or above 3 MiB survives a larger firmware
-FS_START, FS_END = 0xD00000, 0x1000000
+# /flash (FAT, 0xD00000 up) and, just below it, the power-loss journal of its block updates
+FS_START, FS_END = 0xCF8000, 0x1000000   # firmware/flash_layout.h: FLASH_JOURNAL_OFFSET .. end
 
 
 def firmware_end(header: bytes) -> int:
@@ -40,5 +41,5 @@ def check_model_range(address: int, length: int, name: str, fw_end: int = 0, for
         raise K210Error(f"{name}: 0x{address:x}-0x{end - 1:x} overlaps {what}; use 0x{fw:x} or "
                         "higher, or --force")
     if end > FS_START and address < FS_END:
-        raise K210Error(f"{name}: 0x{address:x}-0x{end - 1:x} overlaps the /flash filesystem "
+        raise K210Error(f"{name}: 0x{address:x}-0x{end - 1:x} overlaps the /flash filesystem and its journal "
                         f"(0x{FS_START:x}-0x{FS_END - 1:x}); a model must end by 0x{FS_START:x}, or use --force")
