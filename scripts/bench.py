@@ -1,6 +1,8 @@
-"""Benchmark of the kpu module on the simulated board: per real v3 model, the bytes the SRAM
-ledger charges, load time from SD and from a flash offset, forward time, and the numpy
-reference's time for the same forward in this process. Usage: ./scripts/bench [--runs N]"""
+"""Benchmark of the kpu module on the simulated board: per real v3 and v4 model, the bytes the
+SRAM ledger charges, load time from SD and from a flash offset, forward time, and the reference's
+time for the same forward in this process (v3: the numpy model tests/kpuref; v4: the host-side v4
+runner of tests/v4ref, i.e. the C runtime ops with the numpy KPU behind the seam).
+Usage: ./scripts/bench [--runs N]"""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from boardfix import Board  # noqa: E402
+from k210tools.board import Board  # noqa: E402
 from kpu_board import MODELS, IRIS_IN, put_model, to_flash  # noqa: E402
 
 CASES = [  # model, input file (None: the model's own kind of zeros / the iris sample)
@@ -20,6 +22,11 @@ CASES = [  # model, input file (None: the model's own kind of zeros / the iris s
     ("mnist_maixpy_v3.kmodel", None),
     ("facedetect_maixpy_0x300000_v3.kmodel", "facedetect_crowd_320x240_rgb_chw.bin"),
     ("yolo20class_nncase01_v3.kmodel", "yolo20class_dog_320x240_rgb_chw.bin"),
+    ("iris_nncase02_v4.kmodel", None),
+    ("yolo20class_nncase02_v4.kmodel", "yolo20class_dog_320x240_rgb_chw.bin"),
+    ("facedetect_rfb320_nncase02_v4.kmodel", "facedetect_crowd_320x240_rgb_chw.bin"),
+    ("mnist_canmv_v4.kmodel", None),
+    ("mobilenetv1_0.25_feature_canmv_v4.kmodel", None),
 ]
 
 
@@ -47,24 +54,56 @@ def measure(board: Board, model: str, inp: str | None, runs: int) -> tuple[int, 
 
 def reference_ms(model: str, inp: str | None) -> float:
     import numpy as np
-    from kpuref import v3 as ref
     data = (MODELS / model).read_bytes()
     if inp:
-        x: bytes = (MODELS / inp).read_bytes()
+        x: bytes | None = (MODELS / inp).read_bytes()
     elif "iris" in model:
         x = np.array(IRIS_IN, np.float32).tobytes()
     else:
-        x = bytes(28 * 28)
+        x = None      # zeros of the model's input size, as on the board
+    if data[:4] == b"LDMK":
+        return v4_reference_ms(data, x)
+    from kpuref import v3 as ref
+    x = x if x is not None else bytes(28 * 28)
     t = time.perf_counter()
     ref.run_model(data, x, rule="nncase01")
     return (time.perf_counter() - t) * 1000
+
+
+_V4_LIB = None
+
+
+def v4_reference_ms(data: bytes, x: bytes | None) -> float:
+    """The forward through tests/v4ref's runner (as tests/test_v4_models_host.py uses it)."""
+    global _V4_LIB
+    sys.path.insert(0, str(ROOT / "tests" / "v4ref"))
+    import kpu as v4kpu                 # tests/v4ref/kpu.py: the numpy KPU
+    from clib import Lib, Loaded
+    if _V4_LIB is None:
+        _V4_LIB = Lib("numpy")
+        _V4_LIB.layer_fn = lambda words, rule: (v4kpu.run_layer(words, _V4_LIB.ai, _V4_LIB.read_bus), 0)[1]
+    m = Loaded(_V4_LIB, data)
+    m.set_input(x if x is not None else bytes(input_bytes(data)))
+    t = time.perf_counter()
+    m.run()
+    return (time.perf_counter() - t) * 1000
+
+
+def input_bytes(v4_data: bytes) -> int:
+    """Planar bytes of input 0 (the board's m.input_bytes): shape product times 4 (f32) or 1 (u8)."""
+    from k210tools.kmodel import v4
+    m = v4.parse(v4_data)
+    n = 1
+    for d in m.input_shapes[0]:
+        n *= d
+    return n * (4 if m.inputs[0].dtype == 0 else 1)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="forwards averaged per model (default 3)")
     args = ap.parse_args()
-    board = Board(Path(tempfile.mkdtemp(prefix="k210-bench-")))
+    board = Board.connect("sim", state_dir=Path(tempfile.mkdtemp(prefix="k210-bench-")))
     try:
         print(f"{'model':40} {'charge B':>10} {'load SD ms':>10} {'load flash':>10} {'forward ms':>10} {'numpy ref ms':>12}")
         for model, inp in CASES:

@@ -8,6 +8,7 @@ import pytest
 W = "def _w(p, m, d):\n    with open(p, m) as f:\n        f.write(d)\n"
 
 
+@pytest.mark.qemu_subset
 def test_all_byte_values_round_trip(board):
     board.exec("f = open('/sd/bytes.bin', 'wb'); f.write(bytes(range(256))); f.close()")
     assert board.get("/sd/bytes.bin") == bytes(range(256))
@@ -83,6 +84,7 @@ def test_readinto_and_write_return_counts(board):
     assert out.split("\n")[:2] == ["10", "4 b'6789' b''"]
 
 
+@pytest.mark.qemu_subset
 def test_os_directory_operations(board):
     out = board.exec(
         W +
@@ -165,6 +167,7 @@ def test_full_sd_raises_enospc_and_keeps_earlier_file(board):
     assert out.split("\n")[:3] == ["ENOSPC True", "True", "True"]
 
 
+@pytest.mark.qemu_subset
 def test_files_persist_across_soft_reset_and_restart(board):
     payload = bytes(range(256)) * 4
     board.exec(W + f"_w('/sd/persist.bin', 'wb', {payload!r}); _w('/flash/persist.txt', 'w', 'kept')")

@@ -40,6 +40,7 @@ def test_write_across_edges_keeps_neighbours(board, offset, length):
     assert out.split("\n")[:2] == ["True True", "True"]
 
 
+@pytest.mark.qemu_subset
 def test_overwrite_needing_erase_and_programming_only(board):
     # 0x0F -> 0x0E needs no erase (bits only clear); 0x0F -> 0xF0 needs one
     out = board.exec(
@@ -75,6 +76,7 @@ def test_out_of_range_and_misaligned_raise_value_error(board, call, words):
         assert w in out
 
 
+@pytest.mark.qemu_subset
 def test_flash_contents_survive_restart(board):
     board.exec(f"import machine; machine.Flash().write({BASE + 100}, b'persistent bytes')")
     board.restart()

@@ -324,3 +324,15 @@ def test_pyserial_socket_url_reaches_a_board(capfd, tmp_path):
         srv.close()
         os.close(fd)
         sim.stop()
+
+
+def test_port_qemu_runs_on_the_qemu_board_and_keeps_its_storage(capfd, tmp_path, monkeypatch):
+    from k210tools.qemuboard import qemu_available
+    if not qemu_available():
+        pytest.skip("build/qemu_virt/firmware.elf or qemu-system-riscv64 missing")
+    monkeypatch.setenv("K210_QEMU_DIR", str(tmp_path / "qemu"))
+    assert main(["-p", "qemu", "exec", "import os\nwith open('/sd/k.txt', 'w') as f:\n f.write('kept')\nprint(os.uname().machine)"]) == 0
+    assert capfd.readouterr().out.startswith("QEMU virt (rv64)")
+    assert main(["-p", "qemu", "cat", ":/sd/k.txt"]) == 0     # a new qemu on the saved images
+    assert capfd.readouterr().out.strip() == "kept"
+    assert (tmp_path / "qemu" / "sd.img").exists()

@@ -16,11 +16,13 @@ def forward_iris(board, load_arg: str) -> list:
                       f"__import__('array').array('f', {IRIS_IN})))")
 
 
+@pytest.mark.qemu_subset
 def test_iris_from_sd_gives_published_scores(board, iris):
     out = forward_iris(board, repr(iris))
     assert out == pytest.approx(IRIS_OUT, abs=1e-4)
 
 
+@pytest.mark.qemu_subset
 def test_iris_from_flash_offset_is_identical(board, iris):
     to_flash(board, iris, FLASH_MODELS)
     sd = forward_iris(board, repr(iris))
@@ -31,6 +33,7 @@ def test_iris_from_flash_offset_is_identical(board, iris):
     assert forward_iris(board, f"{FLASH_MODELS}, size=436") == sd
 
 
+@pytest.mark.qemu_subset
 def test_model_repr_attributes_and_charge(board, iris):
     image, main, charge = v3_charge(model_bytes(IRIS))
     out = board.exec(

@@ -14,6 +14,7 @@ def grouped(n: int) -> str:
     return f"{n:,}"
 
 
+@pytest.mark.qemu_subset
 def test_mem_info_adds_up_to_8_mib(board):
     info = board.eval("__import__('kpu').mem_info()")
     assert info["total"] == 8 * 1024 * 1024 == mem_sum(info)
@@ -24,7 +25,8 @@ def test_mem_info_adds_up_to_8_mib(board):
     assert info["models"] == {} and info["largest_free"] == info["free"]
 
 
-@pytest.mark.parametrize("name", [IRIS, MNIST, FACE, YOLO])
+# the QEMU subset takes the KPU model small enough for its ~20 KB/s serial link (mnist, 208 KB)
+@pytest.mark.parametrize("name", [IRIS, pytest.param(MNIST, marks=pytest.mark.qemu_subset), FACE, YOLO])
 def test_model_charge_is_the_ledger_formula_and_deinit_restores(board, name):
     remote = put_model(board, name)
     image, main, charge = v3_charge(model_bytes(name))

@@ -86,3 +86,30 @@ def test_port_option_reaches_a_real_port_path(run_pytest):
     ''', "--port", "/dev/does-not-exist")
     assert rc == 0, out
     assert "/dev/does-not-exist: cannot open" in out and "1 skipped" in out
+
+
+def test_port_qemu_runs_the_board_fixture_on_qemu_and_skips_sim_only_tests(run_pytest):
+    from k210tools.qemuboard import qemu_available
+    if not qemu_available():
+        pytest.skip("build/qemu_virt/firmware.elf or qemu-system-riscv64 missing")
+    rc, out = run_pytest('''
+        import pytest
+
+        @pytest.mark.qemu_subset
+        def test_on_qemu(board):
+            board.put(b"q data", "/sd/q.bin")
+            board.restart()
+            assert board.eval("__import__('os').uname().machine").startswith("QEMU virt")
+            assert board.get("/sd/q.bin") == b"q data"
+
+        @pytest.mark.sim_only("reads the sim's state directory")
+        def test_sim_marked(board):
+            raise AssertionError("must not run")
+
+        def test_sim_factory_user(sim_factory):
+            raise AssertionError("must not run")
+    ''', "--port", "qemu")
+    assert "board: QEMU_VIRT board (fresh state): k210-kpu" in out, out
+    assert "sim only: reads the sim's state directory; --port qemu is in use" in out
+    assert "sim only: it starts extra simulated boards; --port qemu is in use" in out
+    assert rc == 0 and "1 passed, 2 skipped" in out, out

@@ -62,6 +62,7 @@ def forward_to_file(board, model: str, inp: str, outs: list[int], extra: str = "
     return [np.frombuffer(board.get(f"/sd/v4_out{i}.bin"), np.float32) for i in outs]
 
 
+@pytest.mark.qemu_subset
 def test_iris_from_sd_and_flash(board):
     remote = put_model(board, "iris_nncase02_v4.kmodel")
     to_flash(board, remote, FLASH_MODELS)
@@ -136,7 +137,8 @@ def mobilenet_input() -> bytes:
 
 @pytest.mark.parametrize("model,make_input", [
     ("mnist_canmv_v4.kmodel", lambda: np.random.default_rng(7).integers(0, 256, 112 * 112, dtype=np.uint8).tobytes()),
-    ("mobilenetv1_0.25_feature_canmv_v4.kmodel", mobilenet_input),
+    # in the QEMU subset: a v4 KPU model small enough for the QEMU serial link (~20 KB/s)
+    pytest.param("mobilenetv1_0.25_feature_canmv_v4.kmodel", mobilenet_input, marks=pytest.mark.qemu_subset),
 ], ids=["mnist", "mobilenet_0.25"])
 def test_kpu_layers_bit_exact_with_numpy_reference(big_heap, model, make_input):
     board = big_heap
@@ -177,6 +179,7 @@ def test_netinfo_and_repr(board):
     assert second == "109 kpu_conv2d 52"
 
 
+@pytest.mark.qemu_subset
 def test_bad_forward_index_and_set_outputs(board):
     remote = put_model(board, "iris_nncase02_v4.kmodel")
     out = board.exec(

@@ -49,6 +49,9 @@ int port_uart_getc(void) {
 
 void board_init(void) {
     clint_init(VIRT_MTIME_HZ);
+    // A byte that came in before this point (e.g. the Ctrl-C that skips main.py, sent as soon as
+    // the host connects) waits in RBR; turning the FIFOs on resets the receiver and would drop it.
+    repl_uart_rx_isr();
     uart_wr(UART_FCR, 0x07);   // FIFOs on and cleared
     uart_wr(UART_MCR, 0x08);   // OUT2: interrupt line to the PLIC
     uart_wr(UART_IER, 0x01);   // received data available

@@ -8,6 +8,7 @@ from typing import Callable
 
 from . import transfer
 from .errors import BoardError, K210Error
+from .qemuboard import QemuBoard
 from .simboard import SimBoard
 from .transport import Stream, Transport, open_port
 
@@ -39,10 +40,10 @@ class Board:
     @classmethod
     def connect(cls, spec: str | None, baud: int = 115200, board: str | None = None,
                 state_dir: Path | None = None, maixpy_sim: bool = False) -> "Board":
-        if spec == "sim" and state_dir is not None:
-            sim = SimBoard(state_dir, maixpy=maixpy_sim)
+        if spec in ("sim", "qemu") and state_dir is not None:
+            sim = SimBoard(state_dir, maixpy=maixpy_sim) if spec == "sim" else QemuBoard(state_dir)
             t = open_port(sim.path, baud)
-            t.sim, t.name = sim, "sim"
+            t.sim, t.name = sim, spec
         else:
             t = open_port(spec, baud, board, maixpy_sim)
         try:
@@ -124,16 +125,16 @@ class Board:
         self.t.soft_reset()
 
     def restart(self) -> None:
-        """Power-cycles the simulated board: a new process on the same storage."""
+        """Power-cycles the simulated or QEMU board: a new process on the same storage."""
         if not self.t.sim:
-            raise K210Error("restart: only the simulated board can be power-cycled from the host; "
+            raise K210Error("restart: only the simulated and QEMU boards can be power-cycled from the host; "
                             "use reset() (soft) or press RESET")
-        sim = self.t.sim
-        state, maixpy = sim.state, "--maixpy" in sim.proc.args
+        sim, name = self.t.sim, self.t.name
+        self.t.sim = None           # closed here, relaunched below
         self.t.close()
-        new = SimBoard(state, maixpy=maixpy)
+        new = sim.relaunch()
         self.t = open_port(new.path, 115200)
-        self.t.sim, self.t.name = new, "sim"
+        self.t.sim, self.t.name = new, name
         self._info = None
         self.t.enter_raw()
 

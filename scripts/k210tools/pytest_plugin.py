@@ -1,10 +1,14 @@
 """pytest plugin (registered as `k210tools` via pytest11): the `board` fixture for tests that run
 code on a board, the simulated one by default or real hardware with --port.
 
-  --port PORT      serial device / pyserial URL of a real board; default: a fresh simulated board
-                   per session (its own state directory under pytest's tmp dir)
+  --port PORT      serial device / pyserial URL of a real board; `qemu`: a fresh QEMU_VIRT board
+                   (build/qemu_virt/firmware.elf); default (or `sim`): a fresh simulated board;
+                   sim and qemu get their own state directory under pytest's tmp dir
   --board-timeout  seconds a single test may take before it fails (default 300; 0 = none)
-  @pytest.mark.hil tests that need real hardware: skipped, with the reason, on the simulated board
+  @pytest.mark.hil tests that need real hardware: skipped, with the reason, on the sim and QEMU
+  @pytest.mark.sim_only(reason) tests of the host simulator process itself: skipped elsewhere
+                   (so are tests using `sim_factory`, which starts extra simulated boards)
+  @pytest.mark.qemu_subset the fast board subset CI also runs on QEMU (`-m qemu_subset --port qemu`)
 
 Fixtures: `board` (soft-reset before each test: a fresh interpreter, storage kept), `board_session`
 (the same object without the reset), `sim_factory` (extra simulated boards, e.g. maixpy=True)."""
@@ -18,6 +22,7 @@ import pytest
 
 from .board import Board
 from .errors import BoardError, K210Error
+from .qemuboard import check_available as check_qemu
 from .simboard import sim_binary
 
 __all__ = ["BoardError", "Board"]
@@ -30,14 +35,17 @@ class BoardTestTimeout(Exception):
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("k210", "k210-kpu board")
     g.addoption("--port", default=os.environ.get("K210_TEST_PORT"),
-                help="board to test: serial device or pyserial URL (default: a fresh simulated board)")
+                help="board to test: serial device or pyserial URL, 'qemu' (a fresh QEMU_VIRT board) "
+                     "or 'sim' (default: a fresh simulated board)")
     g.addoption("--port-baud", type=int, default=115200, help="baud rate of --port (default 115200)")
     g.addoption("--board-timeout", type=float, default=300.0,
                 help="seconds one test may run before it fails (default 300, 0 = no limit)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "hil: needs real hardware; skipped on the simulated board")
+    config.addinivalue_line("markers", "hil: needs real hardware; skipped on the simulated and QEMU boards")
+    config.addinivalue_line("markers", "sim_only(reason): needs the host simulator process; skipped on other boards")
+    config.addinivalue_line("markers", "qemu_subset: the fast board subset that CI also runs with --port qemu")
     config._k210 = _Lazy(config)  # type: ignore[attr-defined]
 
 
@@ -54,13 +62,17 @@ class _Lazy:
     def simulated(self) -> bool:
         return not self.port or self.port == "sim"
 
+    @property
+    def qemu(self) -> bool:
+        return self.port == "qemu"
+
     def get(self) -> Board:
         if self.board is None and self.error is None:
             try:
-                if self.simulated:
-                    sim_binary()
+                if self.simulated or self.qemu:
+                    sim_binary() if self.simulated else check_qemu()
                     state = Path(self.config._tmp_path_factory.mktemp("board-state"))  # type: ignore[attr-defined]
-                    self.board = Board.connect("sim", state_dir=state)
+                    self.board = Board.connect("qemu" if self.qemu else "sim", state_dir=state)
                 else:
                     self.board = Board.connect(self.port, self.config.getoption("port_baud"))
             except K210Error as e:
@@ -77,7 +89,8 @@ class _Lazy:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     lazy: _Lazy = config._k210  # type: ignore[attr-defined]
-    where = "simulated board (fresh state)" if lazy.simulated else lazy.port
+    where = ("simulated board (fresh state)" if lazy.simulated else
+             "QEMU_VIRT board (fresh state)" if lazy.qemu else lazy.port)
     try:
         return [f"board: {where}: {lazy.get().info().line()}"]
     except (K210Error, pytest.skip.Exception) as e:
@@ -86,8 +99,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     lazy: _Lazy = item.config._k210  # type: ignore[attr-defined]
-    if item.get_closest_marker("hil") and lazy.simulated:
-        pytest.skip("hil: needs real hardware (run with --port /dev/ttyUSB0); the simulated board is in use")
+    if item.get_closest_marker("hil") and (lazy.simulated or lazy.qemu):
+        pytest.skip("hil: needs real hardware (run with --port /dev/ttyUSB0); "
+                    f"the {'QEMU' if lazy.qemu else 'simulated'} board is in use")
+    if not lazy.simulated:
+        mark = item.get_closest_marker("sim_only")
+        if mark or "sim_factory" in getattr(item, "fixturenames", ()):
+            why = mark.args[0] if mark and mark.args else "it starts extra simulated boards"
+            pytest.skip(f"sim only: {why}; --port {lazy.port} is in use")
 
 
 @pytest.hookimpl(hookwrapper=True)

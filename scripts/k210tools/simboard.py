@@ -33,6 +33,12 @@ class SimBoard:
             self.stop()
             raise K210Error(f"the simulated board did not start: {err or line or 'no pty path printed'}")
         self.path = line
+        self.maixpy = maixpy
+
+    def relaunch(self) -> "SimBoard":
+        """Power cycle: stops this process and starts a new one on the same storage."""
+        self.stop()
+        return SimBoard(self.state, maixpy=self.maixpy)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -1,4 +1,4 @@
-"""The wire to a board: opening a port (device, pyserial URL, `sim`, autodetect) and the raw REPL
+"""The wire to a board: opening a port (device, pyserial URL, `sim`, `qemu`, autodetect) and the raw REPL
 protocol on it (raw-paste with flow control, plain raw mode for MaixPy-v1, interrupt, soft reset)."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Callable
 import serial
 
 from .errors import BoardError, K210Error
+from .qemuboard import QemuBoard
 from .simboard import SimBoard
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
@@ -17,7 +18,7 @@ Stream = Callable[[bytes], None]
 class Transport:
     """A serial link to a MicroPython board, counting the bytes it moves (for the benchmark)."""
 
-    def __init__(self, port: serial.SerialBase, name: str, sim: SimBoard | None = None) -> None:
+    def __init__(self, port: serial.SerialBase, name: str, sim: SimBoard | QemuBoard | None = None) -> None:
         self.port = port
         self.name = name
         self.sim = sim
@@ -220,10 +221,13 @@ class Transport:
 
 
 def open_port(spec: str | None, baud: int = 115200, board: str | None = None, maixpy_sim: bool = False) -> Transport:
-    """spec: a device, a pyserial URL (socket://, rfc2217://), 'sim', or None (autodetect)."""
-    sim = None
+    """spec: a device, a pyserial URL (socket://, rfc2217://), 'sim', 'qemu', or None (autodetect)."""
+    sim: SimBoard | QemuBoard | None = None
     if spec == "sim":
         sim = SimBoard(maixpy=maixpy_sim)
+        url = sim.path
+    elif spec == "qemu":
+        sim = QemuBoard()
         url = sim.path
     elif spec is None:
         from .ports import autodetect
@@ -244,4 +248,4 @@ def open_port(spec: str | None, baud: int = 115200, board: str | None = None, ma
         if "busy" in msg.lower() or "lock" in msg.lower() or "Errno 16" in msg:
             raise K210Error(f"{url}: port busy (another program has it open: close it and retry)") from None
         raise K210Error(f"{url}: cannot open ({msg})") from None
-    return Transport(port, "sim" if sim else url, sim)
+    return Transport(port, spec if sim else url, sim)
