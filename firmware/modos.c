@@ -67,7 +67,11 @@ static mp_obj_t entries(mp_obj_t path_in, bool names_only) {
     }
     DIR dir;
     FILINFO fno;
-    check(f_opendir(&dir, ff_path));
+    FRESULT opened = f_opendir(&dir, ff_path);
+    if (opened == FR_NO_PATH && f_stat(ff_path, &fno) == FR_OK && !(fno.fattrib & AM_DIR)) {
+        mp_raise_OSError(MP_ENOTDIR);   // FatFs says "no path" for a file
+    }
+    check(opened);
     for (;;) {
         FRESULT res = f_readdir(&dir, &fno);
         if (res != FR_OK) {
