@@ -102,6 +102,8 @@ for d in ('/', '/sd', '/sd/', '/sd/adir.kmodel', '/flash'):
     chk('dir %s' % d, lambda: kpu.load(d), OSError, "kpu.load('%s')" % d, 'directory')
 for p in ('/nomount/x.kmodel', '/sdx/{IRIS}', 'sd/{IRIS}', '/SD2/a'):
     chk('unmounted %s' % p, lambda: kpu.load(p), OSError, p, 'no such file')
+chk('long path', lambda: kpu.load('/sd/' + 'a' * 300), OSError, 'kpu.load')
+chk('path with NUL', lambda: kpu.load('/sd/{IRIS}\x00x'), ValueError, 'kpu.load(', 'NUL byte')
 chk('path in a file', lambda: kpu.load('/sd/{IRIS}/x'), OSError, '/sd/{IRIS}/x')
 kpu.deinit(m)
 """)
@@ -203,6 +205,7 @@ kpu.deinit(m)
 
 
 def test_machine_flash_bad_input(board):
+    put_model(board, IRIS)
     run_cases(board, """
 import machine
 f = machine.Flash()
@@ -231,6 +234,10 @@ for v in (None, '0', 1.5, b'x', 2 ** 80):
 for v in (None, 5, 1.5, f):
     chk('write data %r' % type(v), lambda: f.write(probe, v), TypeError)
     chk('readinto buf %r' % type(v), lambda: f.readinto(probe, v), TypeError)
+m = kpu.load('/sd/iris_nncase01_v3.kmodel')
+chk('write a model', lambda: f.write(probe, m), TypeError)
+chk('readinto a model', lambda: f.readinto(probe, m), TypeError)
+kpu.deinit(m)
 chk('readinto bytes', lambda: f.readinto(probe, b'abcd'), TypeError)
 chk('Flash(1)', lambda: machine.Flash(1), TypeError)
 chk('read 1 arg', lambda: f.read(0), TypeError)
@@ -336,6 +343,9 @@ chk('KPU.set_outputs bad', lambda: KPU.set_outputs(n, 0, 2, 2, 2), ValueError, '
 chk('KPU.init_yolo2 anchors', lambda: KPU.init_yolo2(n, 0.5, 0.3, 5, [1.0] * 3), ValueError, '3 anchor values')
 chk('KPU.run_yolo2 no init', lambda: KPU.run_yolo2(n, b''), ValueError, 'init_yolo2')
 KPU.deinit(n)
+chk('KPU.forward None img', lambda: KPU.forward(None, '/sd/cut.pgm'), TypeError, 'expected a model', 'NoneType')
+chk('KPU.run_yolo2 None', lambda: KPU.run_yolo2(None, b''), ValueError, 'init_yolo2')
+chk('KPU.forward deinit img', lambda: KPU.forward(n, '/sd/cut.pgm'), ValueError, "'/sd/{IRIS}'", 'deinitialised', 'load it again')
 chk('KPU.deinit twice', lambda: KPU.deinit(n), ValueError, 'deinitialised')
 chk('KPU.forward deinit', lambda: KPU.forward(n, array.array('f', [0.0] * 4)), ValueError, 'deinitialised')
 """)

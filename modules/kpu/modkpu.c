@@ -120,7 +120,13 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
     kmodel_err_t e;
     int r;
     if (mp_obj_is_str(src_obj)) {
-        const char *path = mp_obj_str_get_str(src_obj);
+        size_t path_len;
+        const char *path = mp_obj_str_get_data(src_obj, &path_len);
+        if (strlen(path) != path_len) {   // C would silently load the file named by the part before it
+            mp_raise_msg_varg(&mp_type_ValueError,
+                MP_ERROR_TEXT("kpu.load('%s...'): the path holds a NUL byte after %u characters; remove it"),
+                path, (unsigned)strlen(path));
+        }
         const char *base = strrchr(path, '/');
         snprintf(tag, sizeof(tag), "#%u %s", (unsigned)m->id, base ? base + 1 : path);
         kmodel_file_src_t f;
