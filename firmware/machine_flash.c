@@ -21,7 +21,7 @@ static mp_obj_t machine_flash_make_new(const mp_obj_type_t *type, size_t n_args,
 static uint32_t checked_range(mp_int_t offset, mp_int_t n) {
     size_t size = flash_size();
     if (offset < 0 || n < 0) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("flash offset %ld and length %ld must both be >= 0"),
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("flash offset %ld and length %ld are outside the flash: both must be >= 0"),
             (long)offset, (long)n);
     }
     if (offset < 0 || n < 0 || (size_t)offset > size || (size_t)n > size - (size_t)offset) {

@@ -277,6 +277,8 @@ errno_is('open under file', lambda: open('/sd/{IRIS}/x', 'rb'), ENOENT)   # FatF
 for v in (None, 5, 1.5):
     chk('open %r' % type(v), lambda: open(v), TypeError)
     chk('stat %r' % type(v), lambda: os.stat(v), TypeError)
+for i, f in enumerate((open, os.stat, os.remove, os.listdir, os.chdir, os.mkdir)):
+    chk('path function %d NUL' % i, lambda: f('/sd/{IRIS}\x00x'), ValueError, '/sd/{IRIS}', 'NUL byte')
 chk('open mode', lambda: open('/sd/{IRIS}', 'q'), ValueError)
 with open('/sd/empty.kmodel', 'rb') as f:
     assert f.read() == b''
@@ -359,6 +361,14 @@ def _wait_text(t, marker: bytes, timeout: float) -> bytes:
 def test_ctrl_c_mid_forward_leaves_model_usable(board, name):
     """A Ctrl-C during a long YOLO forward raises KeyboardInterrupt at a layer (v4: node) boundary
     inside kpu.forward; the model stays loaded, mem_info is unchanged and the next forward matches."""
+    try:
+        _ctrl_c_mid_forward(board, name)
+    finally:   # megabytes other tests' SD-full checks should not inherit
+        board.reset()
+        board.exec(f"import os\nfor p in ('/sd/{name}', '/sd/dog.bin'):\n    try:\n        os.remove(p)\n    except OSError:\n        pass\n")
+
+
+def _ctrl_c_mid_forward(board, name: str) -> None:
     put_model(board, name)
     board.put(model_bytes("yolo20class_dog_320x240_rgb_chw.bin"), "/sd/dog.bin")
     board.reset()
@@ -391,6 +401,14 @@ gc.collect()
 
 
 def test_ctrl_c_mid_forward_then_deinit_frees_cleanly(board):
+    try:
+        _ctrl_c_then_deinit(board)
+    finally:
+        board.reset()
+        board.exec(f"import os\nos.remove('/sd/{YOLO}')\n")
+
+
+def _ctrl_c_then_deinit(board) -> None:
     put_model(board, YOLO)
     board.reset()
     board.exec(f"""
