@@ -49,6 +49,7 @@ def run_cases(board, body: str, timeout: float = 60.0) -> int:
     assert bad == [], "\n".join(repr(b) for b in bad)
     assert board.eval("1 + 1") == 2   # still answering
     TOTAL[0] += n
+    print(f"{n} cases, {TOTAL[0]} so far")   # shown with pytest -s
     return n
 
 
