@@ -8,6 +8,8 @@
 
 #include "vfs.h"
 
+const char *os_path_str(mp_obj_t path_in);   // modos.c
+
 typedef struct _file_obj_t {
     mp_obj_base_t base;
     bool open;
@@ -188,7 +190,7 @@ static mp_obj_t file_open(mp_obj_t path_in, const char *mode) {
     BYTE flags = parse_mode(mode, &text);
     char ff_path[VFS_PATH_MAX];
     vfs_vol_t vol;
-    int r = vfs_resolve(mp_obj_str_get_str(path_in), ff_path, sizeof(ff_path), &vol);
+    int r = vfs_resolve(os_path_str(path_in), ff_path, sizeof(ff_path), &vol);
     if (r != 0) {
         mp_raise_OSError(-r);
     }

@@ -20,10 +20,14 @@ static mp_obj_t machine_flash_make_new(const mp_obj_type_t *type, size_t n_args,
 
 static uint32_t checked_range(mp_int_t offset, mp_int_t n) {
     size_t size = flash_size();
+    if (offset < 0 || n < 0) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("flash offset %ld and length %ld are outside the flash: both must be >= 0"),
+            (long)offset, (long)n);
+    }
     if (offset < 0 || n < 0 || (size_t)offset > size || (size_t)n > size - (size_t)offset) {
         mp_raise_msg_varg(&mp_type_ValueError,
-            MP_ERROR_TEXT("flash range 0x%x+%d is outside the %d-byte flash (0x0-0x%x)"),
-            (unsigned)offset, (int)n, (int)size, (unsigned)(size - 1));
+            MP_ERROR_TEXT("flash range 0x%lx+%ld is outside the %d-byte flash (0x0-0x%x)"),
+            (unsigned long)offset, (long)n, (int)size, (unsigned)(size - 1));
     }
     return (uint32_t)offset;
 }

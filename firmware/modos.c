@@ -15,10 +15,20 @@
 #define MODE_DIR  (0x4000)
 #define MODE_FILE (0x8000)
 
+// A path argument as a C string; a NUL inside would silently name another file (file.c uses it too).
+const char *os_path_str(mp_obj_t path_in) {
+    size_t len;
+    const char *path = mp_obj_str_get_data(path_in, &len);
+    if (strlen(path) != len) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("path '%s...' has an embedded NUL byte"), path);
+    }
+    return path;
+}
+
 // Resolves a Python path argument or raises OSError.
 static vfs_vol_t resolve(mp_obj_t path_in, char *ff_path) {
     vfs_vol_t vol;
-    int r = vfs_resolve(mp_obj_str_get_str(path_in), ff_path, VFS_PATH_MAX, &vol);
+    int r = vfs_resolve(os_path_str(path_in), ff_path, VFS_PATH_MAX, &vol);
     if (r != 0) {
         mp_raise_OSError(-r);
     }
@@ -41,7 +51,7 @@ static mp_obj_t os_getcwd(void) {
 static MP_DEFINE_CONST_FUN_OBJ_0(os_getcwd_obj, os_getcwd);
 
 static mp_obj_t os_chdir(mp_obj_t path_in) {
-    int r = vfs_chdir(mp_obj_str_get_str(path_in));
+    int r = vfs_chdir(os_path_str(path_in));
     if (r != 0) {
         mp_raise_OSError(-r);
     }
@@ -67,7 +77,11 @@ static mp_obj_t entries(mp_obj_t path_in, bool names_only) {
     }
     DIR dir;
     FILINFO fno;
-    check(f_opendir(&dir, ff_path));
+    FRESULT opened = f_opendir(&dir, ff_path);
+    if (opened == FR_NO_PATH && f_stat(ff_path, &fno) == FR_OK && !(fno.fattrib & AM_DIR)) {
+        mp_raise_OSError(MP_ENOTDIR);   // FatFs says "no path" for a file
+    }
+    check(opened);
     for (;;) {
         FRESULT res = f_readdir(&dir, &fno);
         if (res != FR_OK) {

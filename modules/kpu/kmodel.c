@@ -14,6 +14,10 @@ extern const kmodel_format_t kmodel_v4_format __attribute__((weak));
 #define KMDL_MAGIC  (0x4B4D444Cu)    // 'KMDL' as a C multichar constant: "LDMK" on disk
 #define KMDL_SWAPPED (0x4C444D4Bu)   // the same word after model_le2be.py: "KMDL" on disk
 
+__attribute__((weak)) bool kmodel_stop_requested(void) {
+    return false;
+}
+
 int kmodel_fail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

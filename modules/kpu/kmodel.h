@@ -12,7 +12,8 @@
 #include "kpu_hw.h"
 
 // --- errors ---
-typedef enum { KMODEL_EVALUE = 1, KMODEL_EMEMORY, KMODEL_EOS, KMODEL_ERUNTIME } kmodel_ekind_t;
+// KMODEL_EINTR: a run stopped between layers because kmodel_stop_requested() said so.
+typedef enum { KMODEL_EVALUE = 1, KMODEL_EMEMORY, KMODEL_EOS, KMODEL_ERUNTIME, KMODEL_EINTR } kmodel_ekind_t;
 typedef struct {
     kmodel_ekind_t kind;
     int err;                 // errno for KMODEL_EOS / KMODEL_ERUNTIME
@@ -21,6 +22,11 @@ typedef struct {
 // Formats msg, sets kind; returns -EINVAL (EVALUE), -ENOMEM (EMEMORY) or -err.
 int kmodel_fail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+// Asked between layers of a run: true stops it with KMODEL_EINTR (the next run starts afresh,
+// so nothing is left half done). kmodel.c's weak default says no; modkpu.c answers "a Ctrl-C is
+// pending" so a long forward ends at the next layer boundary.
+bool kmodel_stop_requested(void);
 
 // --- where the bytes come from ---
 typedef struct kmodel_src {

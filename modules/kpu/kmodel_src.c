@@ -42,9 +42,13 @@ int kmodel_file_src_open(kmodel_file_src_t *f, const char *path, uint32_t max_si
     char ff_path[VFS_PATH_MAX];
     vfs_vol_t vol;
     int r = vfs_resolve(path, ff_path, sizeof(ff_path), &vol);
-    if (r != 0 || vol == VFS_ROOT) {
+    FILINFO fno;
+    // a volume root ("0:/") or a directory: FatFs would say "invalid name" / "no file"
+    bool is_dir = r == 0 && (vol == VFS_ROOT || strlen(ff_path) <= 3
+        || (f_stat(ff_path, &fno) == FR_OK && (fno.fattrib & AM_DIR)));
+    if (r != 0 || is_dir) {
         return kmodel_fail(e, KMODEL_EOS, r ? -r : EISDIR, "kpu.load('%s'): %s", path,
-            r ? "no such file (paths start with /sd or /flash)" : "is a directory");
+            r ? "no such file (paths start with /sd or /flash)" : "is a directory; give the path of a .kmodel file");
     }
     FRESULT res = f_open(&f->fp, ff_path, FA_READ);
     if (res != FR_OK) {

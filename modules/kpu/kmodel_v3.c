@@ -203,6 +203,10 @@ static int v3_run(kmodel_t *m, const uint8_t *input, uint32_t n, kmodel_err_t *e
         memcpy(m->main + v3_u32(w.body + 4), input, m->input.bytes);
     }
     for (; w.i < n; walk_next(&w)) {
+        if (w.i > 0 && kmodel_stop_requested()) {
+            return kmodel_fail(e, KMODEL_EINTR, EINTR, "kpu.forward: interrupted after layer %lu of %lu",
+                (unsigned long)w.i - 1, (unsigned long)n);
+        }
         int r = run_layer(m, &w, &kpu_ready, e);
         if (r != 0) {
             return r;

@@ -64,8 +64,16 @@ static int v4_run(kmodel_t *m, const uint8_t *input, uint32_t n, kmodel_err_t *e
     kv4_model_t *s = V4_STATE(m);
     s->ai_sram = kpu_driver_ai_sram();
     kv4_err_t ke;
-    if (kv4_set_input(s, 0, input, m->input.bytes, &ke) != 0 || kv4_run(s, n, &ke) != 0)
+    if (kv4_set_input(s, 0, input, m->input.bytes, &ke) != 0)
         return kmodel_fail(e, KMODEL_ERUNTIME, EIO, "kpu.forward: %s", ke.msg);
+    uint32_t end = n == 0 || n > s->h.n_nodes ? s->h.n_nodes : n;
+    for (uint32_t i = 0; i < end; i++) {   // node by node, so a Ctrl-C stops at a node boundary
+        if (i > 0 && kmodel_stop_requested())
+            return kmodel_fail(e, KMODEL_EINTR, EINTR, "kpu.forward: interrupted after node %lu of %lu",
+                (unsigned long)i - 1, (unsigned long)end);
+        if (kv4_run_nodes(s, i, i + 1, &ke) != 0)
+            return kmodel_fail(e, KMODEL_ERUNTIME, EIO, "kpu.forward: %s", ke.msg);
+    }
     return 0;
 }
 

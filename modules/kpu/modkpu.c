@@ -45,8 +45,16 @@ static kpu_model_obj_t *get_model(mp_obj_t obj, const char *fn) {
     return m;
 }
 
+// A Ctrl-C (the UART handler schedules KeyboardInterrupt) stops a forward between layers.
+bool kmodel_stop_requested(void) {
+    return MP_STATE_THREAD(mp_pending_exception) != MP_OBJ_NULL;
+}
+
 static NORETURN void raise_err(const kmodel_err_t *e) {
     switch (e->kind) {
+        case KMODEL_EINTR:
+            mp_handle_pending(true);   // raises the pending KeyboardInterrupt
+            mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s"), e->msg);   // it was already handled
         case KMODEL_EMEMORY:
             mp_raise_msg_varg(&mp_type_MemoryError, MP_ERROR_TEXT("%s"), e->msg);
         case KMODEL_EOS: {
@@ -88,7 +96,7 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
     if (args[ARG_size].u_obj != mp_const_none) {
         mp_int_t s = mp_obj_get_int(args[ARG_size].u_obj);
         if (s <= 0) {
-            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.load: size=%d must be positive"), (int)s);
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.load: size=%ld must be positive"), (long)s);
         }
         max_size = (uint32_t)s;
     }
@@ -97,7 +105,7 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
         mp_int_t r = mp_obj_get_int(args[ARG_act_rule].u_obj);
         if (r != KPU_ACT_RULE_NNCASE01 && r != KPU_ACT_RULE_NNCASE02) {
             mp_raise_msg_varg(&mp_type_ValueError,
-                MP_ERROR_TEXT("kpu.load: act_rule=%d (use kpu.ACT_RULE_NNCASE01 or kpu.ACT_RULE_NNCASE02)"), (int)r);
+                MP_ERROR_TEXT("kpu.load: act_rule=%ld (use kpu.ACT_RULE_NNCASE01 or kpu.ACT_RULE_NNCASE02)"), (long)r);
         }
         rule = (kpu_act_rule_t)r;
         rule_p = &rule;
@@ -112,7 +120,13 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
     kmodel_err_t e;
     int r;
     if (mp_obj_is_str(src_obj)) {
-        const char *path = mp_obj_str_get_str(src_obj);
+        size_t path_len;
+        const char *path = mp_obj_str_get_data(src_obj, &path_len);
+        if (strlen(path) != path_len) {   // C would silently load the file named by the part before it
+            mp_raise_msg_varg(&mp_type_ValueError,
+                MP_ERROR_TEXT("kpu.load('%s...'): the path holds a NUL byte after %u characters; remove it"),
+                path, (unsigned)strlen(path));
+        }
         const char *base = strrchr(path, '/');
         snprintf(tag, sizeof(tag), "#%u %s", (unsigned)m->id, base ? base + 1 : path);
         kmodel_file_src_t f;
@@ -126,7 +140,7 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
         mp_int_t off = mp_obj_get_int(src_obj);
         if (off <= 0) {
             mp_raise_msg_varg(&mp_type_ValueError,
-                MP_ERROR_TEXT("kpu.load(%d): a flash offset must be > 0 (models usually start at 0x300000)"), (int)off);
+                MP_ERROR_TEXT("kpu.load(%ld): a flash offset must be > 0 (models usually start at 0x300000)"), (long)off);
         }
         snprintf(tag, sizeof(tag), "#%u flash 0x%x", (unsigned)m->id, (unsigned)off);
         kmodel_flash_src_t f;
@@ -180,8 +194,8 @@ static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *args) {
     mp_int_t index = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
     uint32_t n = m->run_layers ? m->run_layers : m->km.layers;
     if (n == m->km.layers && (index < 0 || (mp_uint_t)index >= m->km.outputs)) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.forward: output index %d out of range: %s has %u output(s)"),
-            (int)index, m->source, (unsigned)m->km.outputs);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.forward: output index %ld out of range: %s has %u output(s)"),
+            (long)index, m->source, (unsigned)m->km.outputs);
     }
     const kmodel_tensor_t *t = &m->km.input;
     mp_buffer_info_t buf;
@@ -199,7 +213,7 @@ static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *args) {
             f[i] = mp_obj_get_float_to_f(items[i]);
         }
         input = (const uint8_t *)f;
-    } else if (mp_get_buffer(args[1], &buf, MP_BUFFER_READ)) {
+    } else if (!mp_obj_is_str(args[1]) && mp_get_buffer(args[1], &buf, MP_BUFFER_READ)) {   // str is text, not data
         char tc = buf.typecode;
         bool raw = tc == 'B' || tc == 'b' || tc == BYTEARRAY_TYPECODE;   // bytes-like
         bool ok_type = raw || (t->dtype == KMODEL_F32 && tc == 'f');
@@ -272,16 +286,18 @@ static mp_obj_t kpu_set_outputs(size_t n_args, const mp_obj_t *args) {
     mp_int_t idx = mp_obj_get_int(args[1]), w = mp_obj_get_int(args[2]), h = mp_obj_get_int(args[3]),
         ch = mp_obj_get_int(args[4]);
     if (idx < 0 || (mp_uint_t)idx >= m->km.outputs) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.set_outputs: output index %d out of range: %s has %u output(s)"),
-            (int)idx, m->source, (unsigned)m->km.outputs);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.set_outputs: output index %ld out of range: %s has %u output(s)"),
+            (long)idx, m->source, (unsigned)m->km.outputs);
     }
     kmodel_tensor_t t;
     m->km.fmt->output(&m->km, (uint32_t)idx, &t, NULL);
     uint32_t values = t.dtype == KMODEL_F32 ? t.bytes / 4 : t.bytes;
-    if (w <= 0 || h <= 0 || ch <= 0 || (uint64_t)w * h * ch != values) {
+    // each factor bounded first, so the product cannot wrap round to a match
+    if (w <= 0 || h <= 0 || ch <= 0 || (mp_uint_t)w > values || (mp_uint_t)h > values || (mp_uint_t)ch > values
+        || (uint64_t)w * h * ch != values) {
         mp_raise_msg_varg(&mp_type_ValueError,
-            MP_ERROR_TEXT("kpu.set_outputs: w*h*ch = %d*%d*%d does not match output %d of %s (%u values)"),
-            (int)w, (int)h, (int)ch, (int)idx, m->source, (unsigned)values);
+            MP_ERROR_TEXT("kpu.set_outputs: w*h*ch = %ld*%ld*%ld does not match output %d of %s (%u values)"),
+            (long)w, (long)h, (long)ch, (int)idx, m->source, (unsigned)values);
     }
     return mp_const_true;
 }
@@ -291,8 +307,8 @@ static mp_obj_t kpu_set_layers(mp_obj_t obj, mp_obj_t n_in) {
     kpu_model_obj_t *m = get_model(obj, "set_layers");
     mp_int_t n = mp_obj_get_int(n_in);
     if (n > (mp_int_t)m->km.layers) {
-        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.set_layers: %d layers requested, %s has %u"),
-            (int)n, m->source, (unsigned)m->km.layers);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.set_layers: %ld layers requested, %s has %u"),
+            (long)n, m->source, (unsigned)m->km.layers);
     }
     m->run_layers = n <= 0 || n == (mp_int_t)m->km.layers ? 0 : (uint32_t)n;
     return mp_const_true;
@@ -304,7 +320,7 @@ static mp_obj_t kpu_set_act_rule(mp_obj_t obj, mp_obj_t rule_in) {
     mp_int_t r = mp_obj_get_int(rule_in);
     if (r != KPU_ACT_RULE_NNCASE01 && r != KPU_ACT_RULE_NNCASE02) {
         mp_raise_msg_varg(&mp_type_ValueError,
-            MP_ERROR_TEXT("kpu.set_act_rule: %d (use kpu.ACT_RULE_NNCASE01 or kpu.ACT_RULE_NNCASE02)"), (int)r);
+            MP_ERROR_TEXT("kpu.set_act_rule: %ld (use kpu.ACT_RULE_NNCASE01 or kpu.ACT_RULE_NNCASE02)"), (long)r);
     }
     mp_obj_t old = MP_OBJ_NEW_SMALL_INT(m->km.act_rule);
     m->km.act_rule = (kpu_act_rule_t)r;

@@ -67,6 +67,11 @@ _yolo = {}      # id(net) -> (threshold, nms, anchors)
 
 
 def _input_shape(net):
+    # checked here because a dead or wrong net has no input_shape to read
+    if not isinstance(net, _kpu.Model):
+        raise TypeError("KPU: expected a model from kpu.load, got %s" % type(net).__name__)
+    if not net.live:
+        raise ValueError("KPU: model %s was deinitialised (kpu.deinit or soft reset); load it again" % net.source)
     return tuple(net.input_shape)   # (c, h, w)
 
 
