@@ -137,8 +137,8 @@ def run_on_board(board, case: Case, rule: str) -> Tuple[Dict[int, Tuple[int, int
 def _fetch(board, case: Case, rule: str, i: int) -> bytes:
     """Whole output of layer i (only after a CRC mismatch, to show where it differs)."""
     board.exec(f"import kpu\nm = kpu.load('{REMOTE}/{case.name}.kmodel', act_rule=kpu.ACT_RULE_{rule.upper()})\n"
-               f"kpu.set_layers(m, {i + 1})\nopen('{REMOTE}/dump.bin', 'wb').write(kpu.forward(m, "
-               f"open('{REMOTE}/{case.name}.in', 'rb').read()))\nkpu.deinit(m)", timeout=300)
+               f"kpu.set_layers(m, {i + 1})\nwith open('{REMOTE}/{case.name}.in', 'rb') as f:\n    x = f.read()\n"
+               f"with open('{REMOTE}/dump.bin', 'wb') as f:\n    f.write(kpu.forward(m, x))\nkpu.deinit(m)", timeout=300)
     return board.get(f"{REMOTE}/dump.bin")
 
 
