@@ -1,0 +1,150 @@
+"""`k210 cp` through a noisy cable (k210tools.faultproxy between the CLI and the simulated board):
+64 KiB uploads and downloads through every fault kind, in both directions of the wire, with
+seeded offsets. Each copy either completes (the destination equals the source byte for byte) or
+fails with one error line and the destination as it was; afterwards the board's REPL answers on
+a direct connection, with no half-finished copy left behind. The module prints the fault counts
+and the data lost (must be 0) at the end of the run."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from k210tools import cli
+from k210tools.board import Board
+from k210tools.faultproxy import Fault, FaultProxy
+from k210tools.simboard import SimBoard, sim_binary
+from k210tools.transport import Transport, open_port
+from k210tools.errors import K210Error
+
+SIZE = 64 * 1024
+OLD = b"old content, must survive a failed copy\n" * 50
+STALL = 5.0      # seconds without a byte before the host gives up (the tools' default is 30 s)
+
+# (copy, fault kind, wire direction, injections): "up" is host -> board. For a put, "down"
+# carries the board's per-block acks; for a get, "up" carries the host's.
+CASES = [
+    ("put", "drop", "up", 1), ("get", "drop", "down", 1),
+    ("put", "flip", "up", 1), ("get", "flip", "down", 1),
+    ("put", "dup", "up", 1), ("get", "dup", "down", 1),
+    ("put", "delay", "up", 3), ("get", "delay", "down", 3),
+    ("put", "cut", "up", 1), ("get", "cut", "down", 1),
+    ("put", "drop", "down", 1), ("get", "drop", "up", 1),
+    ("put", "flip", "down", 1), ("get", "flip", "up", 1),
+    ("put", "dup", "down", 1), ("get", "dup", "up", 1),
+]
+CASES = [c + ("data",) for c in CASES] + [
+    ("put", "flip", "up", 1, "code"), ("get", "flip", "up", 1, "code"),
+    ("put", "drop", "up", 1, "code"), ("get", "dup", "up", 1, "code"),
+]
+# upstream bytes after the proxy arms (on "k210xfer.") that finish the call starting the copy
+CODE_TAIL = {"put": len("recv('/sd/dst.bin', 65536, 4294967295, 2048, 0)\n\x04"),
+             "get": len("send('/sd/src.bin', 2048, 0)\n\x04")}
+# bytes on the wire in each direction during a copy (payload or acks): where a fault can land
+SPAN = {("put", "up"): SIZE, ("put", "down"): SIZE // 2048, ("get", "down"): SIZE, ("get", "up"): SIZE // 2048}
+
+TOTALS: dict = {"faults": Counter(), "outcomes": Counter(), "data_lost": 0}
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+    try:
+        sim_binary()
+    except K210Error as e:
+        pytest.skip(str(e))
+    s = SimBoard(tmp_path_factory.mktemp("faults-board"))
+    yield s
+    s.stop()
+    faults = ", ".join(f"{k} {n}" for k, n in sorted(TOTALS["faults"].items()))
+    outcomes = ", ".join(f"{k} {n}" for k, n in sorted(TOTALS["outcomes"].items()))
+    line = f"transfer faults: injected {faults or 'none'}; copies {outcomes}; data lost {TOTALS['data_lost']}"
+    rep = request.config.pluginmanager.get_plugin("terminalreporter")
+    cap = request.config.pluginmanager.get_plugin("capturemanager")
+    if rep and cap:
+        with cap.global_and_fixture_disabled():     # shown in a passing run too
+            rep.write_line("\n" + line)
+
+
+@pytest.fixture
+def short_stalls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stalled copy fails after STALL seconds instead of 30, to keep the file quick."""
+    read_exact, read_until = Transport.read_exact, Transport.read_until
+
+    def exact(self, n, timeout=10.0):
+        return read_exact(self, n, min(timeout, STALL))
+
+    def until(self, marker, timeout=10.0, stream=None, what=""):
+        return read_until(self, marker, None if timeout is None else min(timeout, STALL), stream, what)
+
+    monkeypatch.setattr(Transport, "read_exact", exact)
+    monkeypatch.setattr(Transport, "read_until", until)
+
+
+def _direct(sim: SimBoard) -> Board:
+    """The board on its own pty, no proxy: this also recovers a board stuck in a copy."""
+    return Board(open_port(sim.path))
+
+
+@pytest.mark.parametrize("op,kind,direction,count,where", CASES, ids=["-".join(map(str, c)) for c in CASES])
+def test_copy_through_fault(sim, short_stalls, tmp_path: Path, capsys, record_property,
+                            op: str, kind: str, direction: str, count: int, where: str) -> None:
+    seed = CASES.index((op, kind, direction, count, where)) + 1
+    rng = random.Random(seed)
+    data = rng.randbytes(SIZE)
+    local = tmp_path / "file.bin"
+    b = _direct(sim)
+    try:
+        if op == "put":
+            b.put(OLD, "/sd/dst.bin")
+            local.write_bytes(data)
+            argv = ["cp", "-q", str(local), ":/sd/dst.bin"]
+        else:
+            b.put(data, "/sd/src.bin")
+            local.write_bytes(OLD)
+            argv = ["cp", "-q", ":/sd/src.bin", str(local)]
+    finally:
+        b.close()
+
+    span = SPAN[(op, direction)]
+    if where == "code":       # inside the k210xfer call the host sends to start the copy
+        offsets = [rng.randrange(1, CODE_TAIL[op] - 2)]
+    else:
+        lead = CODE_TAIL[op] if (op, direction) == ("get", "up") else 0
+        offsets = sorted(lead + a for a in rng.sample(range(span // 8, span - span // 8), count))
+    faults = [Fault(kind, direction, rate=1.0, after=a, count=1, delay=0.6) for a in offsets]
+    capsys.readouterr()
+    with FaultProxy(sim.path, faults, seed, arm_on=b"k210xfer.") as proxy:
+        rc = cli.main(["-p", proxy.path] + argv)
+    err = capsys.readouterr().err
+    TOTALS["faults"].update(proxy.injected)
+    assert sum(proxy.injected.values()) == count, f"fault not injected: {proxy.summary()}"
+
+    b = _direct(sim)          # a board left inside the copy is brought back here
+    try:
+        assert b.exec("print(1+1)").strip() == "2"
+        now = b.get("/sd/dst.bin") if op == "put" else local.read_bytes()
+        names = [n for n, _, _ in b.listdir("/sd")]
+    finally:
+        b.close()
+
+    outcome = "completed" if rc == 0 else "failed cleanly"
+    lost = now != (data if rc == 0 else OLD)
+    if lost:
+        TOTALS["data_lost"] += 1
+    TOTALS["outcomes"][outcome] += 1
+    record_property("fault", proxy.summary())
+    record_property("outcome", outcome)
+    assert not lost, f"{op} through {kind}:{direction} (rc {rc}): destination holds {len(now)} bytes, " \
+                     f"neither the old nor the new content; {proxy.summary()}"
+    assert not [n for n in names if n.endswith((".part", ".old"))], f"leftovers on the board: {names}"
+    assert not (tmp_path / "file.bin.part").exists()
+    if rc == 0:
+        assert err == ""
+    else:
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("k210: "), \
+            f"{op} through {kind}:{direction}: error is not one clear line: {err!r}"
+    if kind == "delay":
+        assert rc == 0, f"a delayed (not damaged) copy must complete: {err!r}"
