@@ -7,12 +7,13 @@ and the data lost (must be 0) at the end of the run."""
 from __future__ import annotations
 
 import random
+import zlib
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from k210tools import cli
+from k210tools import cli, transfer
 from k210tools.board import Board
 from k210tools.faultproxy import Fault, FaultProxy
 from k210tools.simboard import SimBoard, sim_binary
@@ -23,27 +24,33 @@ SIZE = 64 * 1024
 OLD = b"old content, must survive a failed copy\n" * 50
 STALL = 5.0      # seconds without a byte before the host gives up (the tools' default is 30 s)
 
-# (copy, fault kind, wire direction, injections): "up" is host -> board. For a put, "down"
-# carries the board's per-block acks; for a get, "up" carries the host's.
+# (copy, fault kind, wire direction, injections, where): "up" is host -> board. Where "data":
+# in the copy's stream (for a put, "down" carries the board's per-block acks; for a get, "up"
+# the host's); "code": in the code the host sends to start the copy; "path": in its file name.
 CASES = [
-    ("put", "drop", "up", 1), ("get", "drop", "down", 1),
-    ("put", "flip", "up", 1), ("get", "flip", "down", 1),
-    ("put", "dup", "up", 1), ("get", "dup", "down", 1),
-    ("put", "delay", "up", 3), ("get", "delay", "down", 3),
-    ("put", "cut", "up", 1), ("get", "cut", "down", 1),
-    ("put", "drop", "down", 1), ("get", "drop", "up", 1),
-    ("put", "flip", "down", 1), ("get", "flip", "up", 1),
-    ("put", "dup", "down", 1), ("get", "dup", "up", 1),
-]
-CASES = [c + ("data",) for c in CASES] + [
+    ("put", "drop", "up", 1, "data"), ("get", "drop", "down", 1, "data"),
+    ("put", "flip", "up", 1, "data"), ("get", "flip", "down", 1, "data"),
+    ("put", "dup", "up", 1, "data"), ("get", "dup", "down", 1, "data"),
+    ("put", "delay", "up", 3, "data"), ("get", "delay", "down", 3, "data"),
+    ("put", "cut", "up", 1, "data"), ("get", "cut", "down", 1, "data"),
+    ("put", "drop", "down", 1, "data"), ("get", "drop", "up", 1, "data"),
+    ("put", "flip", "down", 1, "data"), ("get", "flip", "up", 1, "data"),
+    ("put", "dup", "down", 1, "data"), ("get", "dup", "up", 1, "data"),
     ("put", "flip", "up", 1, "code"), ("get", "flip", "up", 1, "code"),
     ("put", "drop", "up", 1, "code"), ("get", "dup", "up", 1, "code"),
+    ("put", "flip", "up", 1, "path"), ("get", "flip", "up", 1, "path"),
 ]
-# upstream bytes after the proxy arms (on "k210xfer.") that finish the call starting the copy
-CODE_TAIL = {"put": len("recv('/sd/dst.bin', 65536, 4294967295, 2048, 0)\n\x04"),
-             "get": len("send('/sd/src.bin', 2048, 0)\n\x04")}
-# bytes on the wire in each direction during a copy (payload or acks): where a fault can land
+# bytes in each direction during a copy (payload or acks): where a "data" fault can land
 SPAN = {("put", "up"): SIZE, ("put", "down"): SIZE // 2048, ("get", "down"): SIZE, ("get", "up"): SIZE // 2048}
+ARM = b"import k210xfer,"    # the proxy counts offsets from here: the code starting the copy
+
+
+def _start_code(op: str, data: bytes) -> str:
+    """What the host sends to start the copy (after ARM): faults can be aimed into it."""
+    call = (f"recv('/sd/dst.bin', {SIZE}, {zlib.crc32(data)}, {transfer.BLOCK}, 0)" if op == "put"
+            else f"send('/sd/src.bin', {transfer.BLOCK}, 0)")
+    return transfer.start_code(call)[len(ARM):] + "\x04"
+
 
 TOTALS: dict = {"faults": Counter(), "outcomes": Counter(), "data_lost": 0}
 
@@ -108,14 +115,17 @@ def test_copy_through_fault(sim, short_stalls, tmp_path: Path, capsys, record_pr
         b.close()
 
     span = SPAN[(op, direction)]
-    if where == "code":       # inside the k210xfer call the host sends to start the copy
-        offsets = [rng.randrange(1, CODE_TAIL[op] - 2)]
+    code = _start_code(op, data)
+    if where == "code":       # anywhere in the code that starts the copy
+        offsets = [rng.randrange(1, len(code) - 1)]
+    elif where == "path":     # a letter of the board file's name in that code
+        offsets = [code.index("/sd/dst" if op == "put" else "/sd/src") + 5]
     else:
-        lead = CODE_TAIL[op] if (op, direction) == ("get", "up") else 0
+        lead = len(code) if (op, direction) == ("get", "up") else 0
         offsets = sorted(lead + a for a in rng.sample(range(span // 8, span - span // 8), count))
     faults = [Fault(kind, direction, rate=1.0, after=a, count=1, delay=0.6) for a in offsets]
     capsys.readouterr()
-    with FaultProxy(sim.path, faults, seed, arm_on=b"k210xfer.") as proxy:
+    with FaultProxy(sim.path, faults, seed, arm_on=ARM) as proxy:
         rc = cli.main(["-p", proxy.path] + argv)
     err = capsys.readouterr().err
     TOTALS["faults"].update(proxy.injected)
@@ -136,6 +146,7 @@ def test_copy_through_fault(sim, short_stalls, tmp_path: Path, capsys, record_pr
     TOTALS["outcomes"][outcome] += 1
     record_property("fault", proxy.summary())
     record_property("outcome", outcome)
+    record_property("error", err.strip())
     assert not lost, f"{op} through {kind}:{direction} (rc {rc}): destination holds {len(now)} bytes, " \
                      f"neither the old nor the new content; {proxy.summary()}"
     assert not [n for n in names if n.endswith((".part", ".old"))], f"leftovers on the board: {names}"
