@@ -42,7 +42,7 @@ def start_code(call: str) -> str:
     garbled on the line could name another file yet still run (a copy reported done, to the wrong
     place): the board runs the call only if its CRC-32 matches the host's."""
     c = call.encode()
-    return (f"import k210xfer,binascii\n_c={c!r}\nif binascii.crc32(_c)!={zlib.crc32(c)}:"
+    return (f"import k210xfer,binascii\n_c={c!r}\nif binascii.crc32(_c)!={binascii.crc32(c)}:"
             "raise OSError('copy command garbled on the line; nothing changed, try again')\n"
             "exec(b'k210xfer.'+_c)\n")
 
