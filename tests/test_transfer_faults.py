@@ -7,6 +7,9 @@ and the data lost (must be 0) at the end of the run."""
 from __future__ import annotations
 
 import random
+import signal
+import subprocess
+import sys
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -15,7 +18,7 @@ import pytest
 
 from k210tools import cli, transfer
 from k210tools.board import Board
-from k210tools.faultproxy import Fault, FaultProxy
+from k210tools.faultproxy import Fault, FaultProxy, parse_fault
 from k210tools.simboard import SimBoard, sim_binary
 from k210tools.transport import Transport, open_port
 from k210tools.errors import K210Error
@@ -66,7 +69,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
     s.stop()
     faults = ", ".join(f"{k} {n}" for k, n in sorted(TOTALS["faults"].items()))
     outcomes = ", ".join(f"{k} {n}" for k, n in sorted(TOTALS["outcomes"].items()))
-    line = f"transfer faults: injected {faults or 'none'}; copies {outcomes}; data lost {TOTALS['data_lost']}"
+    line = f"transfer faults: injected {faults or 'none'}; copies {outcomes or 'none'}; data lost {TOTALS['data_lost']}"
     rep = request.config.pluginmanager.get_plugin("terminalreporter")
     cap = request.config.pluginmanager.get_plugin("capturemanager")
     if rep and cap:
@@ -159,3 +162,33 @@ def test_copy_through_fault(sim, short_stalls, tmp_path: Path, capsys, record_pr
             f"{op} through {kind}:{direction}: error is not one clear line: {err!r}"
     if kind == "delay":
         assert rc == 0, f"a delayed (not damaged) copy must complete: {err!r}"
+
+
+def test_fault_spec_errors_name_the_bad_part() -> None:
+    assert parse_fault("flip:up:rate=0.5:after=10:count=2") == Fault("flip", "up", rate=0.5, after=10, count=2)
+    for spec, msg in [("flip", "expected KIND:DIR"), ("zap:up", "fault kind 'zap'"),
+                      ("drop:left", "fault direction 'left'"), ("drop:up:rate=2", "rate 2.0"),
+                      ("drop:up:every=3", "unknown key 'every'")]:
+        with pytest.raises(ValueError, match=msg):
+            parse_fault(spec)
+
+
+def test_proxy_command_relays_for_the_cli(sim, tmp_path: Path) -> None:
+    """`python -m k210tools.faultproxy DEV --fault ...` prints its pty; k210 works through it and
+    the proxy's closing line counts the faults (here: a delay, which a copy survives)."""
+    proc = subprocess.Popen([sys.executable, "-m", "k210tools.faultproxy", sim.path, "--seed", "7",
+                             "--fault", "delay:up:rate=1:after=3000:delay=0.3", "--arm-on", ARM.decode()],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        path = proc.stdout.readline().strip()
+        assert path.startswith("/dev/"), proc.stderr.read() if proc.poll() is not None else path
+        src = tmp_path / "a.bin"
+        src.write_bytes(random.Random(7).randbytes(10000))
+        k210 = [sys.executable, "-m", "k210tools.cli", "-p", path]
+        subprocess.run(k210 + ["cp", "-q", str(src), ":/sd/a.bin"], check=True, timeout=60)
+        subprocess.run(k210 + ["cp", "-q", ":/sd/a.bin", str(tmp_path / "b.bin")], check=True, timeout=60)
+        assert (tmp_path / "b.bin").read_bytes() == src.read_bytes()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert "faults injected: delay:up 1;" in err
