@@ -143,15 +143,14 @@ class FaultProxy:
                 if not chunk:
                     continue
                 self.moved[d] += len(chunk)
+                # the lock guards the shared RNG and counters only: a write blocked in one
+                # direction must not stall the other (the board may be waiting to send)
                 with self.lock:
                     start = 0
                     if not self.armed:
                         start = self._arm(chunk) if d == "up" else -1
-                        if start < 0:
-                            self._write(dst, chunk)
-                            continue
-                        self._write(dst, chunk[:start])
-                    plan = self._plan(chunk[start:], d)
+                    plan = [("data", chunk)] if start < 0 else \
+                        [("data", chunk[:start])] + self._plan(chunk[start:], d)
                 for kind, data in plan:
                     if kind == "delay":
                         time.sleep(data)          # type: ignore[arg-type]
