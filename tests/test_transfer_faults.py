@@ -42,7 +42,11 @@ CASES = [
     ("put", "flip", "up", 1, "code"), ("get", "flip", "up", 1, "code"),
     ("put", "drop", "up", 1, "code"), ("get", "dup", "up", 1, "code"),
     ("put", "flip", "up", 1, "path"), ("get", "flip", "up", 1, "path"),
+    # a noisy cable: drops, flips, dups and delays at random in both directions during the copy
+    ("put", "mixed", "both", 0, "noisy"), ("get", "mixed", "both", 0, "noisy"),
+    ("put", "mixed", "both", 0, "noisy2"), ("get", "mixed", "both", 0, "noisy2"),
 ]
+NOISE = 2e-5      # chance per byte, per fault kind and direction
 # bytes in each direction during a copy (payload or acks): where a "data" fault can land
 SPAN = {("put", "up"): SIZE, ("put", "down"): SIZE // 2048, ("get", "down"): SIZE, ("get", "up"): SIZE // 2048}
 ARM = b"import k210xfer,"    # the proxy counts offsets from here: the code starting the copy
@@ -117,6 +121,26 @@ def test_copy_through_fault(sim, short_stalls, tmp_path: Path, capsys, record_pr
     finally:
         b.close()
 
+    if where.startswith("noisy"):
+        faults = [Fault(k, d, rate=NOISE, count=3, delay=0.3) for k in ("drop", "flip", "dup", "delay")
+                  for d in ("up", "down")]
+    else:
+        faults = _aimed(op, kind, direction, count, where, data, rng)
+    capsys.readouterr()
+    with FaultProxy(sim.path, faults, seed, arm_on=ARM) as proxy:
+        rc = cli.main(["-p", proxy.path] + argv)
+    err = capsys.readouterr().err
+    TOTALS["faults"].update(proxy.injected)
+    if count:
+        assert sum(proxy.injected.values()) == count, f"fault not injected: {proxy.summary()}"
+    else:
+        assert sum(proxy.injected.values()) >= 1, f"no fault injected: {proxy.summary()}"
+    _check_after(sim, op, kind, direction, rc, err, data, local, proxy, record_property)
+
+
+def _aimed(op: str, kind: str, direction: str, count: int, where: str, data: bytes,
+           rng: random.Random) -> list[Fault]:
+    """count faults of one kind at seeded offsets in one part of the copy."""
     span = SPAN[(op, direction)]
     code = _start_code(op, data)
     if where == "code":       # anywhere in the code that starts the copy
@@ -126,14 +150,12 @@ def test_copy_through_fault(sim, short_stalls, tmp_path: Path, capsys, record_pr
     else:
         lead = len(code) if (op, direction) == ("get", "up") else 0
         offsets = sorted(lead + a for a in rng.sample(range(span // 8, span - span // 8), count))
-    faults = [Fault(kind, direction, rate=1.0, after=a, count=1, delay=0.6) for a in offsets]
-    capsys.readouterr()
-    with FaultProxy(sim.path, faults, seed, arm_on=ARM) as proxy:
-        rc = cli.main(["-p", proxy.path] + argv)
-    err = capsys.readouterr().err
-    TOTALS["faults"].update(proxy.injected)
-    assert sum(proxy.injected.values()) == count, f"fault not injected: {proxy.summary()}"
+    return [Fault(kind, direction, rate=1.0, after=a, count=1, delay=0.6) for a in offsets]
 
+
+def _check_after(sim: SimBoard, op: str, kind: str, direction: str, rc: int, err: str, data: bytes,
+                 local: Path, proxy: FaultProxy, record_property) -> None:
+    """Done with the source's bytes or failed with one line and the old content; REPL alive."""
     b = _direct(sim)          # a board left inside the copy is brought back here
     try:
         assert b.exec("print(1+1)").strip() == "2"
@@ -153,7 +175,7 @@ def test_copy_through_fault(sim, short_stalls, tmp_path: Path, capsys, record_pr
     assert not lost, f"{op} through {kind}:{direction} (rc {rc}): destination holds {len(now)} bytes, " \
                      f"neither the old nor the new content; {proxy.summary()}"
     assert not [n for n in names if n.endswith((".part", ".old"))], f"leftovers on the board: {names}"
-    assert not (tmp_path / "file.bin.part").exists()
+    assert not local.with_name(local.name + ".part").exists()
     if rc == 0:
         assert err == ""
     else:
