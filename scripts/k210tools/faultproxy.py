@@ -203,12 +203,12 @@ class FaultProxy:
         """The line goes dead: the host side gets EIO, nothing reaches the board any more."""
         self.cut.set()
         self.stop.set()
+        # /dev/null over the pty's fds hangs the pty up while the numbers stay valid until
+        # close(), so the other relay thread can never touch a reused fd
+        null = os.open(os.devnull, os.O_RDWR)
         for fd in (self.master, self._slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.master = self._slave = -1
+            os.dup2(null, fd)
+        os.close(null)
 
     def summary(self) -> str:
         kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.injected.items())) or "none"
