@@ -145,6 +145,8 @@ def cp_run(args: argparse.Namespace, s: Session) -> int:
         data = b.get(src, update, args.xfer_baud)
     except Interrupted as e:
         raise K210Error(f"{e}; {dst_path} is as it was") from None
+    except BoardError as e:         # e.g. the copy command arrived garbled: one line, like cp to
+        raise _board_errno(e, src, "cp from") from None
     finally:
         close()
     write_local(dst_path, data)

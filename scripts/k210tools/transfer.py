@@ -37,8 +37,18 @@ def _switch_host(t: Transport, baud: int) -> None:
         raise K210Error(f"baud switch to {baud}: the board did not answer at the new rate")
 
 
+def start_code(call: str) -> str:
+    """The code that starts k210xfer.<call> on the board. Raw-paste has no checksum, and a byte
+    garbled on the line could name another file yet still run (a copy reported done, to the wrong
+    place): the board runs the call only if its CRC-32 matches the host's."""
+    c = call.encode()
+    return (f"import k210xfer,binascii\n_c={c!r}\nif binascii.crc32(_c)!={binascii.crc32(c)}:"
+            "raise OSError('copy command garbled on the line; nothing changed, try again')\n"
+            "exec(b'k210xfer.'+_c)\n")
+
+
 def _start(t: Transport, call: str) -> None:
-    t.exec_no_follow(f"import k210xfer\nk210xfer.{call}\n")
+    t.exec_no_follow(start_code(call))
 
 
 def _first_byte(t: Transport, expect: bytes) -> None:

@@ -213,6 +213,9 @@ class Transport:
         try:
             if self.in_raw:
                 self.exit_raw()
+        except K210Error:
+            pass          # the line is gone (cable pulled): still close the port, no traceback
+        try:
             self.port.close()
         except (serial.SerialException, OSError):
             pass
