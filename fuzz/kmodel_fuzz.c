@@ -56,6 +56,10 @@ FRESULT f_open(FIL *fp, const TCHAR *path, BYTE mode) {
     (void)fp, (void)path, (void)mode;
     return FR_NO_FILE;
 }
+FRESULT f_stat(const TCHAR *path, FILINFO *fno) {
+    (void)path, (void)fno;
+    return FR_NO_FILE;
+}
 FRESULT f_close(FIL *fp) {
     (void)fp;
     return FR_OK;
