@@ -1,7 +1,7 @@
 """The real board's KPU seam receives exactly the argument words the behavioural KPU consumes:
 every K210_CONV layer of real v3 models goes through the shared driver (modules/kpu/kpu_driver.c)
 twice - once into firmware/k210/kpu_hw_k210.c over the register fakes, once into the simulated
-KPU (firmware/sim/kpu_sim*.c) - and the FIFO writes must equal the words the simulation ran."""
+KPU (kpusim/kpu_sim*.c) - and the FIFO writes must equal the words the simulation ran."""
 from __future__ import annotations
 
 import ctypes
@@ -43,7 +43,7 @@ def libs(tmp_path_factory):
     d = tmp_path_factory.mktemp("kpuwords")
     driver = ROOT / "modules" / "kpu" / "kpu_driver.c"
     board = compile_lib(d / "libboard.so", [driver, *driver_sources(["kpu_hw_k210", "sysctl", "clint", "dmac"])])
-    sim_srcs = sorted((ROOT / "firmware" / "sim").glob("kpu_sim*.c"))
+    sim_srcs = sorted((ROOT / "kpusim").glob("kpu_sim*.c"))
     sim = compile_lib(d / "libsim.so", [driver, *sim_srcs, ROOT / "tests" / "k210fake" / "record_layers.c"],
                       ["-Wl,--wrap=kpu_hw_run_layer"])
     return board, sim

@@ -1,6 +1,6 @@
 """kpu_upload and kpu_conv2d (the two K210 ops of kmodel v4) against the numpy reference:
 the row layout of spec 3.4, and a synthetic kpu_conv2d node (spec 4.4: skips, batches, main
-memory output) run through the kpu_hw seam on the behavioural KPU of firmware/sim, compared
+memory output) run through the kpu_hw seam on the behavioural KPU of kpusim/, compared
 with tests/v4ref/kpu.py executing the same words on its own copy of the memory."""
 from __future__ import annotations
 

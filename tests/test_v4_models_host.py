@@ -1,6 +1,6 @@
 """The real kmodel v4 files run by the C code on the host (no firmware): the published results
 (iris, YOLO 20-class on the dog, RFB-320 on the crowd vs its reference tensor), and every node's
-output bit for bit equal between the behavioural KPU (firmware/sim) and the numpy reference of
+output bit for bit equal between the behavioural KPU (kpusim/) and the numpy reference of
 the KPU (tests/v4ref/kpu.py) behind the same seam."""
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ set(K210_SOURCE_BOARD
     firmware/sim/sim_uart.c
 )
 # The behavioural KPU behind modules/kpu/kpu_hw.h
-file(GLOB K210_SOURCE_SIM_KPU CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/kpu_sim*.c")
+file(GLOB K210_SOURCE_SIM_KPU CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/kpusim/kpu_sim*.c")
 list(APPEND K210_SOURCE_BOARD ${K210_SOURCE_SIM_KPU})
 
 target_compile_options(${MICROPY_TARGET} PRIVATE -O2 -g)

@@ -1,5 +1,5 @@
 // The seam between the KPU driver (modules/kpu/kpu_driver.c) and the KPU itself.
-// firmware/sim/ implements it with a bit-exact behavioural model on a host array;
+// kpusim/ implements it with a bit-exact behavioural model on a host array;
 // firmware/k210/ implements it with the KPU registers at 0x40800000 and DMA.
 #ifndef K210_KPU_HW_H
 #define K210_KPU_HW_H

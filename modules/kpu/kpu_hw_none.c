@@ -1,5 +1,5 @@
 // The kpu_hw seam for a firmware whose board has no KPU behind it yet: weak definitions that a
-// board's real seam (firmware/sim/kpu_sim*.c, firmware/k210/) replaces at link time. CPU-only
+// board's real seam (kpusim/kpu_sim*.c, firmware/k210/) replaces at link time. CPU-only
 // models still run; a KPU layer fails with -ENODEV, which kpu.forward reports as such.
 #include <errno.h>
 

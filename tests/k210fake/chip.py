@@ -20,7 +20,7 @@ def compile_lib(out: Path, sources: list[Path], extra: list[str] = ()) -> Path:
     assert cc, "no host C compiler"
     cmd = [cc, "-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-DK210_FAKE_MMIO",
            "-I", str(ROOT / "tests" / "k210fake"), "-I", str(ROOT / "firmware" / "k210"),
-           "-I", str(ROOT / "firmware" / "sim"), "-I", str(ROOT / "firmware"), "-I", str(ROOT / "modules" / "kpu"),
+           "-I", str(ROOT / "kpusim"), "-I", str(ROOT / "firmware"), "-I", str(ROOT / "modules" / "kpu"),
            "-o", str(out), *map(str, sources), str(ROOT / "tests" / "k210fake" / "fake_mmio.c"), *extra]
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -1,4 +1,4 @@
-// Host test shim for the behavioural KPU (firmware/sim/kpu_sim*.c) without the firmware:
+// Host test shim for the behavioural KPU (kpusim/kpu_sim*.c) without the firmware:
 // the memory seam of firmware/mem_budget.h over two test arenas, general SRAM at bus address
 // 0x80000000 (uncached alias 0x40000000) and the 2 MiB AI SRAM at 0x80600000, exactly as
 // firmware/sim/sim_mem.c maps them. Python drives it through ctypes (tests/native/kpusim.py).

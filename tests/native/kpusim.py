@@ -1,6 +1,6 @@
-"""ctypes driver for the behavioural KPU (firmware/sim/kpu_sim*.c) on the host, no firmware.
+"""ctypes driver for the behavioural KPU (kpusim/kpu_sim*.c) on the host, no firmware.
 
-Builds firmware/sim/kpu_sim*.c + tests/native/kpu_shim.c into build/native/libkpusim-<hash>.so
+Builds kpusim/kpu_sim*.c + tests/native/kpu_shim.c into build/native/libkpusim-<hash>.so
 (rebuilt only when a source changes), and offers the test arenas plus a §3.2 argument packer
 written from docs/kmodel-spec.md (independently of the C decoder).
 """
@@ -22,14 +22,14 @@ RULE02, RULE01 = 0, 1
 
 
 def sources() -> list[Path]:
-    srcs = sorted((ROOT / "firmware/sim").glob("kpu_sim*.c")) + [ROOT / "tests/native/kpu_shim.c"]
+    srcs = sorted((ROOT / "kpusim").glob("kpu_sim*.c")) + [ROOT / "tests/native/kpu_shim.c"]
     return srcs
 
 
 def build_library() -> Path:
     """Compile the KPU + shim into a shared library, cached by the hash of every input.
     KPUSIM_OPT overrides the flags, e.g. "-O1 -fsanitize=undefined" (UBSan/ASan runs are clean)."""
-    deps = sources() + sorted((ROOT / "firmware/sim").glob("kpu_sim*.h")) + [
+    deps = sources() + sorted((ROOT / "kpusim").glob("kpu_sim*.h")) + [
         ROOT / "modules/kpu/kpu_hw.h", ROOT / "firmware/mem_budget.h"]
     h = hashlib.sha256(os.environ.get("KPUSIM_OPT", "-O2").encode())
     for p in deps:
@@ -39,7 +39,7 @@ def build_library() -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".tmp.so")
         cmd = ["cc", *os.environ.get("KPUSIM_OPT", "-O2").split(), "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-               "-I", str(ROOT / "firmware"), "-I", str(ROOT / "firmware/sim"),
+               "-I", str(ROOT / "firmware"), "-I", str(ROOT / "kpusim"),
                "-I", str(ROOT / "modules/kpu"), *map(str, sources()), "-o", str(tmp)]
         subprocess.run(cmd, check=True)
         tmp.rename(out)

@@ -1,4 +1,4 @@
-"""Bit-for-bit cross-checks of the behavioural KPU (C, firmware/sim/kpu_sim*.c) against the
+"""Bit-for-bit cross-checks of the behavioural KPU (C, kpusim/kpu_sim*.c) against the
 numpy reference written from the spec (tests/kpuref, kpuref.kpu.run_layer): random layers of
 every shape class, pool type, weight width and activation rule, and every conv layer of the real
 v3 models in lock step. Both run the same 12 words on the same AI SRAM bytes."""

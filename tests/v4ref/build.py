@@ -11,12 +11,12 @@ KPU = ROOT / "modules" / "kpu"
 FLAGS = ["-O2", "-shared", "-fPIC", "-std=c11", "-Wall", "-Werror", "-ffp-contract=off"]
 
 
-SIM = ROOT / "firmware" / "sim"
+SIM = ROOT / "kpusim"
 
 
 def sources(kpu: str) -> list[Path]:
     """kpu = "numpy": the KPU is a Python callback (shim_hw.c); "sim": the behavioural KPU of
-    firmware/sim/ with its host memory shim (tests/native/kpu_shim.c)."""
+    kpusim/ with its host memory shim (tests/native/kpu_shim.c)."""
     own = [p for p in sorted(KPU.glob("kmodel_v4*.c")) if p.name != "kmodel_v4_format.c"] + sorted((KPU / "ops_v4").glob("*.c")) + [KPU / "kpu_driver.c"]
     if kpu == "numpy":
         return own + [Path(__file__).parent / "shim_hw.c"]

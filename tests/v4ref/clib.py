@@ -50,7 +50,7 @@ class Lib:
 
     def __init__(self, kpu: str = "numpy") -> None:
         """kpu="numpy": KPU layers go to self.layer_fn (e.g. the numpy reference);
-        kpu="sim": they run on the behavioural KPU of firmware/sim (its static arenas)."""
+        kpu="sim": they run on the behavioural KPU of kpusim/ (its static arenas)."""
         self.kind = kpu
         self.so = C.CDLL(str(library(kpu)))
         self.layer_fn: Callable[[list[int], int], int] | None = None
