@@ -1,4 +1,4 @@
-"""`k210 flash` through kflash 1.1.6 against a fake K210 ISP on a pty (k210tools.fakeisp): what the
+"""`k210 flash` through kflash 1.1.6 against a fake K210 ISP on a pty (k210tools.testing.fakeisp): what the
 fake recorded in its flash must equal the inputs at the right addresses."""
 import os
 import zlib
@@ -8,7 +8,7 @@ import pytest
 from k210tools import boards, flash, kfpkg
 from k210tools.cli import main
 from k210tools.errors import K210Error
-from k210tools.fakeisp import FakeIsp
+from k210tools.testing.fakeisp import FakeIsp
 
 
 @pytest.fixture

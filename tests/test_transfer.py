@@ -7,6 +7,7 @@ import pytest
 
 from k210tools import transfer
 from k210tools.errors import BoardError, K210Error
+from k210tools.serial_transport import SerialTransport
 from k210tools.transfer import Interrupted
 
 ALL_BYTES = bytes(range(256)) * 9          # every control byte the REPL treats specially, in a row
@@ -87,8 +88,8 @@ def test_host_vanishing_mid_copy_is_recovered_on_next_connect(board):
     transfer._start(t, "recv('/sd/stuck.bin', 4096, 0, 2048, 0)")
     assert t.read_exact(1) == transfer.ACK
     t.write(b"\xa5\x00\x08" + b"\x03" * 1000)       # half a block, with Ctrl-C bytes in it
-    t.pending = b""
-    t.in_raw = False
+    t.close()                                       # the host goes away mid-copy
+    board.t = t = SerialTransport.open(board.launcher.path if board.launcher else t.name, name=t.name)
     t.enter_raw()                                   # a new session finds the board stuck
     assert board.get("/sd/stuck.bin") == b"before"
     assert "stuck.bin.part" not in board.eval("__import__('os').listdir('/sd')")
@@ -101,7 +102,7 @@ def test_get_of_missing_file_raises_enoent(board):
 
 def test_baud_switch_is_a_protocol_step_both_ways(board, monkeypatch):
     rates = []
-    cls = type(board.t.port)
+    cls = type(board.t)          # the transport's public baudrate, the only way transfer.py changes it
     original = cls.baudrate
 
     def record(self, value):

@@ -1,4 +1,4 @@
-"""`k210 cp` through a noisy cable (k210tools.faultproxy between the CLI and the simulated board):
+"""`k210 cp` through a noisy cable (k210tools.testing.faultproxy between the CLI and the simulated board):
 64 KiB uploads and downloads through every fault kind, in both directions of the wire, with
 seeded offsets. Each copy either completes (the destination equals the source byte for byte) or
 fails with one error line and the destination as it was; afterwards the board's REPL answers on
@@ -18,9 +18,10 @@ import pytest
 
 from k210tools import cli, transfer
 from k210tools.board import Board
-from k210tools.faultproxy import Fault, FaultProxy, parse_fault
+from k210tools.testing.faultproxy import Fault, FaultProxy, parse_fault
 from k210tools.simboard import SimBoard, sim_binary
-from k210tools.transport import Transport, open_port
+from k210tools.serial_transport import SerialTransport
+from k210tools.transport import Transport
 from k210tools.errors import K210Error
 
 SIZE = 64 * 1024
@@ -98,7 +99,7 @@ def short_stalls(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _direct(sim: SimBoard) -> Board:
     """The board on its own pty, no proxy: this also recovers a board stuck in a copy."""
-    return Board(open_port(sim.path))
+    return Board(SerialTransport.open(sim.path))
 
 
 @pytest.mark.parametrize("op,kind,direction,count,where", CASES, ids=["-".join(map(str, c)) for c in CASES])
@@ -196,9 +197,9 @@ def test_fault_spec_errors_name_the_bad_part() -> None:
 
 
 def test_proxy_command_relays_for_the_cli(sim, tmp_path: Path) -> None:
-    """`python -m k210tools.faultproxy DEV --fault ...` prints its pty; k210 works through it and
+    """`python -m k210tools.testing.faultproxy DEV --fault ...` prints its pty; k210 works through it and
     the proxy's closing line counts the faults (here: a delay, which a copy survives)."""
-    proc = subprocess.Popen([sys.executable, "-m", "k210tools.faultproxy", sim.path, "--seed", "7",
+    proc = subprocess.Popen([sys.executable, "-m", "k210tools.testing.faultproxy", sim.path, "--seed", "7",
                              "--fault", "delay:up:rate=1:after=3000:delay=0.3", "--arm-on", ARM.decode()],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

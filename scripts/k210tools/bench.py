@@ -20,7 +20,7 @@ from pathlib import Path
 from .board import Board
 from .errors import K210Error
 from .simboard import SimBoard
-from .transport import open_port
+from .serial_transport import SerialTransport
 
 
 class Relay:
@@ -125,7 +125,7 @@ def run(sizes: tuple[int, ...] = (64 * 1024, 1024 * 1024), with_mpremote: bool =
                 src = Path(tmp) / f"in{size}.bin"
                 src.write_bytes(data)
                 dst = Path(tmp) / f"out{size}.bin"
-                t = open_port(relay.path)
+                t = SerialTransport.open(relay.path)
                 b = Board(t)
                 b.info()
                 relay.reset_counts()

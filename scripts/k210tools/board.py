@@ -1,16 +1,16 @@
-"""A connected board: run code, files, transfers, resets. The CLI and the pytest plugin both use it."""
+"""A connected board: run code, files, transfers, resets. The CLI and the pytest plugin both use it.
+It owns one Transport and, for the simulated and QEMU boards, the Launcher that started them."""
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import transfer
 from .errors import BoardError, K210Error
-from .qemuboard import QemuBoard
-from .simboard import SimBoard
-from .transport import Stream, Transport, open_port
+from .launch import LAUNCHED, Launcher, launch
+from .serial_transport import SerialTransport
+from .transport import Stream, Transport
 
 
 @dataclass
@@ -31,25 +31,37 @@ class FirmwareInfo:
 class Board:
     """exec/eval/put/get/reset/restart plus file commands, over one Transport."""
 
-    def __init__(self, transport: Transport, spec: str | None = None) -> None:
+    def __init__(self, transport: Transport, spec: str | None = None, launcher: Launcher | None = None) -> None:
         self.t = transport
         self.spec = spec
+        self.launcher = launcher
         self._info: FirmwareInfo | None = None
         self.t.enter_raw()
 
     @classmethod
     def connect(cls, spec: str | None, baud: int = 115200, board: str | None = None,
                 state_dir: Path | None = None, maixpy_sim: bool = False) -> "Board":
-        if spec in ("sim", "qemu") and state_dir is not None:
-            sim = SimBoard(state_dir, maixpy=maixpy_sim) if spec == "sim" else QemuBoard(state_dir)
-            t = open_port(sim.path, baud)
-            t.sim, t.name = sim, spec
-        else:
-            t = open_port(spec, baud, board, maixpy_sim)
+        """spec: a device, a pyserial URL (socket://, rfc2217://), 'sim' or 'qemu' (started here, on
+        state_dir or the default storage), or None (autodetect a Maix board, optionally of `board`)."""
+        launcher = launch(spec, state_dir, maixpy_sim) if spec in LAUNCHED else None
         try:
-            return cls(t, spec)
+            if launcher is not None:
+                t: Transport = SerialTransport.open(launcher.path, baud, name=spec)
+            else:
+                if spec is None:
+                    from .ports import autodetect
+                    spec = autodetect(board)
+                t = SerialTransport.open(spec, baud)
+        except BaseException:
+            if launcher is not None:
+                launcher.stop()
+            raise
+        try:
+            return cls(t, spec, launcher)
         except BaseException:
             t.close()
+            if launcher is not None:
+                launcher.stop()
             raise
 
     # ---- code ----
@@ -78,12 +90,12 @@ class Board:
         if self._info is None:
             d = self.eval("(lambda s,o:(s.platform,o.uname()[2],o.uname()[3],o.uname()[4]))"
                           "(__import__('sys'),__import__('os'))")
-            if self.t.use_raw_paste is None:
+            if self.t.raw_paste is None:
                 self.exec("pass")
             fast = False
-            if self.t.use_raw_paste:
+            if self.t.raw_paste:
                 fast = self.exec("try:\n import k210xfer\n print(1)\nexcept ImportError:\n print(0)").strip() == "1"
-            self._info = FirmwareInfo(d[0], d[1], d[2], d[3], bool(self.t.use_raw_paste), bool(fast))
+            self._info = FirmwareInfo(d[0], d[1], d[2], d[3], bool(self.t.raw_paste), bool(fast))
         return self._info
 
     # ---- files ----
@@ -126,27 +138,17 @@ class Board:
 
     def restart(self) -> None:
         """Power-cycles the simulated or QEMU board: a new process on the same storage."""
-        if not self.t.sim:
+        if self.launcher is None:
             raise K210Error("restart: only the simulated and QEMU boards can be power-cycled from the host; "
                             "use reset() (soft) or press RESET")
-        sim, name = self.t.sim, self.t.name
-        self.t.sim = None           # closed here, relaunched below
+        name, baud = self.t.name, self.t.baudrate
         self.t.close()
-        new = sim.relaunch()
-        self.t = open_port(new.path, 115200)
-        self.t.sim, self.t.name = new, name
+        self.launcher = self.launcher.relaunch()
+        self.t = SerialTransport.open(self.launcher.path, baud, name=name)
         self._info = None
         self.t.enter_raw()
 
     def close(self) -> None:
         self.t.close()
-
-
-def progress_bar(total: int, desc: str, enabled: bool = True) -> tuple[Callable[[int], None], Callable[[], None]]:
-    """(update, close) of a tqdm bar in bytes; a no-op when disabled or nothing to show."""
-    if not enabled:
-        return (lambda n: None), (lambda: None)
-    from tqdm import tqdm
-    bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False,
-               mininterval=0.2, delay=1.0)
-    return bar.update, bar.close
+        if self.launcher is not None:
+            self.launcher.stop()

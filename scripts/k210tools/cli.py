@@ -1,51 +1,16 @@
-"""`k210`: the command table and the entry point. Each command is (name, help, argparse builder,
-handler); handlers get the parsed args and a Session that connects to the board on first use."""
+"""`k210`: the entry point. The commands come from the cmd_*.py modules (each a list of
+registry.Command); handlers get the parsed args and a registry.Session that connects on first use."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from dataclasses import dataclass
-from typing import Callable
 
-from .board import Board
+from . import cmd_board, cmd_files, cmd_flash, cmd_model
 from .errors import BoardError, K210Error
-
-
-class Session:
-    """Lazily connected board for one CLI invocation."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self._board: Board | None = None
-
-    @property
-    def board(self) -> Board:
-        if self._board is None:
-            port = self.args.port or os.environ.get("K210_PORT") or None
-            self._board = Board.connect(port, self.args.baud, getattr(self.args, "board", None),
-                                        maixpy_sim=self.args.maixpy_sim)
-        return self._board
-
-    def close(self) -> None:
-        if self._board is not None:
-            self._board.close()
-            self._board = None
-
-
-Handler = Callable[[argparse.Namespace, Session], int]
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    help: str
-    build: Callable[[argparse.ArgumentParser], None]
-    run: Handler
+from .registry import Command, Session
 
 
 def _table() -> list[Command]:
-    from . import cmd_board, cmd_files, cmd_flash, cmd_model
     return [*cmd_board.COMMANDS, *cmd_files.COMMANDS, *cmd_model.COMMANDS, *cmd_flash.COMMANDS]
 
 

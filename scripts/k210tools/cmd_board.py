@@ -5,8 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli import Command, Session
+from .registry import Command, Session
 from .errors import K210Error
+from .transport import Transport
 
 
 class _Stream:
@@ -96,31 +97,23 @@ def reset_run(args: argparse.Namespace, s: Session) -> int:
         print(s.board.t.soft_reboot_line.decode(errors="replace") or "soft reset")
         return 0
     b = s.board
-    if b.t.sim:
+    if b.launcher is not None:
         b.t.exec_no_follow("import machine\nmachine.reset()")
     else:
         if not args.board:
             raise K210Error("reset --hard needs --board B (the DTR/RTS wiring differs per board)")
         from .boards import board as board_info
         hard_reset(b.t, board_info(args.board).reset)
-    b.t.busy = True
-    b.t.enter_raw()
-    b.t.busy = False
+    b.t.enter_raw()         # interrupts whatever boot runs and enters the raw REPL afresh
     print("hard reset; " + b.exec("import os\nprint(os.uname().version)").strip())
     return 0
 
 
-def hard_reset(t, steps) -> None:
-    """Drives the board's plain-reset DTR/RTS sequence (docs/host-tools.md 2.5), 100 ms a step."""
-    import errno
+def hard_reset(t: Transport, steps) -> None:
+    """Drives the board's plain-reset DTR/RTS sequence (docs/host-tools.md, "Ports"), 100 ms a step."""
     import time
     for dtr, rts in steps:
-        try:
-            t.port.dtr, t.port.rts = dtr, rts
-        except OSError as e:
-            if e.errno in (errno.ENOTTY, errno.EINVAL):
-                raise K210Error(f"{t.name}: this port has no DTR/RTS lines; press the board's RESET button") from None
-            raise
+        t.set_lines(dtr, rts)
         time.sleep(0.1)
 
 

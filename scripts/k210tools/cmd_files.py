@@ -7,8 +7,8 @@ import posixpath
 import sys
 from pathlib import Path
 
-from .board import progress_bar
-from .cli import Command, Session
+from .progress import progress_bar
+from .registry import Command, Session
 from .errors import BoardError, K210Error
 from .transfer import Interrupted, write_local
 

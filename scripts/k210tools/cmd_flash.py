@@ -7,8 +7,9 @@ from pathlib import Path
 
 from . import flash, kfpkg
 from .boards import board as board_info
-from .cli import Command, Session
+from .registry import Command, Session
 from .errors import K210Error
+from .progress import Close, Update, progress_bar
 
 
 def kfpkg_build(p: argparse.ArgumentParser) -> None:
@@ -58,23 +59,23 @@ def flash_run(args: argparse.Namespace, s: Session) -> int:
         flash.write_sim(p, image)
         print(f"wrote {image}")
         return 0
-    from tqdm import tqdm
-    bars: dict[str, tqdm] = {}
+    bars: dict[str, tuple[Update, Close, list[int]]] = {}
 
     def progress(what: str, done: int, total: int) -> None:
         if args.quiet:
             return
-        bar = bars.get(what)
-        if bar is None:
-            bar = bars[what] = tqdm(total=total, desc=what, unit="B", unit_scale=True, unit_divisor=1024,
-                                    leave=False, delay=1.0)
-        bar.update(done - bar.n)
+        if what not in bars:
+            update, close = progress_bar(total, what)
+            bars[what] = (update, close, [0])
+        update, _, seen = bars[what]
+        update(done - seen[0])
+        seen[0] = done
 
     try:
         flash.run(p, progress, (lambda m: print(m, file=sys.stderr)) if args.verbose else None)
     finally:
-        for bar in bars.values():
-            bar.close()
+        for _, close, _ in bars.values():
+            close()
     print("flashed; the board is rebooting")
     return 0
 

@@ -5,8 +5,8 @@ import argparse
 from pathlib import Path
 
 from . import boards, flashmap, transfer
-from .board import progress_bar
-from .cli import Command, Session
+from .progress import progress_bar
+from .registry import Command, Session
 from .errors import BoardError, K210Error
 from .kmodel.info import describe, report
 

@@ -30,7 +30,7 @@ def repl(t: Transport, out=None) -> None:
     def board_to_host() -> None:
         while not stop.is_set():
             try:
-                data = t._read_some(4096)
+                data = t.read_some(4096)
             except Exception:
                 stop.set()
                 return

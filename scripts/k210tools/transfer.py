@@ -1,7 +1,8 @@
 """File transfer, host side. Fast path (our firmware, frozen firmware/py/k210xfer.py): raw blocks
 with a one-byte ack each. Fallback (MaixPy-v1: no raw-paste, no k210xfer): base64 chunks through
 exec. Both: the receiver writes a temporary file, checks the CRC-32 of the whole payload, and
-only then replaces the destination."""
+only then replaces the destination. Speaks to the board through the Transport's public interface
+only (bytes, unread, baudrate, exec_no_follow/follow); the wire format is docs/host-protocol.md."""
 from __future__ import annotations
 
 import binascii
@@ -30,7 +31,7 @@ def _switch_host(t: Transport, baud: int) -> None:
     got = t.read_exact(1, 10.0)
     if got != b"B":
         raise K210Error(f"baud switch: expected 'B' from the board, got {got!r}")
-    t.port.baudrate = baud
+    t.baudrate = baud
     time.sleep(0.02)
     t.write(SYNC)
     if t.read_exact(1, 3.0) != SYNC:
@@ -56,9 +57,8 @@ def _first_byte(t: Transport, expect: bytes) -> None:
     if b == expect:
         return
     if b == b"\x04":            # the board raised before the copy started: stdout ended
-        err = t.read_until(b"\x04", 10.0)[:-1]
-        t.read_until(b">", 5.0)
-        t.busy = False
+        t.unread(b)
+        _, err = t.follow(10.0)
         raise BoardError(err.decode(errors="replace").replace("\r\n", "\n"))
     raise K210Error(f"transfer: board sent {b + t.drain()!r} instead of starting the copy")
 
@@ -66,7 +66,7 @@ def _first_byte(t: Transport, expect: bytes) -> None:
 def _begin(t: Transport, baud: int | None) -> None:
     """Waits for the board's go-ahead (after the optional baud switch), or its traceback."""
     b = t.read_exact(1, 30.0)
-    t.pending = b + t.pending
+    t.unread(b)
     if b == ACK or b == b"\x04" or not baud:
         _first_byte(t, ACK)
         return
@@ -77,7 +77,7 @@ def _begin(t: Transport, baud: int | None) -> None:
 def put_fast(t: Transport, data: bytes, remote: str, progress: Progress | None = None,
              baud: int | None = None) -> None:
     crc = zlib.crc32(data)
-    old_baud = t.port.baudrate
+    old_baud = t.baudrate
     _start(t, f"recv({remote!r}, {len(data)}, {crc}, {BLOCK}, {baud or 0})")
     _begin(t, baud)
     sent = 0
@@ -104,7 +104,7 @@ def put_flash(t: Transport, data: bytes, offset: int, progress: Progress | None 
     """Writes data raw into the board's SPI flash at offset (k210xfer.flash_recv); returns the
     CRC-32 the board read back."""
     crc = zlib.crc32(data)
-    old_baud = t.port.baudrate
+    old_baud = t.baudrate
     _start(t, f"flash_recv({offset}, {len(data)}, {crc}, {BLOCK}, {baud or 0})")
     _begin(t, baud)
     for sent in range(0, len(data), BLOCK):
@@ -128,7 +128,7 @@ def _ack_or_error(t: Transport) -> None:
     b = t.read_exact(1, 30.0)
     if b == ACK:
         return
-    t.pending = b + t.pending
+    t.unread(b)
     _first_byte(t, ACK)
 
 
@@ -139,7 +139,7 @@ def _finish(t: Transport, remote: str) -> None:
 
 
 def get_fast(t: Transport, remote: str, progress: Progress | None = None, baud: int | None = None) -> bytes:
-    old_baud = t.port.baudrate
+    old_baud = t.baudrate
     _start(t, f"send({remote!r}, {BLOCK}, {baud or 0})")
     _begin(t, baud)
     size = int.from_bytes(t.read_exact(4), "little")

@@ -1,64 +1,115 @@
-"""The wire to a board: opening a port (device, pyserial URL, `sim`, `qemu`, autodetect) and the raw REPL
-protocol on it (raw-paste with flow control, plain raw mode for MaixPy-v1, interrupt, soft reset)."""
+"""The transport base class: the raw REPL protocol (raw-paste with flow control, plain raw mode for
+MaixPy-v1, interrupt, soft reset) over any byte link. A subclass supplies the link (five primitives:
+_send, _recv, _waiting, baudrate, set_lines, _close); serial_transport.SerialTransport is the one for
+devices and pyserial URLs. A transport never starts a board: launchers (simboard, qemuboard) do.
+
+The public interface, which board.py, transfer.py and repl.py use and nothing more:
+  bytes     write, read_some, read_exact, read_until, drain, unread, baudrate, set_lines
+  REPL      interrupt, enter_raw, exit_raw, soft_reset, exec_no_follow, follow, exec, close
+  state     name, in_raw, raw_paste, soft_reboot_line, bytes_out, bytes_in
+The protocol itself is described in docs/host-protocol.md."""
 from __future__ import annotations
 
 import time
 from typing import Callable
 
-import serial
-
 from .errors import BoardError, K210Error
-from .qemuboard import QemuBoard
-from .simboard import SimBoard
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
 Stream = Callable[[bytes], None]
 
 
-class Transport:
-    """A serial link to a MicroPython board, counting the bytes it moves (for the benchmark)."""
+class LinkError(Exception):
+    """Raised by a subclass's primitives when the link itself fails (cable pulled, port gone)."""
 
-    def __init__(self, port: serial.SerialBase, name: str, sim: SimBoard | QemuBoard | None = None) -> None:
-        self.port = port
+
+class Transport:
+    """A byte link to a MicroPython board and its raw REPL, counting the bytes it moves."""
+
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.sim = sim
-        self.pending = b""
-        self.in_raw = False
-        self.use_raw_paste: bool | None = None    # None: not tried yet on this connection
         self.bytes_out = 0
         self.bytes_in = 0
         self.soft_reboot_line = b""
-        self.busy = False      # code started and not followed to its end (e.g. a timeout hit)
+        self._pending = b""      # read from the link, not yet consumed
+        self._in_raw = False
+        self._raw_paste: bool | None = None    # None: not tried yet on this connection
+        self._busy = False       # code started and not followed to its end (e.g. a timeout hit)
+
+    # ---- what a subclass supplies ----
+    def _send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _recv(self, n: int) -> bytes:
+        """Up to n bytes, waiting a short while (tens of ms) at most; b'' if none came."""
+        raise NotImplementedError
+
+    def _waiting(self) -> int:
+        """Bytes the link has received and not yet handed over."""
+        raise NotImplementedError
+
+    @property
+    def baudrate(self) -> int:
+        raise NotImplementedError
+
+    @baudrate.setter
+    def baudrate(self, value: int) -> None:
+        raise NotImplementedError
+
+    def set_lines(self, dtr: bool, rts: bool) -> None:
+        """Drives the modem lines (Maix boards wire them to RESET and the ISP pin)."""
+        raise K210Error(f"{self.name}: this port has no DTR/RTS lines; press the board's RESET button")
+
+    def _close(self) -> None:
+        raise NotImplementedError
+
+    # ---- state, read-only outside ----
+    @property
+    def in_raw(self) -> bool:
+        return self._in_raw
+
+    @property
+    def raw_paste(self) -> bool | None:
+        """Whether the board has raw-paste mode; None until the first exec found out."""
+        return self._raw_paste
 
     # ---- bytes ----
     def write(self, data: bytes) -> None:
         try:
-            self.port.write(data)
-        except serial.SerialException as e:
+            self._send(data)
+        except LinkError as e:
             raise K210Error(f"{self.name}: write failed ({e}); is the board still connected?") from None
         self.bytes_out += len(data)
 
-    def _read_some(self, n: int) -> bytes:
+    def read_some(self, n: int) -> bytes:
+        """What has arrived, up to n bytes (b'' after a short wait if nothing)."""
+        if self._pending:
+            got, self._pending = self._pending[:n], self._pending[n:]
+            return got
         try:
-            got = self.port.read(n)
-        except serial.SerialException as e:
+            got = self._recv(n)
+        except LinkError as e:
             raise K210Error(f"{self.name}: read failed ({e}); is the board still connected?") from None
         self.bytes_in += len(got)
         return got
+
+    def unread(self, data: bytes) -> None:
+        """Puts bytes back in front of what the next read returns (a protocol peeked at them)."""
+        self._pending = data + self._pending
 
     def read_until(self, marker: bytes, timeout: float | None = 10.0, stream: Stream | None = None,
                    what: str = "") -> bytes:
         """Bytes up to and including marker (timeout: seconds without any byte; None waits forever).
         With stream, bytes are handed over as they arrive (minus the marker) instead of kept."""
-        buf = self.pending
-        self.pending = b""
+        buf = self._pending
+        self._pending = b""
         last = time.monotonic()
         streamed = 0
         while True:
             i = buf.find(marker)
             if i >= 0:
                 cut = i + len(marker)
-                self.pending = buf[cut:]
+                self._pending = buf[cut:]
                 if stream and i > streamed:
                     stream(buf[streamed:i])
                 return buf[:cut]
@@ -68,22 +119,20 @@ class Transport:
                 if safe > streamed:
                     stream(buf[streamed:safe])
                     streamed = safe
-            chunk = self._read_some(max(1, min(self.port.in_waiting, 65536)))
+            chunk = self.read_some(max(1, min(self._available(), 65536)))
             if chunk:
                 buf += chunk
                 last = time.monotonic()
             elif timeout is not None and time.monotonic() - last > timeout:
-                self.pending = b""
                 raise K210Error(f"{self.name}: no answer from the board{' ' + what if what else ''} "
                                 f"(waited {timeout:g}s for {marker!r}; last bytes {buf[-80:]!r}); "
                                 "check the port, the baud rate and that the board is running")
 
     def read_exact(self, n: int, timeout: float = 10.0) -> bytes:
-        buf = bytearray(self.pending[:n])
-        self.pending = self.pending[n:]
+        buf = bytearray()
         last = time.monotonic()
         while len(buf) < n:
-            chunk = self._read_some(min(n - len(buf), 65536))
+            chunk = self.read_some(min(n - len(buf), 65536))
             if chunk:
                 buf += chunk
                 last = time.monotonic()
@@ -92,14 +141,24 @@ class Transport:
         return bytes(buf)
 
     def drain(self, quiet: float = 0.15) -> bytes:
-        buf, self.pending = self.pending, b""
+        """Everything the board sends until it has been quiet for `quiet` seconds."""
+        buf, self._pending = self._pending, b""
         last = time.monotonic()
         while time.monotonic() - last < quiet:
-            chunk = self._read_some(4096)
+            chunk = self.read_some(4096)
             if chunk:
                 buf += chunk
                 last = time.monotonic()
         return buf
+
+    def _available(self) -> int:
+        try:
+            return self._waiting()
+        except LinkError as e:
+            raise K210Error(f"{self.name}: read failed ({e}); is the board still connected?") from None
+
+    def _has_input(self) -> bool:
+        return bool(self._pending) or self._available() > 0
 
     # ---- raw REPL ----
     def interrupt(self) -> None:
@@ -107,6 +166,9 @@ class Transport:
         self.write(b"\r\x03")
 
     def enter_raw(self, soft_reset: bool = False) -> None:
+        """Interrupts whatever runs and enters the raw REPL (from any state, also a board stuck in
+        a k210xfer block); with soft_reset, a fresh interpreter too."""
+        self._pending = b""
         self.write(b"\r\x03\x03")
         seen = self.drain()
         self.write(b"\r\x01")
@@ -121,29 +183,31 @@ class Transport:
             self.read_until(RAW_BANNER, 5.0, what=f"to Ctrl-A (it said {seen[-60:]!r})")
         self.read_until(b">", 5.0)
         if soft_reset:
-            self.write(b"\x04")
-            self.soft_reboot_line = self.read_until(b"soft reboot\r\n", 10.0, what="to a soft reset").strip().splitlines()[-1]
-            self.read_until(RAW_BANNER, 10.0)
-            self.read_until(b">", 5.0)
-            self.use_raw_paste = None if self.use_raw_paste else self.use_raw_paste
-        self.in_raw = True
+            self._soft_reboot()
+            # a soft reset may have changed the firmware's mind: ask again on the next exec
+            self._raw_paste = None if self._raw_paste else self._raw_paste
+        self._in_raw = True
+        self._busy = False
 
-    def exit_raw(self) -> None:
-        self.write(b"\r\x02")
-        self.in_raw = False
-
-    def soft_reset(self) -> None:
-        """Ctrl-D in the raw REPL: a fresh interpreter (boot.py runs again); stays in raw mode."""
-        if not self.in_raw or self.busy:
-            self.enter_raw(soft_reset=True)
-            self.busy = False
-            return
+    def _soft_reboot(self) -> None:
         self.write(b"\x04")
-        self.soft_reboot_line = self.read_until(b"soft reboot\r\n", 10.0, what="to a soft reset").strip().splitlines()[-1]
+        self.soft_reboot_line = self.read_until(b"soft reboot\r\n", 10.0,
+                                                what="to a soft reset").strip().splitlines()[-1]
         self.read_until(RAW_BANNER, 10.0)
         self.read_until(b">", 5.0)
 
-    def _raw_paste(self, code: bytes) -> bool:
+    def exit_raw(self) -> None:
+        self.write(b"\r\x02")
+        self._in_raw = False
+
+    def soft_reset(self) -> None:
+        """Ctrl-D in the raw REPL: a fresh interpreter (boot.py runs again); stays in raw mode."""
+        if not self._in_raw or self._busy:
+            self.enter_raw(soft_reset=True)
+            return
+        self._soft_reboot()
+
+    def _paste(self, code: bytes) -> bool:
         """Sends code with raw-paste flow control; False if the board has no raw-paste mode."""
         self.write(b"\x05A\x01")
         head = self.read_exact(2, 5.0)
@@ -158,7 +222,7 @@ class Transport:
         sent = 0
         view = memoryview(code)
         while sent < len(code):
-            while credit == 0 or self.port.in_waiting or self.pending:
+            while credit == 0 or self._has_input():
                 b = self.read_exact(1, 10.0)
                 if b == b"\x01":
                     credit += window
@@ -178,14 +242,14 @@ class Transport:
     def exec_no_follow(self, code: str | bytes) -> None:
         """Starts code on the board (raw REPL), returning once the board has it."""
         data = code.encode() if isinstance(code, str) else code
-        if not self.in_raw or self.busy:
+        if not self._in_raw or self._busy:
             self.enter_raw()
-        self.busy = True
-        if self.use_raw_paste is not False:
-            if self._raw_paste(data):
-                self.use_raw_paste = True
+        self._busy = True
+        if self._raw_paste is not False:
+            if self._paste(data):
+                self._raw_paste = True
                 return
-            self.use_raw_paste = False
+            self._raw_paste = False
         for i in range(0, len(data), 256):     # plain raw mode: MicroPython 1.11 has no flow control
             self.write(data[i:i + 256])
             time.sleep(0.01)
@@ -199,7 +263,7 @@ class Transport:
         out = self.read_until(b"\x04", timeout, stream=stream, what="while running")[:-1]
         err = self.read_until(b"\x04", timeout, what="after running")[:-1]
         self.read_until(b">", 5.0)
-        self.busy = False
+        self._busy = False
         return out, err
 
     def exec(self, code: str | bytes, timeout: float | None = 30.0, stream: Stream | None = None) -> str:
@@ -210,45 +274,13 @@ class Transport:
         return out.decode(errors="replace").replace("\r\n", "\n")
 
     def close(self) -> None:
+        """Leaves the raw REPL (if the line still works) and closes the link; never raises."""
         try:
-            if self.in_raw:
+            if self._in_raw:
                 self.exit_raw()
         except K210Error:
             pass          # the line is gone (cable pulled): still close the port, no traceback
         try:
-            self.port.close()
-        except (serial.SerialException, OSError):
+            self._close()
+        except (LinkError, OSError):
             pass
-        if self.sim:
-            self.sim.stop()
-
-
-def open_port(spec: str | None, baud: int = 115200, board: str | None = None, maixpy_sim: bool = False) -> Transport:
-    """spec: a device, a pyserial URL (socket://, rfc2217://), 'sim', 'qemu', or None (autodetect)."""
-    sim: SimBoard | QemuBoard | None = None
-    if spec == "sim":
-        sim = SimBoard(maixpy=maixpy_sim)
-        url = sim.path
-    elif spec == "qemu":
-        sim = QemuBoard()
-        url = sim.path
-    elif spec is None:
-        from .ports import autodetect
-        url = autodetect(board)
-    else:
-        url = spec
-    try:
-        port = serial.serial_for_url(url, do_not_open=True, baudrate=baud, timeout=0.02,
-                                     write_timeout=10, exclusive=True)
-        # Maix boards wire DTR/RTS to RESET and IO16 (ISP): keep both released (docs 2.5).
-        port.dtr = False
-        port.rts = False
-        port.open()
-    except (serial.SerialException, ValueError, OSError) as e:
-        if sim:
-            sim.stop()
-        msg = str(e)
-        if "busy" in msg.lower() or "lock" in msg.lower() or "Errno 16" in msg:
-            raise K210Error(f"{url}: port busy (another program has it open: close it and retry)") from None
-        raise K210Error(f"{url}: cannot open ({msg})") from None
-    return Transport(port, spec if sim else url, sim)

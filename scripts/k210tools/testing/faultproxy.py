@@ -3,7 +3,7 @@ board's device) and a board's serial device, injecting faults with a seeded RNG:
 (one bit), dup(licate) bytes, delay bursts, and cut the line (the host side sees EIO, as when a
 USB adapter is pulled).
 
-  python -m k210tools.faultproxy /dev/ttyUSB0 --fault flip:up:rate=1e-4 --seed 3
+  python -m k210tools.testing.faultproxy /dev/ttyUSB0 --fault flip:up:rate=1e-4 --seed 3
   k210 -p /dev/pts/N cp big.bin :/sd/big.bin        # N as printed by the proxy
 
 A fault is KIND:DIR[:key=value...]; DIR is up (host -> board) or down (board -> host); keys:
@@ -235,7 +235,7 @@ class FaultProxy:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m k210tools.faultproxy", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m k210tools.testing.faultproxy", description=__doc__.split("\n\n")[0])
     p.add_argument("device", help="the board's serial device (or a simulated board's pty)")
     p.add_argument("--fault", action="append", default=[], metavar="KIND:DIR[:k=v...]",
                    help=f"a fault to inject (repeatable); KIND in {', '.join(KINDS)}, DIR up or down")
