@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from k210tools.board import Board  # noqa: E402
-from kpu_board import MODELS, IRIS_IN, put_model, to_flash  # noqa: E402
+from k210tools.modeldir import available, missing_reason, model_file  # noqa: E402
+from kpu_board import IRIS_IN, put_model, to_flash  # noqa: E402
 
 CASES = [  # model, input file (None: the model's own kind of zeros / the iris sample)
     ("iris_nncase01_v3.kmodel", None),
@@ -54,9 +55,9 @@ def measure(board: Board, model: str, inp: str | None, runs: int) -> tuple[int, 
 
 def reference_ms(model: str, inp: str | None) -> float:
     import numpy as np
-    data = (MODELS / model).read_bytes()
+    data = model_file(model).read_bytes()
     if inp:
-        x: bytes | None = (MODELS / inp).read_bytes()
+        x: bytes | None = model_file(inp).read_bytes()
     elif "iris" in model:
         x = np.array(IRIS_IN, np.float32).tobytes()
     else:
@@ -103,6 +104,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="forwards averaged per model (default 3)")
     args = ap.parse_args()
+    if not available():
+        print(f"bench: nothing to measure: {missing_reason()}", file=sys.stderr)
+        return 1
     board = Board.connect("sim", state_dir=Path(tempfile.mkdtemp(prefix="k210-bench-")))
     try:
         print(f"{'model':40} {'charge B':>10} {'load SD ms':>10} {'load flash':>10} {'forward ms':>10} {'numpy ref ms':>12}")

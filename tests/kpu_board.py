@@ -5,15 +5,15 @@ from __future__ import annotations
 import binascii
 import struct
 from pathlib import Path
+from realmodels import model_path  # noqa: E402
 
-MODELS = Path(__file__).resolve().parents[1].parent / "shared" / "models"
 FLASH_MODELS = 0x300000
 IRIS_IN = [5.1, 3.8, 1.9, 0.4]
 IRIS_OUT = [16.077795, 5.607656, -2.071745]
 
 
 def model_bytes(name: str) -> bytes:
-    return (MODELS / name).read_bytes()
+    return model_path(name).read_bytes()
 
 
 def put_model(board, name: str, remote: str | None = None, data: bytes | None = None) -> str:

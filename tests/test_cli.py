@@ -13,9 +13,12 @@ import pytest
 
 from k210tools.cli import main
 from k210tools.simboard import sim_binary
+from realmodels import model_path  # noqa: E402
 
-MODELS = Path(__file__).resolve().parents[1] / ".." / "shared" / "models"
-MNIST = MODELS / "mnist_maixpy_v3.kmodel"
+
+
+def mnist() -> Path:
+    return model_path("mnist_maixpy_v3.kmodel")
 
 
 @pytest.fixture(autouse=True)
@@ -134,12 +137,12 @@ def test_maixpy_like_board_through_the_cli(capfd, tmp_path):
 
 
 def test_model_push_sd_and_flash(capfd):
-    size = MNIST.stat().st_size
-    rc, out, _ = k210(capfd, "model", "push", str(MNIST), "--sd", "/sd/mnist.kmodel", "-q")
+    size = mnist().stat().st_size
+    rc, out, _ = k210(capfd, "model", "push", str(mnist()), "--sd", "/sd/mnist.kmodel", "-q")
     assert rc == 0 and "kpu.load('/sd/mnist.kmodel')" in out
-    rc, out, _ = k210(capfd, "model", "push", str(MNIST), "--flash", "0x300000", "-q")
+    rc, out, _ = k210(capfd, "model", "push", str(mnist()), "--flash", "0x300000", "-q")
     assert rc == 0 and f"flash 0x300000-0x{0x300000 + size - 1:x}" in out and "read back CRC-32" in out
-    crc = zlib.crc32(MNIST.read_bytes())
+    crc = zlib.crc32(mnist().read_bytes())
     rc, out, _ = k210(capfd, "exec", "import machine, binascii\n"
                       f"print(binascii.crc32(machine.Flash().read(0x300000, {size})),"
                       f" binascii.crc32(open('/sd/mnist.kmodel','rb').read()),"
@@ -148,7 +151,7 @@ def test_model_push_sd_and_flash(capfd):
 
 
 def test_model_push_keeps_the_rest_of_the_last_sector(capfd):
-    iris = MODELS / "iris_nncase01_v3.kmodel"                       # 436 B: part of one sector
+    iris = model_path("iris_nncase01_v3.kmodel")                       # 436 B: part of one sector
     k210(capfd, "exec", "import machine\nf=machine.Flash()\nf.erase(0x400000, 8192)\n"
                         "f.write(0x400000, b'\\x11' * 8192)")
     assert k210(capfd, "model", "push", str(iris), "--flash", "0x400000", "-q")[0] == 0
@@ -165,7 +168,7 @@ def test_model_push_keeps_the_rest_of_the_last_sector(capfd):
     ("3m", "not a number"),
 ])
 def test_model_push_flash_refusals(capfd, offset, msg):
-    rc, _, err = k210(capfd, "model", "push", str(MNIST), "--flash", offset)
+    rc, _, err = k210(capfd, "model", "push", str(mnist()), "--flash", offset)
     assert rc == 1 and one_line_error(err) and msg in err, err
 
 
@@ -173,12 +176,12 @@ def test_model_push_refuses_overwriting_a_real_firmware_image(capfd):
     # a boot header at 0 announcing a 4 MiB image: 0x300000 is then inside the firmware
     k210(capfd, "exec", "import machine\nf=machine.Flash()\nf.erase(0, 4096)\n"
                         "f.write(0, b'\\x02' + (0x400000).to_bytes(4, 'little'))")
-    rc, _, err = k210(capfd, "model", "push", str(MNIST), "--flash", "0x300000")
+    rc, _, err = k210(capfd, "model", "push", str(mnist()), "--flash", "0x300000")
     assert rc == 1 and "overlaps the firmware image (0x0-0x400024)" in err and "use 0x401000" in err
 
 
 def test_model_push_rejects_unsupported_model(capfd):
-    rc, _, err = k210(capfd, "model", "push", str(MODELS / "yolox_nano_224_k210_v5.kmodel"), "--sd", "/sd/y.kmodel")
+    rc, _, err = k210(capfd, "model", "push", str(model_path("yolox_nano_224_k210_v5.kmodel")), "--sd", "/sd/y.kmodel")
     assert rc == 1 and "kmodel v5 (nncase 1.x) is not supported" in err
 
 

@@ -1,5 +1,5 @@
 """`k210 model info`: no board needed. Oracles: the charges of /work/wt/notes/ledger.md (computed
-by hand from the header figures there), the shapes of ../shared/models/README.md, and hand-made
+by hand from the header figures there), the shapes of the model directory's README.md, and hand-made
 headers for the formats we only recognise."""
 import json
 import struct
@@ -10,8 +10,8 @@ import pytest
 from k210tools import boards
 from k210tools.cli import main
 from k210tools.kmodel.info import describe
+from realmodels import model_path  # noqa: E402
 
-MODELS = Path(__file__).resolve().parents[1] / ".." / "shared" / "models"
 
 
 @pytest.mark.parametrize("name,charge", [
@@ -21,11 +21,11 @@ MODELS = Path(__file__).resolve().parents[1] / ".." / "shared" / "models"
     ("yolo20class_nncase01_v3.kmodel", 1396480),
 ])
 def test_v3_charge_matches_the_ledger_table(name, charge):
-    assert describe((MODELS / name).read_bytes(), name).charge == charge
+    assert describe(model_path(name).read_bytes(), name).charge == charge
 
 
 def test_v3_layer_table_and_shapes(capsys):
-    assert main(["model", "info", str(MODELS / "mnist_maixpy_v3.kmodel")]) == 0
+    assert main(["model", "info", str(model_path("mnist_maixpy_v3.kmodel"))]) == 0
     out = capsys.readouterr().out
     assert "kmodel v3, nncase 0.1" in out
     assert "in   input: u8 [1x1x28x28] 784 B in AI SRAM (KPU)" in out
@@ -36,12 +36,12 @@ def test_v3_layer_table_and_shapes(capsys):
 
 
 def test_v4_inputs_outputs_and_charge(capsys):
-    assert main(["model", "info", str(MODELS / "facedetect_rfb320_nncase02_v4.kmodel"), "--brief"]) == 0
+    assert main(["model", "info", str(model_path("facedetect_rfb320_nncase02_v4.kmodel")), "--brief"]) == 0
     out = capsys.readouterr().out
     assert "kmodel v4, nncase 0.2" in out
     assert "input 0: u8 [1x3x240x320] 230,400 B in kpu+0" in out
     assert "output 0: f32 [17680] 70,720 B" in out and "output 1: f32 [8840] 35,360 B" in out
-    data = (MODELS / "facedetect_rfb320_nncase02_v4.kmodel").read_bytes()
+    data = model_path("facedetect_rfb320_nncase02_v4.kmodel").read_bytes()
     main_mem = struct.unpack_from("<I", data, 20)[0]
     info = describe(data, "rfb")
     assert len(info.layers) == 109
@@ -49,7 +49,7 @@ def test_v4_inputs_outputs_and_charge(capsys):
 
 
 def test_v4_input_offset_is_reported():
-    info = describe((MODELS / "mobilenetv1_0.25_feature_canmv_v4.kmodel").read_bytes(), "mb")
+    info = describe(model_path("mobilenetv1_0.25_feature_canmv_v4.kmodel").read_bytes(), "mb")
     assert info.inputs[0].where == "kpu+114688" and info.inputs[0].shape == (1, 3, 224, 224)
 
 
@@ -58,7 +58,7 @@ def test_v4_input_offset_is_reported():
     ("mnist_cpu_benchmark_v5.kmodel", "kmodel v5 (nncase 1.x) is not supported"),
 ])
 def test_v5_is_named_and_refused(capsys, name, text):
-    assert main(["model", "info", str(MODELS / name)]) == 0
+    assert main(["model", "info", str(model_path(name))]) == 0
     assert text in capsys.readouterr().out
 
 
@@ -88,7 +88,7 @@ def test_bad_files_are_one_line_errors(tmp_path, capsys, data, msg):
 
 
 def test_truncated_v3_names_the_shortfall(tmp_path, capsys):
-    data = (MODELS / "mnist_maixpy_v3.kmodel").read_bytes()
+    data = model_path("mnist_maixpy_v3.kmodel").read_bytes()
     p = tmp_path / "cut.kmodel"
     p.write_bytes(data[:-100])
     assert main(["model", "info", str(p)]) == 1
@@ -102,7 +102,7 @@ def test_board_memory_report_plugs_in(tmp_path, capsys, monkeypatch):
     rep.parent.mkdir(parents=True)
     rep.write_text(json.dumps({"board": "MAIX_BIT", "image": 1900000, "model_pool": 1300000,
                                "model_pool_max": 1700000}))
-    yolo = str(MODELS / "yolo20class_nncase01_v3.kmodel")
+    yolo = str(model_path("yolo20class_nncase01_v3.kmodel"))
     assert main(["model", "info", yolo, "--board", "MAIX_BIT", "--brief"]) == 0
     out = capsys.readouterr().out
     assert "does NOT fit MAIX_BIT: needs 1,396,480 B, the pool has 1,299,968 B (96,512 B short; it fits " \

@@ -8,7 +8,23 @@ import pytest
 from k210tools import boards, flash, kfpkg
 from k210tools.cli import main
 from k210tools.errors import K210Error
+from k210tools.kmodel import v3
 from k210tools.testing.fakeisp import FakeIsp
+
+
+def kmodel(size: int) -> bytes:
+    """A kmodel v3 file of exactly size bytes (>= 80): one FULLY_CONNECTED layer, then random bytes
+    (kpu.load ignores what follows the last layer body), so --model's checks accept it."""
+    fc = v3.FullyConnected(flags=0, in_=0, out=16, in_channels=2, out_channels=1, act=0,
+                           weights=bytes(8), bias=bytes(4))
+    head = v3.write(v3.Model(main_mem_usage=32, outputs=[v3.Output(16, 4)], layers=[fc]))
+    assert len(head) <= size
+    return head + os.urandom(size - len(head))
+
+
+def byte_swapped(data: bytes) -> bytes:
+    """What MaixPy's model_le2be.py makes of a model: every 32-bit word reversed."""
+    return b"".join(data[i:i + 4][::-1] for i in range(0, len(data) - len(data) % 4, 4))
 
 
 @pytest.fixture
@@ -27,7 +43,7 @@ def fw(tmp_path):
 
 def test_flash_firmware_and_model_via_cli(isp, fw, tmp_path, capsys):
     model = tmp_path / "m.kmodel"
-    model.write_bytes(os.urandom(70000))
+    model.write_bytes(kmodel(70000))
     rc = main(["-p", isp.path, "flash", str(fw), "--model", f"{model}@0x300000", "--board", "MAIX_DOCK", "-q"])
     assert rc == 0, capsys.readouterr().err
     fwb = fw.read_bytes()
@@ -85,7 +101,7 @@ def test_no_device_answering_is_one_line_error(tmp_path, fw, capsys):
 
 def test_dry_run_prints_plan_and_touches_nothing(isp, fw, tmp_path, capsys):
     model = tmp_path / "m.kmodel"
-    model.write_bytes(bytes(100))
+    model.write_bytes(kmodel(100))
     assert main(["-p", isp.path, "flash", str(fw), "--model", f"{model}@0x300000", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "0x000000-0x024a14  fw.bin (150,000 B, firmware, boot header)" in out
@@ -100,11 +116,30 @@ def test_dry_run_prints_plan_and_touches_nothing(isp, fw, tmp_path, capsys):
 ])
 def test_models_refused_over_firmware_or_filesystem(fw, tmp_path, addr, msg):
     model = tmp_path / "m.kmodel"
-    model.write_bytes(bytes(100))
+    model.write_bytes(kmodel(100))
     with pytest.raises(K210Error, match=msg):
         flash.plan(fw, [f"{model}@{addr}"], None, "x", 1500000)
     if addr != "0x0":
         flash.plan(fw, [f"{model}@{addr}"], None, "x", 1500000, force=True)
+
+
+@pytest.mark.parametrize("data,msg", [
+    (byte_swapped(kmodel(100)), "offset 0: a byte-swapped kmodel"),
+    (b"LDMK" + (5).to_bytes(4, "little") + bytes(92), "kmodel v5 (nncase 1.x) is not supported"),
+    (bytes(100), "offset 0: not a kmodel"),
+])
+def test_flash_model_gets_the_model_push_checks(isp, fw, tmp_path, capsys, monkeypatch, data, msg):
+    """`flash --model` refuses what `model push` refuses, with the same line, before touching flash."""
+    monkeypatch.setenv("K210_SIM_DIR", str(tmp_path / "state"))
+    model = tmp_path / "m.kmodel"
+    model.write_bytes(data)
+    rc = main(["-p", isp.path, "flash", str(fw), "--model", f"{model}@0x300000", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 1 and err.startswith("k210: ") and err.count("\n") == 1 and msg in err, err
+    assert isp.log.writes == [] and isp.log.sram == {}
+    rc = main(["-p", "sim", "model", "push", str(model), "--sd", "/sd/m.kmodel"])
+    push_err = capsys.readouterr().err
+    assert rc == 1 and push_err.split(": ", 2)[2:] == err.split(": ", 2)[2:]   # same words after the name
 
 
 def test_bad_baud_rejected(fw):
@@ -115,7 +150,7 @@ def test_bad_baud_rejected(fw):
 def test_flash_to_sim_writes_its_flash_image(fw, tmp_path, monkeypatch):
     monkeypatch.setenv("K210_SIM_DIR", str(tmp_path / "state"))
     model = tmp_path / "m.kmodel"
-    model.write_bytes(os.urandom(3000))
+    model.write_bytes(kmodel(3000))
     assert main(["-p", "sim", "flash", str(fw), "--model", f"{model}@0x400000"]) == 0
     img = (tmp_path / "state" / "flash.img").read_bytes()
     assert len(img) == 16 * 1024 * 1024

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from boardfix import BoardError
+from realmodels import model_path  # noqa: E402
 
-MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models"
 
 
 def bmp24(w, h, rows_top_down, top_down=False):
@@ -159,9 +159,9 @@ def test_yolo2_decode_rejects_wrong_size(board):
 
 
 def test_ultraface_decode_matches_reference_tensor(board):
-    # nncase's RFB-320 example output; shared/models/README.md section 3: 4420 priors, 114 above 0.3,
+    # nncase's RFB-320 example output; the model directory's README.md section 3: 4420 priors, 114 above 0.3,
     # 95 after hard NMS at 0.3, best (184.5, 23.8)-(189.6, 33.6) at 0.992
-    board.put(str(MODELS / "facedetect_rfb320_crowd_expected_boxes_scores_f32.bin"), "/sd/face.bin")
+    board.put(str(model_path("facedetect_rfb320_crowd_expected_boxes_scores_f32.bin")), "/sd/face.bin")
     board.exec("import array\n_a = array.array('f', bytearray(106080))\nopen('/sd/face.bin', 'rb').readinto(_a)")
     out = board.eval(
         "(lambda f: (lambda b, s: (len(__import__('ultraface').priors()) // 4, sum(1 for i in range(4420) if s[2*i+1] > 0.3), "

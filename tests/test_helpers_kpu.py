@@ -6,15 +6,15 @@ import pytest
 
 from k210tools.kmodel import v3
 from k210tools.pytest_plugin import BoardError
+from realmodels import model_path  # noqa: E402
 
-MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models"
 IRIS_IN = "[5.1, 3.8, 1.9, 0.4]"
 IRIS_OUT = (16.077795, 5.607656, -2.071745)   # nncase's published result (models/README.md)
 
 
 @pytest.fixture
 def iris(board):
-    board.put(str(MODELS / "iris_nncase01_v3.kmodel"), "/sd/iris.kmodel")
+    board.put(str(model_path("iris_nncase01_v3.kmodel")), "/sd/iris.kmodel")
     return board
 
 
@@ -47,7 +47,7 @@ def test_model_forward_and_error_after_deinit(iris):
 
 
 def test_manager_switch_deinits_before_loading(iris):
-    iris.put(str(MODELS / "mnist_maixpy_v3.kmodel"), "/sd/mnist.kmodel")
+    iris.put(str(model_path("mnist_maixpy_v3.kmodel")), "/sd/mnist.kmodel")
     out = iris.eval(
         "(lambda: exec('import kpu, gc\\nfrom model_manager import Manager\\ngc.collect()\\nb = kpu.mem_info()\\n"
         "mg = Manager()\\na = mg.switch(\"/sd/iris.kmodel\")\\nm1 = dict(kpu.mem_info()[\"models\"])\\n"
@@ -83,7 +83,7 @@ def test_maixpy_forward_fmap_on_iris(iris):
 
 
 def test_maixpy_netinfo_and_yolo_args(board):
-    board.put(str(MODELS / "mnist_maixpy_v3.kmodel"), "/sd/mnist.kmodel")
+    board.put(str(model_path("mnist_maixpy_v3.kmodel")), "/sd/mnist.kmodel")
     out = board.exec(
         "import KPU as kpu\nt = kpu.load('/sd/mnist.kmodel')\nl = kpu.netinfo(t)\n"
         "print(len(l), l[0].type(), l[0].wi(), l[0].hi(), l[0].chi(), l[0].wo(), l[0].ho(), l[0].cho(), "

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from k210fake.chip import ROOT, Chip, compile_lib, driver_sources
-from kpu_board import MODELS
+from realmodels import model_path
 
 K210_CONV = 10240
 MODEL_AT = 0x100000          # both libraries get the model file here in their SRAM arena
@@ -71,7 +71,7 @@ def push_layers(lib, base: int, layers: list[dict], weight_bits: int) -> list[in
 @pytest.mark.parametrize("model", ["yolo20class_nncase01_v3.kmodel", "facedetect_maixpy_0x300000_v3.kmodel",
                                    "mnist_maixpy_v3.kmodel"])
 def test_fifo_words_equal_the_simulated_kpus(libs, tmp_path, model):
-    data = (MODELS / model).read_bytes()
+    data = model_path(model).read_bytes()
     layers, bits = conv_layers(data)
     assert layers
     board_path, sim_path = libs

@@ -16,8 +16,8 @@ import pytest
 import kpuref  # noqa: F401
 from k210tools.kmodel import v3 as fmt
 from kpuref import gen, kpu, v3, yolo
+from realmodels import model_path
 
-MODELS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "models")
 REMOTE = "/sd/kt"
 REAL = {  # model -> input file (None: made here)
     "iris_nncase01_v3.kmodel": None,
@@ -37,7 +37,7 @@ def _real_input(name: str) -> bytes:
         img = np.zeros((28, 28), np.uint8)
         img[4:24, 13:16] = 255
         return img.tobytes()
-    return open(os.path.join(MODELS, REAL[name]), "rb").read()
+    return open(model_path(REAL[name]), "rb").read()
 
 
 class Case:
@@ -55,7 +55,7 @@ class Case:
 def _cases() -> Dict[str, Case]:
     cases = {g.name: Case(g.name, g.data, g.input) for g in gen.suite()}
     for name in REAL:
-        cases[name] = Case(name, open(os.path.join(MODELS, name), "rb").read(), _real_input(name))
+        cases[name] = Case(name, open(model_path(name), "rb").read(), _real_input(name))
     return cases
 
 

@@ -9,13 +9,13 @@ import pytest
 import kpuref  # noqa: F401
 from k210tools.kmodel import v3 as fmt
 from kpuref import cpu, kpu, layout, v3, yolo
+from realmodels import model_path  # noqa: E402
 
-MODELS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "models")
 NEG = -(1 << 35)
 
 
 def model_bytes(name):
-    return open(os.path.join(MODELS, name), "rb").read()
+    return open(model_path(name), "rb").read()
 
 
 # --- layout -------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ import pytest
 import kpuref  # noqa: F401
 from k210tools.kmodel import v3 as fmt
 from kpuref import gen, kpu, v3
+from realmodels import model_path  # noqa: E402
 
-MODELS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "models")
 REAL_KPU = ["yolo20class_nncase01_v3.kmodel", "mnist_maixpy_v3.kmodel", "facedetect_maixpy_0x300000_v3.kmodel"]
 OFFSET_FIELDS = ("image_src_addr", "image_dst_addr", "pad_value", "shr_w", "shr_x", "arg_w", "arg_x", "arg_add")
 
@@ -21,7 +21,7 @@ def suite():
 @pytest.mark.parametrize("name", REAL_KPU)
 def test_conv_args_match_the_compiler(name):
     """gen.conv_args reproduces every real nncase 0.1 layer argument from its shapes alone."""
-    m = fmt.parse(open(os.path.join(MODELS, name), "rb").read())
+    m = fmt.parse(open(model_path(name), "rb").read())
     for body in m.layers:
         if isinstance(body, fmt.K210Conv):
             a = body.args

@@ -1,5 +1,4 @@
 """kmodel v3 parse/write (scripts/k210tools/kmodel/v3.py) against real files and hand-built models."""
-import glob
 import os
 import struct
 
@@ -7,12 +6,13 @@ import pytest
 
 import kpuref  # noqa: F401  (makes k210tools importable from the source tree)
 from k210tools.kmodel import v3
+from realmodels import MODELS, model_names, need_models  # noqa: E402
 
-MODELS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "models")
-REAL = sorted(glob.glob(os.path.join(MODELS, "*_v3.kmodel")))
+REAL = [str(MODELS / n) if isinstance(n, str) else n for n in model_names("*_v3.kmodel")]
 
 
 def test_real_models_present():
+    need_models()
     assert len(REAL) == 4, REAL
 
 
@@ -30,6 +30,7 @@ def test_real_roundtrip(path):
 
 
 def test_real_short_tails():
+    need_models()
     tails = {os.path.basename(p): v3.parse(open(p, "rb").read()).missing_tail for p in REAL}
     assert tails == {"iris_nncase01_v3.kmodel": 4, "yolo20class_nncase01_v3.kmodel": 4,
                      "mnist_maixpy_v3.kmodel": 0, "facedetect_maixpy_0x300000_v3.kmodel": 0}

@@ -8,9 +8,9 @@ from sklearn.datasets import load_digits
 
 from kpuref import v3 as ref
 from kpuref import yolo as ref_yolo
+from realmodels import model_path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-MODELS = HERE.parent.parent / "shared" / "models"
 SCRIPTS = HERE / "maixpy_scripts"
 MNIST_DIGITS = (0, 3, 8)   # sklearn digits indices whose 28x28 renderings the MaixPy model gets right
 
@@ -29,9 +29,9 @@ def mnist_inputs():
 @pytest.fixture(scope="module")
 def files(board_session):
     b = board_session
-    b.put(str(MODELS / "mnist_maixpy_v3.kmodel"), "/sd/mnist.kmodel")
-    b.put(str(MODELS / "yolo20class_nncase01_v3.kmodel"), "/sd/yolo20.kmodel")
-    b.put(str(MODELS / "yolo20class_dog_320x240.bmp"), "/sd/dog.bmp")
+    b.put(str(model_path("mnist_maixpy_v3.kmodel")), "/sd/mnist.kmodel")
+    b.put(str(model_path("yolo20class_nncase01_v3.kmodel")), "/sd/yolo20.kmodel")
+    b.put(str(model_path("yolo20class_dog_320x240.bmp")), "/sd/dog.bmp")
     for k, (_, _, pgm) in enumerate(mnist_inputs()):
         b.put(pgm, f"/sd/m{k}.pgm")
     return b
@@ -39,15 +39,15 @@ def files(board_session):
 
 @pytest.fixture(scope="module")
 def yolo_ref():
-    raw = (MODELS / "yolo20class_nncase01_v3.kmodel").read_bytes()
-    chw = (MODELS / "yolo20class_dog_320x240_rgb_chw.bin").read_bytes()
+    raw = model_path("yolo20class_nncase01_v3.kmodel").read_bytes()
+    chw = model_path("yolo20class_dog_320x240_rgb_chw.bin").read_bytes()
     out = ref.run_model(raw, chw, rule="nncase01").outputs[0]
     return ref_yolo.decode(out, 10, 7, 20, ref_yolo.YOLO20_ANCHORS, 0.5, 0.2)
 
 
 def test_mnist_script(board, files):
     out = board.exec((SCRIPTS / "mnist.py").read_text(), timeout=60).strip().split("\n")
-    raw = (MODELS / "mnist_maixpy_v3.kmodel").read_bytes()
+    raw = model_path("mnist_maixpy_v3.kmodel").read_bytes()
     assert len(out) == 3
     for k, (truth, c, _) in enumerate(mnist_inputs()):
         probs = ref.run_model(raw, c.tobytes(), rule="nncase01").outputs[0]

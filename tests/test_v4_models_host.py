@@ -18,10 +18,7 @@ import kpu  # noqa: E402
 import ultraface  # noqa: E402
 import yolo  # noqa: E402
 from clib import Lib, Loaded  # noqa: E402
-
-MODELS = Path("/work/shared/models")
-if not MODELS.exists():
-    MODELS = Path(__file__).resolve().parents[1] / ".." / "shared" / "models"
+from realmodels import model_path  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +34,7 @@ def ref() -> Lib:
 
 
 def run(lib: Lib, model: str, inp: bytes) -> Loaded:
-    m = Loaded(lib, (MODELS / model).read_bytes())
+    m = Loaded(lib, model_path(model).read_bytes())
     m.set_input(inp)
     m.run()
     return m
@@ -49,7 +46,7 @@ def test_iris(sim):
 
 
 def test_yolo20class_dog(sim):
-    m = run(sim, "yolo20class_nncase02_v4.kmodel", (MODELS / "yolo20class_dog_320x240_rgb_chw.bin").read_bytes())
+    m = run(sim, "yolo20class_nncase02_v4.kmodel", model_path("yolo20class_dog_320x240_rgb_chw.bin").read_bytes())
     out = m.output()
     assert out.size == 10 * 7 * 125
     at05 = {n for n, _, _ in yolo.decode(out, 10, 7, 20, yolo.ANCHORS_20, 0.5, 0.2)}
@@ -59,9 +56,9 @@ def test_yolo20class_dog(sim):
 
 
 def test_rfb320_crowd_against_reference_tensor(sim):
-    m = run(sim, "facedetect_rfb320_nncase02_v4.kmodel", (MODELS / "facedetect_crowd_320x240_rgb_chw.bin").read_bytes())
+    m = run(sim, "facedetect_rfb320_nncase02_v4.kmodel", model_path("facedetect_crowd_320x240_rgb_chw.bin").read_bytes())
     boxes, scores = m.output(0), m.output(1)
-    ref = np.fromfile(MODELS / "facedetect_rfb320_crowd_expected_boxes_scores_f32.bin", np.float32)
+    ref = np.fromfile(model_path("facedetect_rfb320_crowd_expected_boxes_scores_f32.bin"), np.float32)
     rb, rs = ref[:17680], ref[17680:]
     assert boxes.size == 17680 and scores.size == 8840
     assert np.corrcoef(scores, rs)[0, 1] >= 0.99
@@ -74,23 +71,23 @@ def test_rfb320_crowd_against_reference_tensor(sim):
 
 def mobilenet_input() -> bytes:
     """A 224x224 crop of the dog picture (the model has no sample input)."""
-    dog = np.frombuffer((MODELS / "yolo20class_dog_320x240_rgb_chw.bin").read_bytes(), np.uint8).reshape(3, 240, 320)
+    dog = np.frombuffer(model_path("yolo20class_dog_320x240_rgb_chw.bin").read_bytes(), np.uint8).reshape(3, 240, 320)
     return np.ascontiguousarray(dog[:, 8:232, 48:272]).tobytes()
 
 
 CASES = [
     ("mnist_canmv_v4.kmodel", lambda: np.random.default_rng(7).integers(0, 256, 112 * 112, dtype=np.uint8).tobytes()),
     ("mobilenetv1_0.25_feature_canmv_v4.kmodel", mobilenet_input),
-    ("facedetect_rfb320_nncase02_v4.kmodel", lambda: (MODELS / "facedetect_crowd_320x240_rgb_chw.bin").read_bytes()),
-    ("yolo20class_nncase02_v4.kmodel", lambda: (MODELS / "yolo20class_dog_320x240_rgb_chw.bin").read_bytes()),
+    ("facedetect_rfb320_nncase02_v4.kmodel", lambda: model_path("facedetect_crowd_320x240_rgb_chw.bin").read_bytes()),
+    ("yolo20class_nncase02_v4.kmodel", lambda: model_path("yolo20class_dog_320x240_rgb_chw.bin").read_bytes()),
 ]
 
 
 @pytest.mark.parametrize("model,make_input", CASES, ids=[c[0].split("_v4")[0] for c in CASES])
 def test_every_node_bit_exact_sim_vs_numpy_kpu(sim, ref, model, make_input):
     inp = make_input()
-    a = Loaded(sim, (MODELS / model).read_bytes())
-    b = Loaded(ref, (MODELS / model).read_bytes())
+    a = Loaded(sim, model_path(model).read_bytes())
+    b = Loaded(ref, model_path(model).read_bytes())
     a.set_input(inp)
     b.set_input(inp)
     kpu_nodes = 0
@@ -112,8 +109,8 @@ def test_yolo_v4_build_correlates_with_the_v3_build(sim):
     sys.path.insert(0, os.path.dirname(__file__))
     from kpuref import v3 as kpuref_v3
 
-    dog = (MODELS / "yolo20class_dog_320x240_rgb_chw.bin").read_bytes()
-    v3_out = kpuref_v3.run_model((MODELS / "yolo20class_nncase01_v3.kmodel").read_bytes(), dog, rule="nncase01").outputs[0]
+    dog = model_path("yolo20class_dog_320x240_rgb_chw.bin").read_bytes()
+    v3_out = kpuref_v3.run_model(model_path("yolo20class_nncase01_v3.kmodel").read_bytes(), dog, rule="nncase01").outputs[0]
     v4_out = run(sim, "yolo20class_nncase02_v4.kmodel", dog).output()
     assert v3_out.size == v4_out.size == 8750
     assert np.corrcoef(v3_out, v4_out)[0, 1] >= 0.98

@@ -13,14 +13,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "v4ref"))
 
 from clib import Lib, V4Error  # noqa: E402
 from k210tools.kmodel import v4  # noqa: E402
+from realmodels import model_path, model_names, need_models  # noqa: E402
 
-MODELS = Path(__file__).resolve().parents[1] / ".." / "shared" / "models"
-MODELS = MODELS if MODELS.exists() else Path("/work/shared/models")
-V4_FILES = sorted(p.name for p in MODELS.glob("*_v4.kmodel"))
+V4_FILES = model_names("*_v4.kmodel")
 
 
 def data(name: str) -> bytes:
-    return (MODELS / name).read_bytes()
+    return model_path(name).read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +28,7 @@ def lib() -> Lib:
 
 
 def test_all_real_v4_files_are_here():
+    need_models()
     assert len(V4_FILES) == 5
 
 

@@ -47,11 +47,56 @@ def path_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", help="board path")
 
 
+def cat_build(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", help="board path")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("-x", "--hex", action="store_true", help="hex dump (offset, 16 bytes, ASCII)")
+    how.add_argument("--force", action="store_true", help="write a binary file's raw bytes to the terminal anyway")
+
+
+# Control bytes a text file does not hold (tab, LF, FF, CR, backspace and ESC are text: colour
+# codes in a log file are fine on a terminal).
+_NOT_TEXT = bytes(c for c in range(32) if c not in b"\t\n\f\r\b\x1b") + b"\x7f"
+
+
+def is_binary(data: bytes) -> bool:
+    """True when data is not UTF-8 text, or holds control bytes text never has (NUL, ...)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return any(c in _NOT_TEXT for c in data)
+
+
+def hexdump(data: bytes) -> str:
+    """`00000010  48 65 6c 6c 6f 00 ...  |Hello.|` lines, 16 bytes each."""
+    lines = []
+    for off in range(0, len(data), 16):
+        row = data[off:off + 16]
+        hexes = " ".join(f"{b:02x}" for b in row)
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in row)
+        lines.append(f"{off:08x}  {hexes:<47}  |{text}|")
+    lines.append(f"{len(data):08x}")
+    return "\n".join(lines) + "\n"
+
+
 def cat_run(args: argparse.Namespace, s: Session) -> int:
     path = remote(args.path)
-    if s.board.stat(path) is None:
+    st = s.board.stat(path)
+    if st is None:
         raise K210Error(f"cat {path}: no such file on the board")
-    sys.stdout.buffer.write(s.board.get(path))
+    if st[0] & 0x4000:
+        raise K210Error(f"cat {path}: is a directory (k210 ls {path})")
+    data = s.board.get(path)
+    if args.hex:
+        sys.stdout.write(hexdump(data))
+        sys.stdout.flush()
+        return 0
+    if not args.force and sys.stdout.isatty() and is_binary(data):
+        raise K210Error(f"cat {path}: binary file ({len(data):,} B), not written to the terminal: "
+                        f"k210 cp :{path} LOCAL copies it, k210 cat --hex {path} shows a hex dump, "
+                        "--force prints it raw")
+    sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
     return 0
 
@@ -155,7 +200,7 @@ def cp_run(args: argparse.Namespace, s: Session) -> int:
 
 COMMANDS = [
     Command("ls", "list a board directory (/sd, /flash)", ls_build, ls_run),
-    Command("cat", "print a board file", path_build, cat_run),
+    Command("cat", "print a board file (binary files: not to a terminal; --hex dumps them)", cat_build, cat_run),
     Command("cp", "copy a file to or from the board (binary-safe, CRC-checked, progress bar)", cp_build, cp_run),
     Command("rm", "remove a board file (or directory with -r)", rm_build, rm_run),
     Command("mkdir", "make a board directory", path_build, mkdir_run),

@@ -36,7 +36,8 @@ def flash_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--board", help="board name (sets kflash's DTR/RTS reset sequence); default: kflash tries each")
     p.add_argument("--baud", "--flash-baud", type=int, default=1500000, dest="flash_baud",
                    help="ISP baud rate after the stub starts (default 1500000)")
-    p.add_argument("--force", action="store_true", help="allow models in the firmware area or /flash filesystem")
+    p.add_argument("--force", action="store_true", help="allow models in the firmware area or /flash filesystem, "
+                   "and kmodel versions kpu.load does not support")
     p.add_argument("--dry-run", action="store_true", help="print what would be written where, and stop")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("-v", "--verbose", action="store_true", help="show kflash's messages")

@@ -8,15 +8,15 @@ from . import boards, flashmap, transfer
 from .progress import progress_bar
 from .registry import Command, Session
 from .errors import BoardError, K210Error
-from .kmodel.info import describe, report
+from .kmodel.info import check_model, describe, report
 
 
-def _load(path: Path):
+def _load(path: Path, check: bool = False, force: bool = False):
     try:
         data = path.read_bytes()
     except OSError as e:
         raise K210Error(f"{path}: {e.strerror}") from None
-    return data, describe(data, path.name)
+    return data, (check_model(data, str(path), force) if check else describe(data, path.name))
 
 
 def model_build(p: argparse.ArgumentParser) -> None:
@@ -52,9 +52,7 @@ def info_run(args: argparse.Namespace, s: Session) -> int:
 
 
 def push_run(args: argparse.Namespace, s: Session) -> int:
-    data, info = _load(args.model)
-    if not info.supported and not args.force:
-        raise K210Error(f"{args.model}: {info.note} (--force pushes it anyway)")
+    data, _ = _load(args.model, check=True, force=args.force)
     b = s.board
     if args.sd:
         dst = args.sd[1:] if args.sd.startswith(":") else args.sd

@@ -1,6 +1,7 @@
 """The demo (./scripts/demo): train + compile the digit CNN (cached under build/demo/ by code hash),
 push it with 20 held-out PGM digits to the board, classify them there with the frozen helpers,
-compare with the host float model, check the memory ledger, then run the 20-class YOLO on dog.bmp.
+compare with the host float model, check the memory ledger, then run the 20-class YOLO on dog.bmp
+from the model directory (k210tools.modeldir; one "skipped" line when that directory is absent).
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ import numpy as np
 
 from .board import Board
 from .errors import K210Error
+from .modeldir import ENV as MODELS_ENV, available as models_available, model_file, models_dir
 from .simboard import state_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-MODELS = ROOT.parent / "shared" / "models"
 HERE = Path(__file__).resolve().parent
 SOURCES = [HERE / "train_digits.py", HERE / "digits_kmodel.py", HERE / "kmodel" / "v3.py"]
 YOLO_MODEL = "yolo20class_nncase01_v3.kmodel"
@@ -142,9 +143,10 @@ def digits(board: Board, art: Path) -> bool:
 
 
 def yolo(board: Board) -> bool:
-    say(f"pushing {YOLO_MODEL} ({(MODELS / YOLO_MODEL).stat().st_size:,} B) and {DOG}")
-    push(board, MODELS / YOLO_MODEL, "/sd/demo/yolo20.kmodel")
-    push(board, MODELS / DOG, "/sd/demo/dog.bmp")
+    model, dog = model_file(YOLO_MODEL), model_file(DOG)
+    say(f"pushing {YOLO_MODEL} ({model.stat().st_size:,} B) and {DOG}")
+    push(board, model, "/sd/demo/yolo20.kmodel")
+    push(board, dog, "/sd/demo/dog.bmp")
     say("running the 20-class YOLOv2 on the board")
     r = run_board_script(board, HERE / "board_scripts" / "demo_yolo.py")
     found = {d[0] for d in r["dets"]}
@@ -167,7 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             board.exec("import os\ntry:\n os.mkdir('/sd/demo')\nexcept OSError:\n pass")
             ok = digits(board, art)
-            ok = yolo(board) and ok
+            if models_available():
+                ok = yolo(board) and ok
+            else:
+                say(f"yolo: skipped: no model directory {models_dir()} (put {YOLO_MODEL} and {DOG} "
+                    f"there, or set {MODELS_ENV} to where they are)")
         finally:
             board.close()
     except K210Error as e:

@@ -15,6 +15,7 @@ from . import kfpkg
 from .boards import BoardInfo
 from .errors import K210Error
 from .flashmap import check_model_range
+from .kmodel.info import check_model
 
 BAUDS = (115200, 230400, 460800, 921600, 1500000, 2000000, 3000000)
 
@@ -61,6 +62,7 @@ def plan(firmware: Path, models: list[str], board: BoardInfo | None, port: str, 
         if e.address == 0:
             raise K210Error(f"{spec}: a model cannot go to 0x0, where the firmware boots from")
         e = kfpkg.Entry(e.address, e.name, e.data, False)
+        check_model(e.data, e.name, force)      # the same refusals as `k210 model push`
         check_model_range(e.address, len(e.data), e.name, fw_end, force)
         entries.append(e)
     kfpkg.check(entries)

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kpuref import gen, kpu, layout  # noqa: E402
 from kmodel_v3_conv import parse, patched  # noqa: E402
 from kpusim import RULE01, RULE02, SRAM_BASE  # noqa: E402
+from realmodels import model_path  # noqa: E402
 
-MODELS = Path(__file__).resolve().parents[3] / "shared/models"
 RULES = {RULE02: "nncase02", RULE01: "nncase01"}
 STRIDE = gen.POOL_DIV
 
@@ -121,14 +121,14 @@ def test_random_layer_matches_reference(kpusim, seed):
 ])
 @pytest.mark.parametrize("rule", [RULE02, RULE01])
 def test_real_model_layers_match_reference(kpusim, name, inp, rule):
-    path = MODELS / name
+    path = model_path(name)
     if not path.exists():
         pytest.skip(f"{path} not present")
     model = parse(path)
     first = model.convs[0]
     a0 = first.words
     c, h, w = (a0[2] & 0x3FF) + 1, ((a0[3] >> 10) & 0x1FF) + 1, (a0[3] & 0x3FF) + 1
-    data = (MODELS / inp).read_bytes() if inp else np.random.default_rng(1).integers(0, 256, c * h * w).astype(np.uint8).tobytes()
+    data = model_path(inp).read_bytes() if inp else np.random.default_rng(1).integers(0, 256, c * h * w).astype(np.uint8).tobytes()
     ai_ref = np.zeros(layout.AI_SRAM_BYTES, np.uint8)
     layout.store(ai_ref, a0[1] & 0x7FFF, np.frombuffer(data, np.uint8).reshape(c, h, w))
     for L in model.convs:
@@ -172,7 +172,7 @@ def test_v4_model_layers_match_reference(kpusim, name):
     # Every kpu_conv2d of the real v4 models (8-bit, nncase 0.2 rule) on a random input map:
     # the behavioural KPU accepts the words nncase 0.2 wrote and agrees with the reference.
     from kmodel_v3_conv import parse_v4_convs
-    path = MODELS / name
+    path = model_path(name)
     if not path.exists():
         pytest.skip(f"{path} not present")
     rng = np.random.default_rng(4)

@@ -93,6 +93,16 @@ def describe(data: bytes, name: str) -> ModelInfo:
                     "v4 and later 'LDMK')")
 
 
+def check_model(data: bytes, name: str, force: bool = False) -> ModelInfo:
+    """The one check before a model is written anywhere (`model push`, `flash --model`): describe()
+    refuses byte-swapped files and files that are no kmodel; a kmodel version kpu.load does not
+    support is refused too unless force."""
+    info = describe(data, name)
+    if not info.supported and not force:
+        raise K210Error(f"{name}: {info.note} (--force writes it anyway)")
+    return info
+
+
 # ---- v3 (nncase 0.1) ----
 
 def _v3(data: bytes, name: str) -> ModelInfo:
