@@ -1,4 +1,4 @@
-"""`k210 model info`: no board needed. Oracles: the charges of /work/wt/notes/ledger.md (computed
+"""`k210 model info`: no board needed. Oracles: the charges of docs/memory.md (computed
 by hand from the header figures there), the shapes of the model directory's README.md, and hand-made
 headers for the formats we only recognise."""
 import json

@@ -26,7 +26,7 @@ class BoardInfo:
         return ROOT / "build" / self.name.lower() / "memory.json"
 
 
-# (dtr, rts): True = asserted = line low.  From docs/host-tools.md 2.5.
+# (dtr, rts): True = asserted = line low (docs/host-tools.md, "Ports").
 _DAN_RESET = ((False, False), (False, True), (False, False))
 _KD233_RESET = ((False, False), (True, False), (False, False))
 

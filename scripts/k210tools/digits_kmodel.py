@@ -3,7 +3,7 @@
 Layers: K210_CONV (3x3, 1->8, ReLU, max-pool 2x2) -> K210_CONV (3x3, 8->16, ReLU, max-pool 2x2,
 output to main memory) -> DEQUANTIZE -> FULLY_CONNECTED 256->10 -> SOFTMAX.
 
-Quantization (docs/kmodel-spec.md section 3.5), chosen so the KPU's offset terms are exact integers:
+Quantization (docs/kmodel-formats.md, v3 quantization), chosen so the KPU's offset terms are exact integers:
 * activations: real = q * s (zero point 0: the input is 0..1 and every KPU output follows a ReLU),
   so arg_w = arg_add = pad_value = 0;
 * weights: per output channel o, w = (q - 128) * s_w[o], so arg_x = -128 with shr_x = 0 and the

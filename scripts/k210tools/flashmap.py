@@ -1,4 +1,4 @@
-"""The 16 MiB SPI flash as Maix boards use it (firmware/flash_layout.h, docs/host-tools.md 5.3), and
+"""The 16 MiB SPI flash as Maix boards use it (firmware/flash_layout.h, docs/host-tools.md "Flash layout"), and
 the rule for where a model may go: above the firmware image and below the /flash filesystem."""
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def _interface(p) -> int | None:
 
 
 def classify(vid: int | None, pid: int | None, interface: int | None) -> tuple[str, ...]:
-    """Boards whose K210 UART could be this port (interface numbers per docs/host-tools.md 4)."""
+    """Boards whose K210 UART could be this port (interface numbers: docs/host-tools.md, "Ports")."""
     if vid is None:
         return ()
     found = []

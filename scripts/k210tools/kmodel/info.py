@@ -1,7 +1,7 @@
 """`k210 model info`: what a .kmodel is (version, producer), its inputs/outputs, layer table and the
-exact pool bytes kpu.load charges (the ledger formula of /work/wt/notes/ledger.md, also in
+exact pool bytes kpu.load charges (the ledger formula of docs/memory.md, also in
 modules/kpu/kpu_ledger.h), without a board. v3 details come from kmodel.v3 (parse), v4 from the
-header and node tables here (docs/kmodel-spec.md 4.1); v5/v6/v1 are recognised and named."""
+header and node tables here (docs/kmodel-formats.md, v4); v5/v6/v1 are recognised and named."""
 from __future__ import annotations
 
 import struct

@@ -1,6 +1,6 @@
 """kmodel v3 (nncase 0.1): dataclasses, parse(bytes) -> Model, write(Model) -> bytes.
 
-Written from docs/kmodel-spec.md sections 2-3. Layout rules the writer obeys (absolute file
+Written from the v3 format description (docs/kmodel-formats.md). Layout rules the writer obeys (absolute file
 offsets): the first body starts right after the tables (always 4 mod 8), every body is padded to
 a multiple of 8 and the padding is counted in its body_size; inside a K210_CONV body the 96-byte
 layer argument is 8-aligned, weights and BN table 128-aligned, the activation table 256-aligned.

@@ -1,5 +1,5 @@
 """kmodel v4 (nncase 0.2) on the host: parse and check the header, the input/output tables with
-shapes, the constants and the node table (docs/kmodel-spec.md section 4), describe the nodes,
+shapes, the constants and the node table (docs/kmodel-formats.md, v4), describe the nodes,
 and compute the SRAM ledger charge the board's kpu.load makes for the file."""
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 SLIP framing, the ROM greeting and MEMORY_WRITE/BOOT (stage 1), then the flash stub's greeting,
 baud set, FLASH_INIT, FLASH_WRITE, erase and REBOOT (stage 2), with CRC-32 checks on every
 request. It records what reached 'flash' so a test can compare it with the input files.
-Protocol facts: docs/host-tools.md 2.4 and kflash.py (PyPI 1.1.6)."""
+Protocol facts: the ISP framing kflash.py (PyPI 1.1.6) speaks, as its source shows."""
 from __future__ import annotations
 
 import os
