@@ -60,7 +60,7 @@ def to_flash(board, sd_path: str, offset: int) -> None:
 
 
 def v3_charge(data: bytes) -> tuple[int, int, int]:
-    """(image bytes, main bytes, ledger charge) of a v3 file, from kmodel-spec.md 2.1 and ledger.md."""
+    """(image bytes, main bytes, ledger charge) of a v3 file, from the v3 header (docs/kmodel-formats.md) and the ledger rule (docs/memory.md)."""
     layers, main, outputs = struct.unpack_from("<I4xII", data, 12)
     tables = 28 + 8 * outputs + 8 * layers
     image = tables + sum(struct.unpack_from("<I", data, 28 + 8 * outputs + 8 * i + 4)[0] for i in range(layers))

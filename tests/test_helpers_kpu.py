@@ -32,7 +32,7 @@ def test_with_block_deinits_even_when_the_body_raises(iris):
         "gc.collect()\\nR = (b == kpu.mem_info(), i[\"models_bytes\"] - b[\"models_bytes\"], m.handle is None)', globals()) or R)()")
     same, charge, cleared = out
     assert same and cleared
-    assert charge == 640            # iris: A(440) + A(56), notes/ledger.md
+    assert charge == 640            # iris: A(440) + A(56), docs/memory.md
 
 
 def test_model_forward_and_error_after_deinit(iris):
@@ -54,7 +54,7 @@ def test_manager_switch_deinits_before_loading(iris):
         "c = mg.switch(\"/sd/mnist.kmodel\")\\nm2 = dict(kpu.mem_info()[\"models\"])\\nmg.close()\\ngc.collect()\\n"
         "R = (list(m1.values()), list(m2.values()), a.handle is None, c.handle is None, kpu.mem_info() == b)', globals()) or R)()")
     m1, m2, a_gone, c_gone, same = out
-    assert m1 == [640] and m2 == [222336]      # only the current model is charged (notes/ledger.md)
+    assert m1 == [640] and m2 == [222336]      # only the current model is charged (docs/memory.md)
     assert a_gone and c_gone and same
 
 

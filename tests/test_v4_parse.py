@@ -1,5 +1,5 @@
 """Loading kmodel v4 files: the real files parse (C loader and host parser agree), and broken or
-unsupported files are refused with the offset/node and what to do (docs/kmodel-spec.md 4, 6)."""
+unsupported files are refused with the offset/node and what to do (docs/kmodel-formats.md, v4)."""
 from __future__ import annotations
 
 import os

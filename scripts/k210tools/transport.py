@@ -1,5 +1,5 @@
 """The transport base class: the raw REPL protocol (raw-paste with flow control, plain raw mode for
-MaixPy-v1, interrupt, soft reset) over any byte link. A subclass supplies the link (five primitives:
+MaixPy-v1, interrupt, soft reset) over any byte link. A subclass supplies the link (six primitives:
 _send, _recv, _waiting, baudrate, set_lines, _close); serial_transport.SerialTransport is the one for
 devices and pyserial URLs. A transport never starts a board: launchers (simboard, qemuboard) do.
 
