@@ -5,3 +5,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))   # tests import simproc / boardfix / kpuref directly
+
+
+def pytest_report_header(config):
+    from k210tools.modeldir import ENV, available, models_dir
+    state = "" if available() else f" (missing: tests that need a model skip; set {ENV})"
+    return [f"models: {models_dir()}{state}"]

@@ -29,3 +29,10 @@ def model_names(pattern: str) -> list:
     if not available():
         return [pytest.param(None, marks=pytest.mark.skip(reason=missing_reason()), id="no-models")]
     return sorted(p.name for p in MODELS.glob(pattern))
+
+
+def if_models(values: list) -> list:
+    """For parametrize over real-model cases: values, or one skipped case naming the directory."""
+    if not available():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=missing_reason()), id="no-models")]
+    return list(values)

@@ -6,8 +6,9 @@ import binascii
 import numpy as np
 import pytest
 
-from kpu_board import FLASH_MODELS, MODELS, model_bytes, put_model, to_flash
+from kpu_board import FLASH_MODELS, model_bytes, put_model, to_flash
 from kpuref import v3 as ref
+from realmodels import model_path
 
 YOLO = "yolo20class_nncase01_v3.kmodel"
 MNIST = "mnist_maixpy_v3.kmodel"
@@ -95,7 +96,7 @@ def test_yolo_finds_dog_bicycle_car(board, yolo):
 
 def test_yolo_equals_numpy_reference_and_flash_copy(board, yolo):
     sd = run_on_board(board, repr(yolo[0]), yolo[1])
-    expect = ref.run_model(model_bytes(YOLO), (MODELS / DOG).read_bytes(), rule="nncase01").outputs[0]
+    expect = ref.run_model(model_bytes(YOLO), model_path(DOG).read_bytes(), rule="nncase01").outputs[0]
     np.testing.assert_array_equal(sd, expect)
     to_flash(board, yolo[0], FLASH_MODELS)
     flash = run_on_board(board, hex(FLASH_MODELS), yolo[1])
@@ -107,7 +108,7 @@ def test_face_detector_matches_reference_in_both_rules(board, rule):
     model, img = put_model(board, FACE), put_model(board, CROWD)
     const = "kpu.ACT_RULE_NNCASE01" if rule == "nncase01" else "kpu.ACT_RULE_NNCASE02"
     out = run_on_board(board, repr(model), img, extra=f", act_rule={const}")
-    expect = ref.run_model(model_bytes(FACE), (MODELS / CROWD).read_bytes(), rule=rule).outputs[0]
+    expect = ref.run_model(model_bytes(FACE), model_path(CROWD).read_bytes(), rule=rule).outputs[0]
     assert out.shape == (9000,)
     np.testing.assert_array_equal(out, expect)
 

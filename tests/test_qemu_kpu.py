@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from kpu_board import IRIS_IN, IRIS_OUT, MODELS
+from kpu_board import IRIS_IN, IRIS_OUT
 from qemuproc import QemuProcess, make_images, qemu_available
+from realmodels import available, missing_reason, model_path
 from simproc import SIM, SimProcess
 
-pytestmark = pytest.mark.skipif(not (qemu_available() and SIM.exists()),
-                                reason="needs build/qemu_virt, build/sim and qemu-system-riscv64")
+pytestmark = [pytest.mark.skipif(not (qemu_available() and SIM.exists()),
+                                 reason="needs build/qemu_virt, build/sim and qemu-system-riscv64"),
+              pytest.mark.skipif(not available(), reason=missing_reason())]
 
 PLACES = {  # flash offset -> file (all below the /flash filesystem at 0xD00000)
     0x300000: "iris_nncase01_v3.kmodel",
@@ -30,7 +32,7 @@ def state_with_models(state: Path) -> Path:
     flash, _ = make_images(state)
     img = bytearray(flash.read_bytes())
     for off, name in PLACES.items():
-        data = (MODELS / name).read_bytes()
+        data = model_path(name).read_bytes()
         img[off:off + len(data)] = data
     flash.write_bytes(img)
     return state
@@ -52,7 +54,7 @@ def run(board, code: str, timeout: float = 300.0) -> str:
 
 
 def size_of(name: str) -> int:
-    return (MODELS / name).stat().st_size
+    return model_path(name).stat().st_size
 
 
 def offset_of(name: str) -> int:
