@@ -10,6 +10,7 @@ import time
 import pytest
 
 from kpu_board import IRIS_IN, model_bytes, put_model
+from realmodels import need_models
 
 # chk(label, f, exc, *words): f() must raise exc (exactly that type) whose str() holds every word,
 # and kpu.mem_info() must be the same before and after. Failures collect in BAD; N counts cases.
@@ -403,6 +404,7 @@ gc.collect()
 
 
 def test_ctrl_c_mid_forward_then_deinit_frees_cleanly(board):
+    need_models()            # before the try: without models there is nothing to clean up
     try:
         _ctrl_c_then_deinit(board)
     finally:

@@ -149,7 +149,7 @@ def cp_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("dst", help="destination: :board/path (or ':' / a directory), or local path")
     p.add_argument("--baud", type=int, dest="xfer_baud", help="switch the board UART to this rate for "
                    "the copy and back (e.g. 1500000; our firmware only)")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar (nor the summary line printed when stderr is not a terminal)")
 
 
 def cp_run(args: argparse.Namespace, s: Session) -> int:

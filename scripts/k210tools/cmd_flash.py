@@ -39,7 +39,7 @@ def flash_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="allow models in the firmware area or /flash filesystem, "
                    "and kmodel versions kpu.load does not support")
     p.add_argument("--dry-run", action="store_true", help="print what would be written where, and stop")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar (nor the summary line printed when stderr is not a terminal)")
     p.add_argument("-v", "--verbose", action="store_true", help="show kflash's messages")
 
 

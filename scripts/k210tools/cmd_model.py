@@ -34,7 +34,7 @@ def model_build(p: argparse.ArgumentParser) -> None:
     where.add_argument("--flash", metavar="OFFSET", help="SPI flash offset, e.g. 0x300000 (kpu.load(0x300000))")
     u.add_argument("--force", action="store_true", help="allow writing over the firmware area or /flash filesystem")
     u.add_argument("--baud", type=int, dest="xfer_baud", help="switch the board UART to this rate for the copy")
-    u.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    u.add_argument("-q", "--quiet", action="store_true", help="no progress bar (nor the summary line printed when stderr is not a terminal)")
     u.set_defaults(_model=push_run)
 
 
