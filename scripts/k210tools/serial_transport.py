@@ -19,9 +19,16 @@ class SerialTransport(Transport):
     @classmethod
     def open(cls, url: str, baud: int = 115200, name: str | None = None) -> "SerialTransport":
         """Opens url exclusively with DTR and RTS released; a K210Error names the port on failure."""
+        extra: dict = {"write_timeout": 10}
+        if url.startswith("rfc2217://"):
+            # pyserial's RFC 2217 client has no write timeout, and a server in front of a pty (ser2net)
+            # never confirms DTR/RTS changes: the client must not wait for those confirmations.
+            extra = {}
+            if "ign_set_control" not in url:
+                url += ("&" if "?" in url else "?") + "ign_set_control"
         try:
             port = serial.serial_for_url(url, do_not_open=True, baudrate=baud, timeout=0.02,
-                                         write_timeout=10, exclusive=True)
+                                         exclusive=True, **extra)
             # Maix boards wire DTR/RTS to RESET and IO16 (ISP): keep both released
             # (docs/host-tools.md, "Ports").
             port.dtr = False
