@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import binascii
 import struct
-from pathlib import Path
 from realmodels import model_path  # noqa: E402
 
 FLASH_MODELS = 0x300000

@@ -3,7 +3,6 @@ by hand from the header figures there), the shapes of the model directory's READ
 headers for the formats we only recognise."""
 import json
 import struct
-from pathlib import Path
 
 import pytest
 

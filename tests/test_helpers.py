@@ -1,7 +1,6 @@
 """Board tests of the frozen input/post-processing helpers against hand-computed cases."""
 import math
 import struct
-from pathlib import Path
 
 import pytest
 

@@ -1,6 +1,5 @@
 """Board tests of the helpers that sit on the C kpu module: model_manager (with blocks, switching,
 MemoryError with mem_info figures) and the MaixPy-compatible KPU module."""
-from pathlib import Path
 
 import pytest
 

@@ -7,7 +7,6 @@ within a few ulp (libm expf/sqrtf vs numpy; kmodel-spec.md 7.5). Convolutions re
 K210_ADD_PADDING map are compared on pixel (0, 0) only: the other 15 pixels are stale AI SRAM.
 """
 import binascii
-import os
 from typing import Dict, List, Tuple
 
 import numpy as np

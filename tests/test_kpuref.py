@@ -1,6 +1,5 @@
 """The numpy reference itself: hand-computed arithmetic cases, a naive per-pixel check of the
 vectorised convolution, and the real v3 models' published results."""
-import os
 import struct
 
 import numpy as np

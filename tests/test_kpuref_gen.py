@@ -1,5 +1,4 @@
 """The random model generator: valid files, full coverage, compiler-like field values."""
-import os
 
 import numpy as np
 import pytest
