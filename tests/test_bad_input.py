@@ -385,8 +385,10 @@ gc.collect()
     t = board.t
     for attempt in range(2):   # the first interrupt after a warm-up forward, then once more
         # nothing but forwards in the loop, so the interrupt lands inside one whatever the delays
-        # (line 5 carries the loop's back-edge, where the VM itself would raise the interrupt)
-        t.exec_no_follow("o = kpu.forward(m, img)\nprint('warm')\nwhile True:\n    o = kpu.forward(m, img)\n    n = 1\n")
+        # (line 5 carries the loop's back-edge, where the VM itself would raise the interrupt);
+        # n is set before the loop too, so a loaded host that interrupts the first loop forward
+        # still finds it
+        t.exec_no_follow("o = kpu.forward(m, img); n = 1\nprint('warm')\nwhile True:\n    o = kpu.forward(m, img)\n    n = 1\n")
         _wait_text(t, b"warm\r\n", 120)
         time.sleep(0.05 + 0.1 * attempt)
         t.write(b"\x03")
