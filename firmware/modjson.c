@@ -160,7 +160,7 @@ static mp_obj_t json_parse_string(json_parser_t *ps) {
             default:
                 ps->p--;
                 vstr_clear(&v);
-                json_error(ps, "one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
+                json_error(ps, "an escape: one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
         }
         vstr_add_byte(&v, c);
     }
