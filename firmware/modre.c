@@ -1,9 +1,11 @@
 // The re module: compile, match, search, sub, split and match objects (group, groups, span,
-// start, end) over the engine in re_engine.c. Offsets are byte offsets, as on upstream MicroPython.
+// start, end) over the engine in re_engine.c, which works on bytes (UTF-8 for str). span, start
+// and end count characters in a str, as upstream MicroPython and CPython do.
 #include <string.h>
 
 #include "py/runtime.h"
 #include "py/objstr.h"
+#include "py/unicode.h"
 
 #include "re_engine.h"
 
@@ -65,23 +67,37 @@ static mp_obj_t match_groups(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(match_groups_obj, match_groups);
 
+// caps[i] as the user sees it: a character index in a str, a byte index in bytes, -1 unmatched.
+static mp_obj_t cap_index(match_obj_t *self, int i) {
+    int off = self->caps[i];
+    if (off > 0 && mp_obj_get_type(self->subject) == &mp_type_str) {
+        const byte *s = (const byte *)mp_obj_str_get_str(self->subject);
+        off = (int)utf8_ptr_to_index(s, s + off);
+    }
+    return MP_OBJ_NEW_SMALL_INT(off);
+}
+
+static int span_group(match_obj_t *self, size_t n_args, const mp_obj_t *args) {
+    return n_args > 1 ? group_index(self, args[1]) : 0;
+}
+
 static mp_obj_t match_span(size_t n_args, const mp_obj_t *args) {
     match_obj_t *self = MP_OBJ_TO_PTR(args[0]);
-    int g = n_args > 1 ? group_index(self, args[1]) : 0;
-    mp_obj_t t[2] = { MP_OBJ_NEW_SMALL_INT(self->caps[2 * g]), MP_OBJ_NEW_SMALL_INT(self->caps[2 * g + 1]) };
+    int g = span_group(self, n_args, args);
+    mp_obj_t t[2] = { cap_index(self, 2 * g), cap_index(self, 2 * g + 1) };
     return mp_obj_new_tuple(2, t);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(match_span_obj, 1, 2, match_span);
 
 static mp_obj_t match_start(size_t n_args, const mp_obj_t *args) {
     match_obj_t *self = MP_OBJ_TO_PTR(args[0]);
-    return MP_OBJ_NEW_SMALL_INT(self->caps[2 * (n_args > 1 ? group_index(self, args[1]) : 0)]);
+    return cap_index(self, 2 * span_group(self, n_args, args));
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(match_start_obj, 1, 2, match_start);
 
 static mp_obj_t match_end(size_t n_args, const mp_obj_t *args) {
     match_obj_t *self = MP_OBJ_TO_PTR(args[0]);
-    return MP_OBJ_NEW_SMALL_INT(self->caps[2 * (n_args > 1 ? group_index(self, args[1]) : 0) + 1]);
+    return cap_index(self, 2 * span_group(self, n_args, args) + 1);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(match_end_obj, 1, 2, match_end);
 

@@ -150,3 +150,12 @@ def test_long_subject_and_pathological_loops_finish(board):
         "print(re.match('(?:a*)*b', 'aaaaaaaaaaaaaaaaaaaab').span(), re.match('(a?)*?x', 'aaax').span())\n"
     )
     assert out.splitlines() == ["(0, 10001) 10001 5001", "(0, 21) (0, 4)"]
+
+
+def test_spans_count_characters_in_str_and_bytes_in_bytes(board):
+    s = "é1❤abc"
+    out = board.exec(f"import re\nm = re.search('(a)(b)c', {s!r})\nprint(m.span(), m.span(2), m.start(1), m.end(0), m.group(0))\n"
+                     f"m = re.search(b'abc', {s.encode()!r})\nprint(m.span())\n")
+    m = re.search("(a)(b)c", s)
+    assert out.splitlines() == [f"{m.span()} {m.span(2)} {m.start(1)} {m.end(0)} abc",
+                                str(re.search(b"abc", s.encode()).span())]
