@@ -139,8 +139,12 @@ static match_obj_t *re_find(re_obj_t *re, mp_obj_t subject, size_t pos, bool anc
     match_obj_t *m = mp_obj_malloc_var(match_obj_t, caps, int, 2 * re->prog.ngroups, &match_type);
     m->subject = subject;
     m->ngroups = re->prog.ngroups;
+    bool utf8 = mp_obj_get_type(subject) == &mp_type_str;
     for (; pos <= len; pos++) {
-        if (re_exec(&re->prog, s, len, pos, m->caps)) {
+        if (utf8 && pos < len && ((uint8_t)s[pos] & 0xC0) == 0x80) {
+            continue;   // a search starts on character boundaries only
+        }
+        if (re_exec(&re->prog, s, len, pos, utf8, m->caps)) {
             return m;
         }
         if (anchored || re->prog.anchored) {

@@ -350,6 +350,16 @@ const char *re_compile(const char *pattern, size_t len, re_prog_t *prog, size_t 
     return NULL;
 }
 
+// The offset after the character at sp: one byte, or with utf8 the lead byte and its
+// continuation bytes (10xxxxxx).
+static size_t char_end(const char *subject, size_t len, size_t sp, bool utf8) {
+    sp++;
+    while (utf8 && sp < len && ((uint8_t)subject[sp] & 0xC0) == 0x80) {
+        sp++;
+    }
+    return sp;
+}
+
 // Backtracking stack entries: a branch to resume (pc >= 0, sp) or a register to restore
 // (pc = -1 - register, its previous value).
 typedef struct {
@@ -357,7 +367,7 @@ typedef struct {
     int32_t val;
 } bt_entry_t;
 
-bool re_exec(const re_prog_t *prog, const char *subject, size_t len, size_t start, int *caps) {
+bool re_exec(const re_prog_t *prog, const char *subject, size_t len, size_t start, bool utf8, int *caps) {
     const uint16_t *code = prog->code;
     int nregs = 2 * prog->ngroups + prog->nloops;
     int *regs = m_new(int, nregs);
@@ -388,13 +398,13 @@ bool re_exec(const re_prog_t *prog, const char *subject, size_t len, size_t star
                 break;
             case OP_ANY:
                 fail = sp >= len || subject[sp] == '\n';
-                sp++;
+                sp = char_end(subject, len, sp, utf8);
                 pc += 1;
                 break;
             case OP_SET: {
                 uint8_t c = sp < len ? (uint8_t)subject[sp] : 0;
                 fail = sp >= len || !(code[pc + 1 + (c >> 4)] & (1u << (c & 15)));
-                sp++;
+                sp = char_end(subject, len, sp, utf8);
                 pc += 1 + SET_WORDS;
                 break;
             }

@@ -20,7 +20,9 @@ typedef struct {
 const char *re_compile(const char *pattern, size_t len, re_prog_t *prog, size_t *err_at);
 
 // Tries to match at subject[start]; on success fills caps[2 * ngroups] with byte offsets
-// (-1 for a group that took no part) and returns true. Backtracking state lives on the GC heap.
-bool re_exec(const re_prog_t *prog, const char *subject, size_t len, size_t start, int *caps);
+// (-1 for a group that took no part) and returns true. With utf8 (a str subject) '.' and sets
+// consume a whole UTF-8 character, decided on its first byte. Backtracking state lives on the
+// GC heap.
+bool re_exec(const re_prog_t *prog, const char *subject, size_t len, size_t start, bool utf8, int *caps);
 
 #endif

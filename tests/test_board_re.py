@@ -159,3 +159,16 @@ def test_spans_count_characters_in_str_and_bytes_in_bytes(board):
     m = re.search("(a)(b)c", s)
     assert out.splitlines() == [f"{m.span()} {m.span(2)} {m.start(1)} {m.end(0)} abc",
                                 str(re.search(b"abc", s.encode()).span())]
+
+
+def test_dot_and_sets_take_whole_characters_of_a_str(board):
+    s = "aé❤b"
+    out = board.exec(f"import re\ns = {s!r}\n"
+                     "print(re.sub('.', '-', s), re.match('a.', s).group(0), re.search('[^a]+', s).group(0))\n"
+                     "print(*re.match('a(.)(.)', s).groups(), re.split('[^ab]', s), re.search('.b', s).span())\n"
+                     "print(re.sub(b'.', b'-', s.encode()))\n")
+    assert out.splitlines() == [
+        f"{re.sub('.', '-', s)} {re.match('a.', s).group(0)} {re.search('[^a]+', s).group(0)}",
+        "é ❤ " + f"{re.split('[^ab]', s)} {re.search('.b', s).span()}",
+        repr(re.sub(b".", b"-", s.encode())),
+    ]
