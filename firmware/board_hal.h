@@ -25,6 +25,11 @@ size_t board_gc_heap_max(void);              // the largest heap the 6 MiB split
 // rate, so it only keeps the number; a port without support gets the weak default: -EOPNOTSUPP.
 int32_t board_repl_baud(uint32_t baud);
 
+// Sets the wall clock behind time.time() and machine.RTC to epoch_s seconds since 1970 (K210
+// boards: the RTC peripheral; QEMU: the mtime-based clock; sim: an offset on the host's clock,
+// kept while the process lives). Returns 0 or -errno.
+int board_rtc_set(uint64_t epoch_s);
+
 // Stops the board after a fatal error (prints nothing itself); a board halts, the sim exits.
 void board_fatal(void) __attribute__((noreturn));
 

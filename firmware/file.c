@@ -100,6 +100,9 @@ static mp_uint_t file_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, 
         case MP_STREAM_FLUSH:
             res = f_sync(&self->fp);
             break;
+        case MP_STREAM_POLL:
+            // a regular file never blocks: always ready for what was asked (as POSIX poll says)
+            return arg & (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR);
         default:
             *errcode = MP_EINVAL;
             return MP_STREAM_ERROR;

@@ -72,39 +72,46 @@ static int b64_value(byte c) {
     return p ? (int)(p - b64_alphabet) : -1;
 }
 
-// Like CPython: characters outside the alphabet are skipped; padding ends a quantum.
+// Characters outside the alphabet are skipped. '=' ends the data once it completes a quantum
+// (after 2 data characters of a quantum with "==", after 3 with "="); stray '=' elsewhere are
+// ignored. Any data bits left over at the end (b"abc", b"YQ", b"ab*d") mean the input was
+// truncated or mis-padded, and that is an error, as upstream MicroPython and CPython say.
 static mp_obj_t binascii_a2b_base64(mp_obj_t data_in) {
     mp_buffer_info_t in;
     mp_get_buffer_raise(data_in, &in, MP_BUFFER_READ);
     vstr_t v;
     vstr_init(&v, in.len * 3 / 4 + 1);
     uint32_t acc = 0;
-    int bits = 0, quantum = 0, pads = 0;
+    int bits = 0;              // data bits not yet emitted: 0, 2, 4 or 6
+    bool pad_seen = false;     // a '=' since the last data character
     const byte *p = in.buf;
     for (size_t i = 0; i < in.len; i++) {
         if (p[i] == '=') {
-            if (quantum >= 2 && quantum + ++pads >= 4) {
-                quantum = pads = 0;
-                acc = bits = 0;
+            // 2 left-over bits: "xx==" / "xxx=" complete; 4 bits need a second '=' ("xx==")
+            if (bits == 2 || (bits == 4 && pad_seen)) {
+                bits = 0;
+                break;
             }
+            pad_seen = true;
             continue;
         }
         int val = b64_value(p[i]);
         if (val < 0) {
             continue;
         }
-        pads = 0;
+        pad_seen = false;
         acc = acc << 6 | (uint32_t)val;
         bits += 6;
-        quantum = (quantum + 1) % 4;
         if (bits >= 8) {
             bits -= 8;
             vstr_add_byte(&v, (byte)(acc >> bits));
         }
     }
-    if (quantum == 1) {
+    if (bits != 0) {
         vstr_clear(&v);
-        mp_raise_msg(&mp_type_ValueError, MP_ERROR_TEXT("a2b_base64: incomplete base64 data"));
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("a2b_base64: incorrect padding: incomplete base64 data (%d bits left after %d bytes)"),
+            bits, (int)v.len);
     }
     return mp_obj_new_bytes_from_vstr(&v);
 }

@@ -8,6 +8,7 @@
 #include "settings.h"
 
 extern const mp_obj_type_t machine_flash_type;
+extern const mp_obj_type_t machine_rtc_type;
 
 static NORETURN void unwind_to_main(void) {
     pyexec_system_exit = PYEXEC_FORCED_EXIT;
@@ -93,6 +94,7 @@ static const mp_rom_map_elem_t machine_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_heap_size), MP_ROM_PTR(&machine_heap_size_obj) },
     { MP_ROM_QSTR(MP_QSTR_repl_baud), MP_ROM_PTR(&machine_repl_baud_obj) },
     { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&machine_flash_type) },
+    { MP_ROM_QSTR(MP_QSTR_RTC), MP_ROM_PTR(&machine_rtc_type) },
 };
 static MP_DEFINE_CONST_DICT(machine_module_globals, machine_module_globals_table);
 

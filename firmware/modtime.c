@@ -72,9 +72,10 @@ static MP_DEFINE_CONST_FUN_OBJ_2(time_ticks_diff_obj, time_ticks_diff);
 
 static mp_obj_t time_ticks_add(mp_obj_t ticks_in, mp_obj_t delta_in) {
     mp_int_t delta = mp_obj_get_int(delta_in);
-    if (delta < -(mp_int_t)TICKS_HALF || delta >= (mp_int_t)TICKS_HALF) {
-        mp_raise_msg_varg(&mp_type_OverflowError, MP_ERROR_TEXT("ticks_add: delta %d outside +-%d"),
-            (int)delta, (int)TICKS_HALF);
+    // Exclusive at both ends, so ticks_diff(T, ticks_add(T, d)) == -d holds for every accepted d.
+    if (delta <= -(mp_int_t)TICKS_HALF || delta >= (mp_int_t)TICKS_HALF) {
+        mp_raise_msg_varg(&mp_type_OverflowError, MP_ERROR_TEXT("ticks_add: delta %d must be strictly between -%d and %d"),
+            (int)delta, (int)TICKS_HALF, (int)TICKS_HALF);
     }
     return MP_OBJ_NEW_SMALL_INT((MP_OBJ_SMALL_INT_VALUE(ticks_in) + delta) & TICKS_MAX);
 }

@@ -27,13 +27,14 @@
 #define MICROPY_NLR_SETJMP                   (1)   // 1.23 has no py/nlrrv64.c
 #endif
 
-// os, time, machine and binascii are ours (firmware/mod*.c): the sdist has no extmod/.
+// os, time, machine, binascii, json, re, random, hashlib and select are ours (firmware/mod*.c):
+// the sdist has no extmod/. MICROPY_PY_JSON only turns on the core's JSON printing (PRINT_JSON).
 #define MICROPY_PY_OS                        (0)
 #define MICROPY_PY_TIME                      (0)
 #define MICROPY_PY_MACHINE                   (0)
 #define MICROPY_PY_BINASCII                  (0)
 #define MICROPY_PY_SELECT                    (0)
-#define MICROPY_PY_JSON                      (0)
+#define MICROPY_PY_JSON                      (1)
 #define MICROPY_PY_RE                        (0)
 #define MICROPY_PY_RANDOM                    (0)
 #define MICROPY_PY_HEAPQ                     (0)

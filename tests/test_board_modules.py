@@ -31,11 +31,46 @@ def test_binascii_matches_host(board):
 @pytest.mark.parametrize("call, word", [
     ("binascii.unhexlify(b'abc')", "odd"),
     ("binascii.unhexlify(b'zz')", "non-hex"),
-    ("binascii.a2b_base64(b'Y')", "incomplete"),
+    ("binascii.a2b_base64(b'Y')", "incorrect padding"),
+    # data bits left over at the end: truncated or mis-padded input (upstream and CPython refuse it)
+    ("binascii.a2b_base64(b'abc')", "incorrect padding"),
+    ("binascii.a2b_base64(b'YQ')", "incorrect padding"),
+    ("binascii.a2b_base64(b'ab*d')", "incorrect padding"),
+    ("binascii.a2b_base64(b'abcde=')", "incorrect padding"),
+    ("binascii.a2b_base64(b'ab=cdef=')", "incorrect padding"),
 ])
 def test_binascii_bad_input(board, call, word):
     out = board.exec(f"import binascii\ntry:\n    {call}\nexcept ValueError as e:\n    print(e)\n")
     assert word in out
+
+
+def test_base64_padding_and_skipped_characters(board):
+    # what decodes: complete quanta, '=' closing a quantum, characters outside the alphabet skipped
+    cases = {b"": b"", b"Zg==": b"f", b"Zm8=": b"fo", b"Zm9v": b"foo", b"Zm9v\n": b"foo",
+             b"Zm\x009v\n": b"foo", b"Zm9v==": b"foo", b"Zm9v===YmFy": b"foobar", b"f4D+": b"\x7f\x80\xfe",
+             b"YQ==": b"a", b"YWI=": b"ab"}
+    out = board.exec("import binascii\n" + "".join(f"print(binascii.a2b_base64({k!r}))\n" for k in cases))
+    assert out.splitlines() == [repr(v) for v in cases.values()]
+
+
+@pytest.mark.qemu_subset
+def test_ticks_add_accepts_exactly_the_open_half_period(board):
+    out = board.exec(
+        "import time\n"
+        "period = time.ticks_add(0, -1) + 1\n"
+        "half = period // 2\n"
+        "for d in (-half, half):\n"
+        "    try:\n"
+        "        time.ticks_add(0, d); print('accepted', d == half)\n"
+        "    except OverflowError as e:\n"
+        "        print('OverflowError')\n"
+        "t = time.ticks_ms()\n"
+        "for d in (-half + 1, half - 1, 0, 1, -1):\n"
+        "    u = time.ticks_add(t, d)\n"
+        "    print(time.ticks_diff(u, t) == d, time.ticks_diff(t, u) == -d)\n"
+        "print(period & (period - 1) == 0)\n"
+    )
+    assert out.splitlines() == ["OverflowError", "OverflowError"] + ["True True"] * 5 + ["True"]
 
 
 def test_ticks_wrap_and_sleep(board):

@@ -15,10 +15,14 @@
 #include "gpiohs.h"
 #include "irq.h"
 #include "port_uart.h"
+#include "rtc.h"
 #include "spi.h"
 #include "spiflash.h"
 #include "sysctl.h"
 #include "uarths.h"
+#include "ticks.h"
+#include <stdbool.h>   // timeutils.h uses bool without including it
+#include "shared/timeutils/timeutils.h"
 
 extern int repl_uart_irq_on;
 
@@ -45,6 +49,27 @@ void board_init(void) {
     irq_attach(K210_IRQ_UARTHS, repl_uart_rx_isr);
     repl_uart_irq_on = 1;
     irq_global_enable(1);
+    rtc_init();
+    board_rtc_set(TICKS_DEFAULT_EPOCH_S);
+}
+
+// Loads the RTC, then takes the wall clock from what the RTC reads back.
+int board_rtc_set(uint64_t epoch_s) {
+    timeutils_struct_time_t tm;
+    timeutils_seconds_since_epoch_to_struct_time(epoch_s, &tm);
+    rtc_datetime_t t = {
+        .year = tm.tm_year, .month = tm.tm_mon, .mday = tm.tm_mday, .wday = tm.tm_wday,
+        .hour = tm.tm_hour, .minute = tm.tm_min, .second = tm.tm_sec,
+    };
+    int r = rtc_set(&t);
+    if (r == 0) {
+        r = rtc_get(&t);
+    }
+    if (r != 0) {
+        return r;
+    }
+    ticks_set_wall(timeutils_mktime(t.year, t.month, t.mday, t.hour, t.minute, t.second));
+    return 0;
 }
 
 uint32_t board_cpu_freq(void) {

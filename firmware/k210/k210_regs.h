@@ -14,6 +14,7 @@
 #define DMAC_BASE              (0x50000000u)
 #define FPIOA_BASE             (0x502B0000u)
 #define SYSCTL_BASE            (0x50440000u)
+#define RTC_BASE               (0x50460000u)
 #define SPI1_BASE              (0x53000000u)
 #define SPI3_BASE              (0x54000000u)
 
@@ -62,6 +63,20 @@
 #define PERI_SPI1              (1u << 7)
 #define PERI_SPI3              (1u << 9)
 #define PERI_FPIOA             (1u << 20)
+#define PERI_RTC               (1u << 29)
+
+// --- RTC (calendar counter clocked from IN0) ---
+#define RTC_DATE               (0x00u)   // week 2:0, day 12:8, month 19:16, year % 100 31:20
+#define RTC_TIME               (0x04u)   // second 15:10, minute 21:16, hour 28:24
+#define RTC_INITIAL_COUNT      (0x10u)   // IN0 cycles per second
+#define RTC_REGISTER_CTRL      (0x1Cu)
+#define RTC_EXTENDED           (0x28u)   // century 4:0, leap year 5
+#define RTC_CTRL_READ_EN       (1u << 0)
+#define RTC_CTRL_WRITE_EN      (1u << 1)
+#define RTC_CTRL_TIMER_MASK    (0xFEu << 13)   // second..year writable (bit 13 reserved)
+#define RTC_CTRL_ALARM_MASK    (0xFEu << 21)
+#define RTC_CTRL_INITIAL_MASK  (1u << 29)
+#define RTC_CTRL_INT_MASK      (1u << 30)
 // CLK_TH0: ai_gclk_threshold bits 8-11 (AI clock = PLL1 / (th + 1))
 #define CLK_TH0_AI_SHIFT       (8)
 #define CLK_TH0_AI_MASK        (0xFu << 8)

@@ -11,6 +11,7 @@ set(K210_SOURCE_BOARD
     firmware/k210/kpu_hw_k210.c
     firmware/k210/mem_k210.c
     firmware/k210/repl_uart.c
+    firmware/k210/rtc.c
     firmware/k210/sdcard_spi.c
     firmware/k210/spi.c
     firmware/k210/spiflash_w25q.c

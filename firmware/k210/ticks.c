@@ -1,11 +1,13 @@
-// MicroPython's clocks on the CLINT: ticks since reset, delays, and a wall clock that starts at
-// 2024-01-01 00:00:00 UTC at reset (no battery-backed RTC is set on these boards).
+// MicroPython's clocks on the CLINT: ticks since reset, delays, and the wall clock: mtime plus a
+// base that the board sets from its RTC (2024-01-01 00:00:00 UTC until then).
 #include "py/runtime.h"
 #include "py/mphal.h"
 
 #include "clint.h"
+#include "ticks.h"
 
-#define EPOCH_AT_RESET_S (1704067200ull)
+// wall clock minus mtime, in ns
+static uint64_t wall_base_ns = TICKS_DEFAULT_EPOCH_S * 1000000000ull;
 
 static uint64_t mtime_us(void) {
     return clint_time() * 1000000ull / clint_hz();
@@ -41,5 +43,9 @@ void mp_hal_delay_ms(mp_uint_t ms) {
 }
 
 uint64_t mp_hal_time_ns(void) {
-    return EPOCH_AT_RESET_S * 1000000000ull + mtime_us() * 1000ull;
+    return wall_base_ns + mtime_us() * 1000ull;
+}
+
+void ticks_set_wall(uint64_t epoch_s) {
+    wall_base_ns = epoch_s * 1000000000ull - mtime_us() * 1000ull;
 }

@@ -47,11 +47,23 @@ void mp_hal_delay_ms(mp_uint_t ms) {
     mp_hal_delay_us(ms * 1000u);
 }
 
-// The RTC of the simulated board is the host's wall clock.
-uint64_t mp_hal_time_ns(void) {
+// The RTC of the simulated board is the host's wall clock plus the offset machine.RTC set; the
+// offset lives as long as the process (a reset of the simulated board keeps it, like a battery).
+static int64_t rtc_offset_ns;
+
+static uint64_t host_time_ns(void) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+uint64_t mp_hal_time_ns(void) {
+    return host_time_ns() + (uint64_t)rtc_offset_ns;
+}
+
+int board_rtc_set(uint64_t epoch_s) {
+    rtc_offset_ns = (int64_t)(epoch_s * 1000000000ull - host_time_ns());
+    return 0;
 }
 
 // The pty has no line rate; the number is kept so the host's switch protocol is a real step.

@@ -47,13 +47,14 @@ class Chip:
         self.flash = flash or dv.W25Q128()
         self.kpu = kpu or dv.Kpu()
         self.dmac = dv.Dmac(self.sysctl)
+        self.rtc = dv.Rtc()
         self.spi1 = dv.Spi("spi1", False, self.card, self.sysctl, cs_from_ser=False)
         self.spi3 = dv.Spi("spi3", True, self.flash, self.sysctl, cs_from_ser=True)
         for base, size, block in [(0x02000000, 0x10000, dv.Clint()), (0x38000000, 0x1000, self.uarths),
                                   (0x38001000, 0x1000, self.gpiohs), (0x40800000, 0x100, self.kpu),
                                   (0x50000000, 0x1000, self.dmac), (0x502B0000, 0x1000, dv.Regs()),
                                   (0x50440000, 0x1000, self.sysctl), (0x53000000, 0x200, self.spi1),
-                                  (0x54000000, 0x200, self.spi3)]:
+                                  (0x54000000, 0x200, self.spi3), (0x50460000, 0x100, self.rtc)]:
             self.bus.attach(base, size, block)
         self.dmac.sources[0x40800030] = (22, self.kpu.pop_stream)   # SYSCTL_DMA_SELECT_AI_RX_REQ
         self.lib.fake_arena.restype = ctypes.POINTER(ctypes.c_uint8)

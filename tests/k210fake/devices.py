@@ -583,3 +583,55 @@ class Kpu(Regs):
         out = bytes(self.stream[:n]).ljust(n, b"\0")   # the last beat is padded
         del self.stream[:n]
         return out
+
+
+class Rtc(Regs):
+    """K210 RTC: DATE (0x00) week 0-2 (0 = Sunday), day 8-12, month 16-19, year % 100 20-31;
+    TIME (0x04) second 10-15, minute 16-21, hour 24-28; INITIAL_COUNT (0x10); REGISTER_CTRL
+    (0x1C) read enable 0, write enable 1, timer field masks 13-20; EXTENDED (0x28) century 0-4,
+    leap 5. Time fields may only be written in setting mode (write enable alone) with their mask
+    bits open, and only read in running mode (read enable alone). `tick()` advances one second
+    with the calendar's carries; `tick_after_time_reads` ticks right after that many TIME reads
+    (a second boundary inside a driver's read sequence)."""
+    name = "rtc"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.time_reads = 0
+        self.tick_after_time_reads: set[int] = set()
+
+    def mode(self) -> str:
+        return {0: "pause", 1: "running", 2: "setting"}.get(self.r.get(0x1C, 0) & 3, "invalid")
+
+    def write(self, off: int, value: int, width: int) -> None:
+        if off in (0x00, 0x04, 0x10, 0x28):
+            if self.mode() != "setting":
+                raise AssertionError(f"RTC +{off:#x} written in {self.mode()} mode")
+            if off in (0x00, 0x04) and (self.r.get(0x1C, 0) >> 13) & 0xFE != 0xFE:
+                raise AssertionError("RTC time written with its fields masked (REGISTER_CTRL 13-20)")
+        super().write(off, value, width)
+
+    def read(self, off: int, width: int) -> int:
+        if off in (0x00, 0x04, 0x28) and self.mode() != "running":
+            raise AssertionError(f"RTC +{off:#x} read in {self.mode()} mode")
+        v = super().read(off, width)
+        if off == 0x04:
+            self.time_reads += 1
+            if self.time_reads in self.tick_after_time_reads:
+                self.tick()
+        return v
+
+    def calendar(self) -> tuple[int, int, int, int, int, int, int]:
+        """(year, month, day, hour, minute, second, week) as the registers hold them."""
+        d, t, e = self.r.get(0x00, 0), self.r.get(0x04, 0), self.r.get(0x28, 0)
+        return ((e & 0x1F) * 100 + (d >> 20), (d >> 16) & 0xF, (d >> 8) & 0x1F,
+                (t >> 24) & 0x1F, (t >> 16) & 0x3F, (t >> 10) & 0x3F, d & 7)
+
+    def tick(self) -> None:
+        import datetime as _dt
+        y, mo, d, h, mi, s, _ = self.calendar()
+        n = _dt.datetime(y, mo, d, h, mi, s) + _dt.timedelta(seconds=1)
+        self.r[0x00] = (n.isoweekday() % 7) | n.day << 8 | n.month << 16 | (n.year % 100) << 20
+        self.r[0x04] = n.second << 10 | n.minute << 16 | n.hour << 24
+        leap = n.year % 4 == 0 and (n.year % 100 != 0 or n.year % 400 == 0)
+        self.r[0x28] = n.year // 100 | int(leap) << 5
