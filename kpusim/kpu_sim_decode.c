@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "kpu_sim.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 
 static uint32_t bits(uint64_t w, unsigned lo, unsigned hi) {
     return (uint32_t)((w >> lo) & ((((uint64_t)1) << (hi - lo + 1)) - 1));
@@ -39,7 +39,7 @@ static const uint64_t defined_bits[12] = {
 // Weights, BN and activation tables live in general SRAM (cached 0x80... or uncached 0x40...
 // alias); AI SRAM holds only feature maps, so a parameter pointer into it is a driver bug.
 static const uint8_t *param_ptr(uint32_t addr, size_t n, const uint8_t *ai_sram) {
-    const uint8_t *p = mem_cpu_ptr(addr, n);
+    const uint8_t *p = kpu_mem_cpu_ptr(addr, n);
     if (p == NULL) {
         return NULL;
     }

@@ -10,7 +10,7 @@
 #include "clint.h"
 #include "dmac.h"
 #include "kpu_hw.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 #include "sysctl.h"
 
 #define KPU_DMA_CHANNEL   (5)
@@ -33,7 +33,7 @@ int kpu_hw_init(void) {
 
 uint8_t *kpu_hw_ai_sram(void) {
 #ifdef K210_FAKE_MMIO
-    return mem_budget()->ai_sram;
+    return kpu_mem()->ai_sram;
 #else
     return (uint8_t *)(uintptr_t)AI_SRAM_UNCACHED;   // the KPU writes it behind the D-cache
 #endif
@@ -54,7 +54,7 @@ void kpu_hw_set_act_rule(kpu_act_rule_t rule) {
 // garbage, so the fields that address memory are checked like the behavioural KPU checks them.
 static int addresses_ok(const uint64_t a[12]) {
     uint32_t bn = (uint32_t)(a[4] >> 32), weights = (uint32_t)(a[5] >> 32), act = (uint32_t)(a[7] >> 32);
-    return mem_cpu_ptr(bn, 8) != NULL && mem_cpu_ptr(weights, 1) != NULL && mem_cpu_ptr(act, 144) != NULL;
+    return kpu_mem_cpu_ptr(bn, 8) != NULL && kpu_mem_cpu_ptr(weights, 1) != NULL && kpu_mem_cpu_ptr(act, 144) != NULL;
 }
 
 static int wait_calc_done(uint64_t deadline) {
@@ -80,7 +80,7 @@ int kpu_hw_run_layer(const uint64_t args[12], uint8_t *dma_out, size_t dma_bytes
     }
     uint64_t deadline = clint_deadline_us(timeout_ms > 4000000u ? 4000000000u : timeout_ms * 1000u);
     if (dma_out) {
-        uint32_t dst = mem_bus_addr(dma_out);
+        uint32_t dst = kpu_mem_bus_addr(dma_out);
         if (dst == 0) {
             return -EINVAL;   // the DMA cannot reach it
         }

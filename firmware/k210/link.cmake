@@ -1,7 +1,7 @@
 # Shared by the K210 boards and QEMU_VIRT: compile/link flags, the linker script preprocessed with
 # the board's board.h, and the post-link outputs (bin, kfpkg, memory report).
-target_include_directories(${MICROPY_TARGET} PRIVATE "${K210_HAL_DIR}" "${CMAKE_SOURCE_DIR}/modules/kpu")
-target_compile_options(${MICROPY_TARGET} PRIVATE -Os -g)
+target_include_directories(${MICROPY_TARGET} PRIVATE "${K210_HAL_DIR}")
+target_compile_options(k210_cflags INTERFACE -Os -g)
 # the qstr/module scan runs the same cross preprocessor: it needs picolibc's headers and our arch
 set(MICROPY_CPP_FLAGS_EXTRA ${K210_ARCH_FLAGS} -I${K210_HAL_DIR})
 

@@ -8,14 +8,30 @@
 #include "kmodel.h"
 #include "kpu_ledger.h"
 
-// kmodel_v4.c defines this when the firmware carries v4 support; otherwise its address is NULL.
-extern const kmodel_format_t kmodel_v4_format __attribute__((weak));
-
 #define KMDL_MAGIC  (0x4B4D444Cu)    // 'KMDL' as a C multichar constant: "LDMK" on disk
 #define KMDL_SWAPPED (0x4C444D4Bu)   // the same word after model_le2be.py: "KMDL" on disk
 
-__attribute__((weak)) bool kmodel_stop_requested(void) {
-    return false;
+static bool (*stop_hook)(void);
+
+void kmodel_set_stop_hook(bool (*stop)(void)) {
+    stop_hook = stop;
+}
+
+bool kmodel_stop_requested(void) {
+    return stop_hook != NULL && stop_hook();
+}
+
+int kmodel_src_read_z(kmodel_src_t *s, uint32_t off, void *buf, size_t n) {
+    size_t have = 0;
+    if (off < s->size) {
+        have = s->size - off < n ? s->size - off : n;
+        int r = s->read(s, off, buf, have);
+        if (r != 0) {
+            return r;
+        }
+    }
+    memset((uint8_t *)buf + have, 0, n - have);
+    return 0;
 }
 
 int kmodel_fail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...) {
@@ -42,15 +58,11 @@ int kmodel_identify(const uint8_t *head, size_t n, const kmodel_format_t **fmt, 
     if (w0 == KMDL_MAGIC) {
         switch (w1) {
             case 4:
-                if (&kmodel_v4_format != NULL && kmodel_v4_format.probe(head)) {
+                if (kmodel_v4_format.probe(head)) {
                     *fmt = &kmodel_v4_format;
                     return 0;
                 }
-                if (&kmodel_v4_format != NULL) {
-                    return REFUSE("'LDMK' version 4 header that the v4 loader does not recognise");
-                }
-                return REFUSE("kmodel v4 (nncase 0.2) is not supported by this firmware yet: "
-                    "compile the model with nncase 0.1.0-rc5 (kmodel v3)");
+                return REFUSE("'LDMK' version 4 header that the v4 loader does not recognise");
             case 5:
                 return REFUSE("kmodel v5 (nncase 1.x) is not supported: "
                     "compile with nncase 0.2.0-beta4 (v4) or 0.1.0-rc5 (v3)");

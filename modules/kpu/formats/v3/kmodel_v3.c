@@ -6,7 +6,7 @@
 #include "kmodel_v3.h"
 #include "kpu_driver.h"
 #include "kpu_layout.h"
-#include "ops_v3/ops_v3.h"
+#include "ops/ops_v3.h"
 
 #define HDR_LAYERS(img)   v3_u32((img) + 12)
 #define HDR_OUTPUTS(img)  v3_u32((img) + 24)

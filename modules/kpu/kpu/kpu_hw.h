@@ -29,7 +29,7 @@ void kpu_hw_set_act_rule(kpu_act_rule_t rule);
 void kpu_hw_set_weight_bits(int bits);
 
 // Run one layer: push the 12 argument words (addresses in them are bus addresses, see
-// mem_bus_addr) and wait until the KPU reports it done, at most timeout_ms.
+// kpu_mem_bus_addr) and wait until the KPU reports it done, at most timeout_ms.
 // If dma_out is not NULL, the layer has send_data_out set and its planar CHW u8 output
 // (dma_bytes = dma_total_byte + 1) is also copied there by DMA.
 // Returns 0, -ETIMEDOUT, or -EINVAL when the words are malformed (field out of range,

@@ -5,7 +5,7 @@
 // main-memory output is downloaded from AI SRAM as planar CHW, as the nncase 0.2 board runtime does.
 #include <errno.h>
 
-#include "../kpu_driver.h"
+#include "kpu_driver.h"
 #include "ops_v4.h"
 
 static uint32_t bits(uint64_t w, unsigned lo, unsigned n) { return (uint32_t)((w >> lo) & ((1ull << n) - 1)); }

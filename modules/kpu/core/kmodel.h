@@ -1,5 +1,5 @@
 // kmodel files: the source a model is read from, the loaded model, and the small table of
-// formats (v3 here; kmodel_v4.c adds itself by defining kmodel_v4_format, see kmodel.c).
+// formats (v3, v4; kmodel.c picks one by the header).
 // Nothing here raises: every function returns 0 or -errno and fills a kmodel_err_t message,
 // so a caller can release files and ledger blocks before it raises the Python exception.
 #ifndef KPU_KMODEL_H
@@ -24,8 +24,9 @@ int kmodel_fail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, 
     __attribute__((format(printf, 4, 5)));
 
 // Asked between layers of a run: true stops it with KMODEL_EINTR (the next run starts afresh,
-// so nothing is left half done). kmodel.c's weak default says no; modkpu.c answers "a Ctrl-C is
-// pending" so a long forward ends at the next layer boundary.
+// so nothing is left half done). Without a hook nothing stops a run; modkpu.c sets one that
+// answers "a Ctrl-C is pending" so a long forward ends at the next layer boundary.
+void kmodel_set_stop_hook(bool (*stop)(void));
 bool kmodel_stop_requested(void);
 
 // --- where the bytes come from ---
@@ -109,7 +110,6 @@ typedef struct kmodel_format {
 } kmodel_format_t;
 
 extern const kmodel_format_t kmodel_v3_format;
-// Defined by kmodel_v4.c when the firmware has v4 support (weak reference in kmodel.c).
 extern const kmodel_format_t kmodel_v4_format;
 
 // Identifies the file from its first bytes; refuses v1, v5, v6, word-swapped and unknown files

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "kpu_driver.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 
 #define ADDR_FIELD_MASK  (0xFFFFFFFF00000000ull)   // bits 32..63 of words 4, 5 and 7
 
@@ -30,7 +30,7 @@ int kpu_driver_conv(const uint8_t args[96], const void *weights, const void *bn,
     uint8_t *dma_out, size_t dma_bytes) {
     uint64_t w[12];
     memcpy(w, args, sizeof(w));
-    uint32_t wa = mem_bus_addr(weights), ba = mem_bus_addr(bn), aa = mem_bus_addr(act);
+    uint32_t wa = kpu_mem_bus_addr(weights), ba = kpu_mem_bus_addr(bn), aa = kpu_mem_bus_addr(act);
     if (wa == 0 || ba == 0 || aa == 0) {
         return -EFAULT;   // tables outside SRAM: no bus master could read them
     }

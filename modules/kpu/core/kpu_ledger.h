@@ -1,5 +1,5 @@
 // The SRAM ledger: the only allocator of the kpu module. It hands out blocks of the model pool
-// (mem_budget()->pool, everything of the 6 MiB that is not image, stacks or GC heap) and knows
+// (kpu_mem()->pool, everything of the 6 MiB that is not image, stacks or GC heap) and knows
 // the owner of every byte, so kpu.mem_info() adds up to 6 MiB + 2 MiB exactly.
 //
 // Blocks start and end on KPU_LEDGER_ALIGN (128 B) boundaries: weights, BN and activation tables

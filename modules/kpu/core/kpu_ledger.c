@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "kpu_ledger.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 
 typedef struct {
     size_t off;             // from the pool's first aligned byte
@@ -24,7 +24,7 @@ static struct {
 
 // The pool moves only across a reset (a new GC heap size), when no block can be alive.
 static void sync_pool(void) {
-    const mem_budget_t *mb = mem_budget();
+    const kpu_mem_t *mb = kpu_mem();
     if (L.pool == mb->pool && L.pool_bytes == mb->pool_bytes) {
         return;
     }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "kmodel_v4.h"
-#include "ops_v4/ops_v4.h"
+#include "ops/ops_v4.h"
 
 typedef struct {
     uint32_t opcode;

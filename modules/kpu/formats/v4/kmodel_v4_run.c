@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "kmodel_v4.h"
-#include "ops_v4/ops_v4.h"
+#include "ops/ops_v4.h"
 
 kv4_node_fn kv4_node_function(uint32_t opcode);
 
