@@ -1,16 +1,11 @@
 // The KPU driver: patch the three table addresses into a layer's argument words (the file stores
-// them as 0), set the interrupt/DMA bits the way the SDK does, and push through kpu_hw.
+// them as 0 or as skips), set the interrupt/DMA bits the way the SDK does, and push through kpu_hw.
 #include <errno.h>
 #include <string.h>
 
+#include "kpu_args.h"
 #include "kpu_driver.h"
 #include "kpu_mem.h"
-
-#define ADDR_FIELD_MASK  (0xFFFFFFFF00000000ull)   // bits 32..63 of words 4, 5 and 7
-
-static uint64_t with_addr(uint64_t word, uint32_t addr) {
-    return (word & ~ADDR_FIELD_MASK) | ((uint64_t)addr << 32);
-}
 
 int kpu_driver_begin(kpu_act_rule_t rule, int weight_bits) {
     int r = kpu_hw_init();
@@ -28,22 +23,24 @@ uint8_t *kpu_driver_ai_sram(void) {
 
 int kpu_driver_conv(const uint8_t args[96], const void *weights, const void *bn, const void *act,
     uint8_t *dma_out, size_t dma_bytes) {
-    uint64_t w[12];
+    uint64_t w[KPU_ARGS_WORDS];
     memcpy(w, args, sizeof(w));
-    uint32_t wa = kpu_mem_bus_addr(weights), ba = kpu_mem_bus_addr(bn), aa = kpu_mem_bus_addr(act);
-    if (wa == 0 || ba == 0 || aa == 0) {
+    kpu_args_t a;
+    kpu_args_decode(w, &a);
+    a.weights_addr = kpu_mem_bus_addr(weights);
+    a.bn_addr = kpu_mem_bus_addr(bn);
+    a.act_addr = kpu_mem_bus_addr(act);
+    if (a.weights_addr == 0 || a.bn_addr == 0 || a.act_addr == 0) {
         return -EFAULT;   // tables outside SRAM: no bus master could read them
     }
-    w[4] = with_addr(w[4], ba);                  // bwsx_base_addr
-    w[5] = with_addr(w[5], wa);                  // para_start_addr
-    w[7] = with_addr(w[7], aa);                  // active_addr
     // As the SDK: a layer whose output goes to main memory streams it to the DMA and completes
     // with the DMA; any other layer raises calc-done (int_en).
     if (dma_out != NULL) {
-        w[11] |= 1;                              // send_data_out
+        a.send_data_out = 1;
     } else {
-        w[0] |= 1;                               // int_en
-        w[11] &= ~1ull;
+        a.int_en = 1;
+        a.send_data_out = 0;
     }
+    kpu_args_encode(&a, w);
     return kpu_hw_run_layer(w, dma_out, dma_out ? dma_bytes : 0, KPU_DRIVER_TIMEOUT_MS);
 }

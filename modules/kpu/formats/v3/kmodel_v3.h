@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kmodel.h"
+#include "kpu_args.h"
 
 #define V3_HEADER_BYTES     (28u)
 #define V3_FLAG_8BIT        (1u)
@@ -41,15 +42,11 @@ static inline float v3_f32(const uint8_t *p) {
     return v;
 }
 
-// Bits [lo, hi] of an argument word.
-static inline uint64_t v3_bits(uint64_t w, unsigned lo, unsigned hi) {
-    return (w >> lo) & ((hi - lo == 63) ? ~0ull : ((1ull << (hi - lo + 1)) - 1));
-}
-
-// The decoded K210_CONV layer (head of the body + the interesting argument fields).
+// The decoded K210_CONV layer (head of the body + the argument words through the KPU codec).
 typedef struct {
     uint32_t flags, main_out, layer_off, weights_off, bn_off, act_off;
     uint64_t w[12];
+    kpu_args_t args;
     uint32_t ic, ih, iw, oc, oh, ow;
     uint32_t kernel;             // 1 or 3
     uint32_t pool, depthwise;
@@ -61,8 +58,6 @@ typedef struct {
 // Decodes a K210_CONV from its 24-byte head and 96-byte argument (no checks); wbytes from the
 // header's flags (1 = 8-bit weights, 2 = 16-bit).
 void kmodel_v3_conv_decode(const uint8_t head[24], const uint8_t args[96], uint32_t wbytes, v3_conv_t *c);
-// The map size after pooling type `pool` of an h x w map (false for an unknown type).
-bool kmodel_v3_pool_out(uint32_t pool, uint32_t h, uint32_t w, uint32_t *oh, uint32_t *ow);
 
 // Where a layer's output lives after it ran.
 typedef struct {

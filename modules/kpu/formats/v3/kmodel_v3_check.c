@@ -9,8 +9,6 @@
 #include "kmodel_v3.h"
 #include "kpu_layout.h"
 
-#define MAX_PARA_BYTES  (30720u)     // one weight load, 8-bit mode (x2 for 16-bit weights)
-
 typedef struct {
     kmodel_src_t *src;
     kmodel_err_t *e;
@@ -22,7 +20,7 @@ typedef struct {
 
 static int fail(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(ctx_t *c, const char *fmt, ...) {
-    char what[160];
+    char what[320];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
@@ -96,67 +94,20 @@ static int check_conv(ctx_t *c, const uint8_t *head, v3_conv_t *cv) {
         return r;
     }
     kmodel_v3_conv_decode(head, args, c->wbytes, cv);
-    const uint64_t *w = cv->w;
     FIELD((cv->flags & ~V3_LF_MAIN_MEM_OUT) == 0, "flags 0x%lx has unknown bits", (unsigned long)cv->flags);
     if ((r = in_body(c, "weights", cv->weights_off, cv->weight_bytes, 1)) != 0
         || (r = in_body(c, "batch-norm table", cv->bn_off, (uint64_t)cv->oc * 8, 8)) != 0
         || (r = in_body(c, "activation table", cv->act_off, 144, 8)) != 0) {
         return r;
     }
-    FIELD((w[0] & ~0x9ull) == 0, "interrupt_enabe word 0x%llx: ram_flag/full_add/reserved bits set "
-        "(no compiler sets them)", (unsigned long long)w[0]);
-    uint64_t kt = v3_bits(w[4], 0, 2);
-    FIELD(kt <= 1, "kernel_type %llu (only 0 = 1x1 and 1 = 3x3 exist)", (unsigned long long)kt);
-    FIELD(v3_bits(w[4], 3, 3) == 0 && v3_bits(w[4], 8, 9) == 0,
-        "pad_type/first_stride/bypass_conv set (no compiler sets them)");
-    FIELD(v3_bits(w[4], 10, 10) == 1, "load_para is 0 (compilers always load the weights)");
-    FIELD(cv->pool <= 9, "pool_type %lu (0..9 exist)", (unsigned long)cv->pool);
-    uint32_t ph, pw;
-    kmodel_v3_pool_out(cv->pool, cv->ih, cv->iw, &ph, &pw);
-    FIELD(ph == cv->oh && pw == cv->ow && ph > 0 && pw > 0,
-        "output %lux%lu does not match pool_type %lu of the %lux%lu input (gives %lux%lu)", (unsigned long)cv->ow,
-        (unsigned long)cv->oh, (unsigned long)cv->pool, (unsigned long)cv->iw, (unsigned long)cv->ih,
-        (unsigned long)pw, (unsigned long)ph);
-    FIELD(!cv->depthwise || cv->ic == cv->oc, "depthwise layer with %lu input and %lu output channels",
-        (unsigned long)cv->ic, (unsigned long)cv->oc);
-    // weight loads
-    uint32_t per_load = (uint32_t)v3_bits(w[2], 48, 57) + 1;
-    uint32_t para = (uint32_t)v3_bits(w[5], 15, 31), load_time = (uint32_t)v3_bits(w[5], 1, 6);
-    uint32_t expect_para = per_load * (cv->depthwise ? 1 : cv->ic) * cv->kernel * cv->kernel * c->wbytes;
-    FIELD(v3_bits(w[5], 0, 0) == 1, "load_coor is 0 (compilers set 1)");
-    FIELD(per_load <= cv->oc && (!cv->depthwise || per_load == cv->oc) && para == expect_para
-        && para <= MAX_PARA_BYTES * c->wbytes,
-        "weight load of %lu channels, para_size %lu (expected %lu, at most %lu)", (unsigned long)per_load,
-        (unsigned long)para, (unsigned long)expect_para, (unsigned long)(MAX_PARA_BYTES * c->wbytes));
-    FIELD(load_time == (cv->oc + per_load - 1) / per_load - 1, "load_time %lu does not cover %lu channels in loads of %lu",
-        (unsigned long)load_time, (unsigned long)cv->oc, (unsigned long)per_load);
-    FIELD(w[6] == 0, "kernel_offset word is 0x%llx (compilers write 0)", (unsigned long long)w[6]);
-    // input and output maps in the row layout
-    uint32_t irl = kpu_layout_row_len(cv->iw), orl = kpu_layout_row_len(cv->ow);
-    FIELD(v3_bits(w[7], 0, 14) == irl * cv->ih && v3_bits(w[7], 16, 19) == irl
-        && v3_bits(w[7], 28, 30) == kpu_layout_groups(cv->iw) && v3_bits(w[7], 20, 27) == 0
-        && v3_bits(w[7], 31, 31) == 1,
-        "input layout words (channel_switch %llu, row_switch %llu, coef_group %llu, coef_size %llu, load_act %llu) "
-        "do not describe a %lux%lu map", (unsigned long long)v3_bits(w[7], 0, 14),
-        (unsigned long long)v3_bits(w[7], 16, 19), (unsigned long long)v3_bits(w[7], 28, 30),
-        (unsigned long long)v3_bits(w[7], 20, 27), (unsigned long long)v3_bits(w[7], 31, 31),
-        (unsigned long)cv->iw, (unsigned long)cv->ih);
-    FIELD(v3_bits(w[8], 0, 14) == orl * cv->oh && v3_bits(w[8], 16, 19) == orl
-        && v3_bits(w[8], 20, 22) == kpu_layout_groups(cv->ow) && (w[8] >> 23) == 0,
-        "write-back layout word 0x%llx does not describe a %lux%lu map", (unsigned long long)w[8],
-        (unsigned long)cv->ow, (unsigned long)cv->oh);
-    if ((r = ai_range(c, "input", cv->src_line, cv->ic, cv->ih, cv->iw)) != 0
-        || (r = ai_range(c, "output", cv->dst_line, cv->oc, cv->oh, cv->ow)) != 0) {
-        return r;
+    char why[256];
+    kpu_args_rules_t rules = { .wbytes = c->wbytes, .dma_out = (cv->flags & V3_LF_MAIN_MEM_OUT) != 0 };
+    if (kpu_args_check(cv->w, &cv->args, &rules, why, sizeof(why)) != 0) {
+        return fail(c, "%s", why);
     }
     if (cv->flags & V3_LF_MAIN_MEM_OUT) {
-        uint32_t plane = cv->ow * cv->oh, total = plane * cv->oc;
-        FIELD(v3_bits(w[11], 16, 31) == plane - 1 && v3_bits(w[11], 32, 63) == total - 1,
-            "DMA word (channel_byte_num %llu, dma_total_byte %llu) does not match the %lux%lux%lu output",
-            (unsigned long long)v3_bits(w[11], 16, 31), (unsigned long long)v3_bits(w[11], 32, 63),
-            (unsigned long)cv->oc, (unsigned long)cv->oh, (unsigned long)cv->ow);
         // the DMA moves whole 8-byte beats
-        kmodel_tensor_t t = { KMODEL_U8, cv->oc, cv->oh, cv->ow, (total + 7) & ~7u };
+        kmodel_tensor_t t = { KMODEL_U8, cv->oc, cv->oh, cv->ow, (cv->ow * cv->oh * cv->oc + 7) & ~7u };
         return main_range(c, "main-memory output", cv->main_out, &t);
     }
     return 0;

@@ -74,36 +74,20 @@ void kmodel_v3_conv_decode(const uint8_t head[24], const uint8_t args[96], uint3
     c->bn_off = v3_u32(head + 16);
     c->act_off = v3_u32(head + 20);
     memcpy(c->w, args, 96);
-    const uint64_t *w = c->w;
-    c->ic = (uint32_t)v3_bits(w[2], 0, 9) + 1;
-    c->oc = (uint32_t)v3_bits(w[2], 32, 41) + 1;
-    c->iw = (uint32_t)v3_bits(w[3], 0, 9) + 1;
-    c->ih = (uint32_t)v3_bits(w[3], 10, 18) + 1;
-    c->ow = (uint32_t)v3_bits(w[3], 32, 41) + 1;
-    c->oh = (uint32_t)v3_bits(w[3], 42, 50) + 1;
-    c->kernel = v3_bits(w[4], 0, 2) == 1 ? 3 : 1;
-    c->pool = (uint32_t)v3_bits(w[4], 4, 7);
-    c->depthwise = (uint32_t)v3_bits(w[0], 3, 3);
-    c->src_line = (uint32_t)v3_bits(w[1], 0, 14);
-    c->dst_line = (uint32_t)v3_bits(w[1], 32, 46);
+    kpu_args_decode(c->w, &c->args);
+    c->ic = c->args.ic;
+    c->oc = c->args.oc;
+    c->iw = c->args.iw;
+    c->ih = c->args.ih;
+    c->ow = c->args.ow;
+    c->oh = c->args.oh;
+    c->kernel = kpu_args_kernel(&c->args);
+    c->pool = c->args.pool_type;
+    c->depthwise = c->args.depthwise;
+    c->src_line = c->args.src_line;
+    c->dst_line = c->args.dst_line;
     c->wbytes = wbytes;
-    c->weight_bytes = (c->depthwise ? c->oc : c->oc * c->ic) * c->kernel * c->kernel * wbytes;
-}
-
-bool kmodel_v3_pool_out(uint32_t pool, uint32_t h, uint32_t w, uint32_t *oh, uint32_t *ow) {
-    switch (pool) {
-        case 0: case 8: case 9:
-            *oh = h; *ow = w;
-            return true;
-        case 1: case 2: case 5: case 6:
-            *oh = h / 2; *ow = w / 2;
-            return true;
-        case 3: case 4: case 7:
-            *oh = h / 4; *ow = w / 4;
-            return true;
-        default:
-            return false;
-    }
+    c->weight_bytes = c->oc * kpu_args_weights_per_oc(&c->args, wbytes);
 }
 
 static kmodel_tensor_t tensor(kmodel_dtype_t dt, uint32_t c, uint32_t h, uint32_t w) {

@@ -6,6 +6,7 @@
 
 #include "kmodel.h"
 #include "kmodel_v4.h"
+#include "kpu_args.h"
 #include "kpu_driver.h"
 
 #define V4_STATE(m) ((kv4_model_t *)(void *)(m)->state)
@@ -126,17 +127,16 @@ static int v4_layer_info(const kmodel_t *m, uint32_t i, kmodel_layer_info_t *inf
     const uint8_t *b = m->image + ni.body_off;
     if (ni.opcode == 0x2002) {
         uint64_t w[12];
-        for (int k = 0; k < 12; k++)
-            memcpy(&w[k], b + 24 + 8 * k, 8);
-        uint32_t ic = (uint32_t)(w[2] & 0x3FF) + 1, iw = (uint32_t)(w[3] & 0x3FF) + 1, ih = (uint32_t)((w[3] >> 10) & 0x1FF) + 1;
-        uint32_t oc = (uint32_t)((w[2] >> 32) & 0x3FF) + 1;
+        memcpy(w, b + 24, sizeof(w));
+        kpu_args_t a;
+        kpu_args_decode(w, &a);
         info->on_kpu = true;
-        info->in = (kmodel_tensor_t) { KMODEL_U8, ic, ih, iw, ic * ih * iw };
-        info->kernel = (w[4] & 7) == 1 ? 3 : 1;
-        info->pool = (uint8_t)((w[4] >> 4) & 0xF);
-        info->depthwise = (uint8_t)((w[0] >> 3) & 1);
+        info->in = (kmodel_tensor_t) { KMODEL_U8, a.ic, a.ih, a.iw, a.ic * a.ih * a.iw };
+        info->kernel = (uint8_t)kpu_args_kernel(&a);
+        info->pool = (uint8_t)a.pool_type;
+        info->depthwise = (uint8_t)a.depthwise;
         info->main_out = ni.out_is_kpu_map ? 0 : 1;
-        info->weight_bytes = oc * (info->depthwise ? 1 : ic) * info->kernel * info->kernel;
+        info->weight_bytes = a.oc * kpu_args_weights_per_oc(&a, 1);
     } else if (ni.opcode == 0x01) {
         kv4_mr_t in;
         memcpy(&in, b + 28, sizeof(in));

@@ -3,6 +3,8 @@
 #include <stdio.h>
 
 #include "kmodel_v4.h"
+#include "kpu_args.h"
+#include "kpu_layout.h"
 #include "ops/ops_v4.h"
 
 kv4_node_fn kv4_node_function(uint32_t opcode);
@@ -110,14 +112,17 @@ int kv4_node_info(const uint8_t *f, const kv4_header_t *h, uint32_t i, kv4_node_
             break;
         case 0x2002: {
             kv4_mr_t mo = kv4_rd_mr(b);
-            uint64_t w1 = kv4_rd_u64(b + 24 + 8), w2 = kv4_rd_u64(b + 24 + 16), w3 = kv4_rd_u64(b + 24 + 24);
-            int32_t oc = (int32_t)((w2 >> 32) & 0x3FF) + 1, ow = (int32_t)((w3 >> 32) & 0x3FF) + 1, oh = (int32_t)((w3 >> 42) & 0x1FF) + 1;
-            set_shape(info, kv4_rd_i32(b + 16), oc, oh, ow);
+            uint64_t w[12];
+            for (int k = 0; k < 12; k++)
+                w[k] = kv4_rd_u64(b + 24 + 8 * k);
+            kpu_args_t a;
+            kpu_args_decode(w, &a);
+            set_shape(info, kv4_rd_i32(b + 16), (int32_t)a.oc, (int32_t)a.oh, (int32_t)a.ow);
             if (mo.size) {
                 info->out = mo;
             } else {
-                kv4_mr_t r = { KV4_MEM_KPU, KV4_DT_U8, (uint32_t)((w1 >> 32) & 0x7FFF) * 64,
-                    (uint32_t)info->out_shape[0] * kv4_map_bytes(ow, oh, oc) };
+                kv4_mr_t r = { KV4_MEM_KPU, KV4_DT_U8, a.dst_line * KPU_LINE_BYTES,
+                    (uint32_t)info->out_shape[0] * kv4_map_bytes((int32_t)a.ow, (int32_t)a.oh, (int32_t)a.oc) };
                 info->out = r;
                 info->out_is_kpu_map = 1;
             }

@@ -1,51 +1,25 @@
 // kpu_upload (0x2001): planar u8 N x C x H x W from (main) memory into the KPU row layout
-// (docs/kmodel-spec.md 3.4) at the output offset, one map's layout bytes per batch. Also the
-// layout helpers the kpu_conv2d download and the model input path use.
+// (kpu_layout.h; docs/kpu.md, "AI SRAM layout") at the output offset, one map's layout bytes per
+// batch. Also the batched layout helpers the kpu_conv2d download and the model input path use.
+#include "kpu_layout.h"
 #include "ops_v4.h"
 
-typedef struct { uint32_t groups, row_len, pitch; } layout_t;
-
-static layout_t layout_of(int32_t w) {
-    layout_t l;
-    if (w <= 16) { l.groups = 4; l.row_len = 1; l.pitch = 16; }
-    else if (w <= 32) { l.groups = 2; l.row_len = 1; l.pitch = 32; }
-    else { l.groups = 1; l.row_len = ((uint32_t)w + 63) / 64; l.pitch = 64; }
-    return l;
-}
-
 uint32_t kv4_map_bytes(int32_t w, int32_t h, int32_t c) {
-    layout_t l = layout_of(w);
-    uint32_t per_line = (uint32_t)c < l.groups ? (uint32_t)c : l.groups;
-    uint32_t blocks = ((uint32_t)c + per_line - 1) / per_line;
-    return l.row_len * (uint32_t)h * blocks * 64;
+    return kpu_layout_lines((uint32_t)c, (uint32_t)h, (uint32_t)w) * KPU_LINE_BYTES;
 }
 
-static void move_map(const uint8_t *planar_or_kpu, uint8_t *dst, const int32_t s[4], int up) {
-    int32_t w = s[3], h = s[2], c = s[1];
-    if (w % 64 == 0) {   // the layout is planar CHW then
-        memcpy(dst, planar_or_kpu, (size_t)s[0] * c * h * w);
-        return;
-    }
-    layout_t l = layout_of(w);
-    size_t fmap = kv4_map_bytes(w, h, c);
-    const uint8_t *src = planar_or_kpu;
+// N maps, one after another in the layout (each kv4_map_bytes long).
+void kv4_upload_map(const uint8_t *src, uint8_t *dst, const int32_t s[4]) {
+    size_t plane = (size_t)s[1] * s[2] * s[3], fmap = kv4_map_bytes(s[3], s[2], s[1]);
     for (int32_t n = 0; n < s[0]; n++)
-        for (int32_t ch = 0; ch < c; ch++) {
-            size_t at = n * fmap + (size_t)(ch / l.groups) * l.row_len * h * 64 + (size_t)(ch % l.groups) * l.pitch;
-            for (int32_t y = 0; y < h; y++, at += (size_t)l.row_len * 64) {
-                if (up) {
-                    memcpy(dst + at, src, w);
-                    src += w;
-                } else {
-                    memcpy(dst, src + at, w);
-                    dst += w;
-                }
-            }
-        }
+        kpu_layout_store(dst + n * fmap, 0, src + n * plane, (uint32_t)s[1], (uint32_t)s[2], (uint32_t)s[3]);
 }
 
-void kv4_upload_map(const uint8_t *src, uint8_t *dst, const int32_t shape[4]) { move_map(src, dst, shape, 1); }
-void kv4_download_map(const uint8_t *src, uint8_t *dst, const int32_t shape[4]) { move_map(src, dst, shape, 0); }
+void kv4_download_map(const uint8_t *src, uint8_t *dst, const int32_t s[4]) {
+    size_t plane = (size_t)s[1] * s[2] * s[3], fmap = kv4_map_bytes(s[3], s[2], s[1]);
+    for (int32_t n = 0; n < s[0]; n++)
+        kpu_layout_load(src + n * fmap, 0, dst + n * plane, (uint32_t)s[1], (uint32_t)s[2], (uint32_t)s[3]);
+}
 
 int kv4_node_kpu_upload(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 48, "kpu_upload"))
