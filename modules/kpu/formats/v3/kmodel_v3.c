@@ -6,6 +6,7 @@
 #include "kmodel_v3.h"
 #include "kpu_driver.h"
 #include "kpu_layout.h"
+#include "kernels.h"
 #include "ops/ops_v3.h"
 
 #define HDR_LAYERS(img)   v3_u32((img) + 12)
@@ -86,6 +87,18 @@ static int kpu_fail(kmodel_err_t *e, uint32_t i, int r) {
 #define F32(off) ((float *)(main + (off)))
 #define U8(off)  (main + (off))
 
+// CONCAT / QUANTIZED_CONCAT: input_count {start, size} ranges of main (possibly unaligned in
+// the body), copied one after another to main + out.
+static void concat(uint8_t *main, uint32_t out, const uint8_t *ranges, size_t input_count) {
+    uint8_t *dst = main + out;
+    for (size_t i = 0; i < input_count; i++) {
+        const uint8_t *src = main + v3_u32(ranges + 8 * i);
+        size_t size = v3_u32(ranges + 8 * i + 4);
+        kernel_concat(dst, &src, &size, 1, 1);
+        dst += size;
+    }
+}
+
 static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t *e) {
     uint8_t *main = m->main;
     const uint8_t *b = w->body;
@@ -114,27 +127,33 @@ static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t
             }
             break;
         }
-        case V3_QUANTIZE:
-            v3_quantize(F32(f1), U8(f2), f3, v3_f32(b + 16), v3_f32(b + 20));
+        case V3_QUANTIZE: {
+            // the SDK: q = roundf((x - bias) / scale) as (x - bias) * (1 / scale), NaN -> 0
+            kernel_quantize_params_t p = { .sub = v3_f32(b + 20), .mul = 1.0f / v3_f32(b + 16), .add = 0.0f,
+                                           .rounding = KERNEL_ROUND_HALF_AWAY, .nan_value = 0 };
+            kernel_quantize(F32(f1), U8(f2), f3, &p);
             break;
+        }
         case V3_DEQUANTIZE:
-            v3_dequantize(U8(f1), F32(f2), f3, v3_f32(b + 16), v3_f32(b + 20));
+            kernel_dequantize(U8(f1), F32(f2), f3, v3_f32(b + 16), v3_f32(b + 20));
             break;
         case V3_REQUANTIZE:
-            v3_requantize(U8(f1), U8(f2), f3, b + 16);
+            kernel_table_lookup(U8(f1), U8(f2), f3, b + 16);
             break;
         case V3_L2_NORMALIZATION:
             v3_l2_normalization(F32(f1), F32(f2), f3);
             break;
-        case V3_SOFTMAX:
-            v3_softmax(F32(f1), F32(f2), f3);
+        case V3_SOFTMAX: {
+            kernel_softmax_params_t p = { .beta = 1.0f, .sdk_max_floor = true };
+            kernel_softmax(F32(f1), F32(f2), f3, 1, &p);
             break;
+        }
         case V3_LOGISTIC:
             v3_logistic(F32(f1), F32(f2), f3);
             break;
         case V3_CONCAT:
         case V3_QUANTIZED_CONCAT:
-            v3_concat(main, f1, b + 12, f2);
+            concat(main, f1, b + 12, f2);
             break;
         case V3_FULLY_CONNECTED:
             v3_fully_connected(F32(f1), F32(f2), f3, f4, (const float *)(b + 24),

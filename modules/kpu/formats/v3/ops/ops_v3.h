@@ -1,5 +1,6 @@
 // kmodel v3 CPU layers, one per file: plain functions of (inputs, outputs, parameters) with the
-// exact arithmetic of the Kendryte SDK runtime (docs/kmodel-spec.md 2.5 and 3.6).
+// exact arithmetic of the Kendryte SDK runtime (docs/kmodel-formats.md, "v3 layers"). The ops
+// v4 shares (softmax, quantize, dequantize, requantize, concat) are in ../../../kernels/.
 // f32 pointers must be 4-aligned (the loader checks the offsets).
 #ifndef KPU_OPS_V3_H
 #define KPU_OPS_V3_H
@@ -28,13 +29,7 @@ void v3_quantized_add(const uint8_t *a, const uint8_t *b, uint8_t *out, size_t c
 void v3_global_average_pool2d(const float *in, float *out, size_t kernel_size, size_t channels);
 void v3_quantized_max_pool2d(const uint8_t *in, uint8_t *out, const v3_pool_params_t *p);
 void v3_average_pool2d(const float *in, float *out, const v3_pool_params_t *p);
-void v3_quantize(const float *in, uint8_t *out, size_t count, float scale, float bias);
-void v3_dequantize(const uint8_t *in, float *out, size_t count, float scale, float bias);
-void v3_requantize(const uint8_t *in, uint8_t *out, size_t count, const uint8_t table[256]);
 void v3_l2_normalization(const float *in, float *out, size_t channels);
-void v3_softmax(const float *in, float *out, size_t channels);
-// ranges: input_count pairs of u32 {start, size} (byte offsets into main), possibly unaligned.
-void v3_concat(uint8_t *main, uint32_t out, const uint8_t *ranges, size_t input_count);
 void v3_fully_connected(const float *in, float *out, size_t in_channels, size_t out_channels,
     const float *weights, const float *bias, uint32_t act);
 void v3_tensorflow_flatten(const float *in, float *out, size_t width, size_t height, size_t channels);

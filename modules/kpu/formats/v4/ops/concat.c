@@ -1,17 +1,9 @@
 // concat (0x01): for each outer index, the inputs' blocks of inner_bytes * dims[i] one after
-// another (a byte copy, so any datatype).
+// another (a byte copy, so any datatype): kernel_concat.
+#include "kernels.h"
 #include "ops_v4.h"
 
 #define KV4_CONCAT_MAX 64
-
-void kv4_concat(uint8_t *out, const kv4_concat_params_t *p) {
-    for (uint32_t o = 0; o < p->outer; o++)
-        for (uint32_t i = 0; i < p->n; i++) {
-            size_t block = (size_t)p->inner_bytes * (uint32_t)p->dims[i];
-            memmove(out, p->inputs[i] + o * block, block);
-            out += block;
-        }
-}
 
 int kv4_node_concat(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 28, "concat"))
@@ -25,15 +17,16 @@ int kv4_node_concat(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (28 + 20 * n > env->visible)
         return kv4_fail(env, 24, "concat tables of %u bytes exceed the %u bytes the loader reads", (unsigned)(28 + 20 * n), (unsigned)env->visible);
     const uint8_t *ptrs[KV4_CONCAT_MAX];
-    int32_t dims[KV4_CONCAT_MAX];
+    size_t sizes[KV4_CONCAT_MAX];
     uint64_t total = 0;
     for (uint32_t i = 0; i < n; i++) {
         kv4_mr_t in = kv4_rd_mr(body + 28 + 16 * i);
         uint32_t at = 28 + 16 * n + 4 * i;
-        dims[i] = kv4_rd_i32(body + at);
-        if (dims[i] < 0)
-            return kv4_fail(env, at, "concat dim %u is %d", (unsigned)i, (int)dims[i]);
-        uint64_t bytes = (uint64_t)outer * inner * (uint32_t)dims[i];
+        int32_t dim = kv4_rd_i32(body + at);
+        if (dim < 0)
+            return kv4_fail(env, at, "concat dim %u is %d", (unsigned)i, (int)dim);
+        sizes[i] = (size_t)inner * (uint32_t)dim;
+        uint64_t bytes = (uint64_t)outer * inner * (uint32_t)dim;
         if (kv4_check_mr(env, &in, 28 + 16 * i, "concat input", -1, bytes, 0))
             return -1;
         total += bytes;
@@ -41,9 +34,7 @@ int kv4_node_concat(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     }
     if (kv4_check_mr(env, &o, 0, "output", -1, total, 1))
         return -1;
-    if (env->run) {
-        kv4_concat_params_t p = { inner, outer, n, ptrs, dims };
-        kv4_concat(kv4_env_at(env, &o), &p);
-    }
+    if (env->run)
+        kernel_concat(kv4_env_at(env, &o), ptrs, sizes, n, outer);
     return 0;
 }

@@ -1,8 +1,9 @@
-// The kmodel v4 node kernels (nncase 0.2 runtime semantics, docs/kmodel-spec.md 4.3/4.4).
-// Each op file has: kv4_<op>() the plain kernel (inputs, outputs, params; no hidden state) and
-// kv4_node_<op>() which decodes + validates a node body and, when env->run, resolves the
-// memory ranges and calls the kernel. Validation and execution share one decoder so what ran
-// is exactly what was checked at load.
+// The kmodel v4 nodes (nncase 0.2 runtime semantics, docs/kmodel-formats.md, "v4 nodes").
+// Each op file has kv4_node_<op>(), which decodes + validates a node body and, when env->run,
+// resolves the memory ranges and calls the kernel: a shared one of ../../../kernels/ (softmax,
+// quantize, dequantize, concat, table lookup) or the file's kv4_<op>() (inputs, outputs,
+// params; no hidden state). Validation and execution share one decoder so what ran is exactly
+// what was checked at load.
 #ifndef K210_OPS_V4_H
 #define K210_OPS_V4_H
 
@@ -75,7 +76,6 @@ static inline uint32_t kv4_dt_bytes(uint32_t dtype) { return dtype == KV4_DT_F32
 
 // --- params of the kernels ---
 typedef struct { uint32_t op; kv4_shape_t a_shape, b_shape, out_shape; kv4_vrange_t act; } kv4_binary_params_t;
-typedef struct { uint32_t inner_bytes, outer, n; const uint8_t *const *inputs; const int32_t *dims; } kv4_concat_params_t;
 typedef struct {
     kv4_shape_t in_shape; int32_t groups, out_channels;
     kv4_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
@@ -106,17 +106,13 @@ typedef struct {
 
 // --- kernels ---
 void kv4_binary(const float *a, const float *b, float *out, const kv4_binary_params_t *p);
-void kv4_concat(uint8_t *out, const kv4_concat_params_t *p);
 void kv4_conv2d(const float *in, float *out, const float *weights, const float *bias, const kv4_conv2d_params_t *p);
-void kv4_dequantize(const uint8_t *in, float *out, size_t count, kv4_quant_t q);
 void kv4_matmul(const float *a, const float *b, float *out, const float *bias, const kv4_matmul_params_t *p);
 void kv4_pad(const uint8_t *in, uint8_t *out, const kv4_pad_params_t *p);
-void kv4_quantize(const float *in, uint8_t *out, size_t count, kv4_quant_t q);
 void kv4_reduce(const float *in, float *out, const kv4_reduce_params_t *p);
 void kv4_reduce_window2d(const float *in, float *out, const kv4_reduce_window2d_params_t *p);
 void kv4_memory_copy(const uint8_t *in, uint8_t *out, size_t words);
 void kv4_resize_image(const uint8_t *in, uint8_t *out, const kv4_resize_params_t *p);
-void kv4_softmax(const float *in, float *out, int32_t inner, int32_t outer, float beta);
 void kv4_transpose(const uint8_t *in, uint8_t *out, const kv4_transpose_params_t *p);
 void kv4_strided_slice(const uint8_t *in, uint8_t *out, const kv4_slice_params_t *p);
 void kv4_unary(const float *in, float *out, size_t count, uint32_t op);
@@ -125,7 +121,6 @@ void kv4_quantized_conv2d(const uint8_t *in, uint8_t *out, const uint8_t *weight
 void kv4_quantized_matmul(const uint8_t *a, const uint8_t *b, uint8_t *out, const uint8_t *bias_le,
     int32_t a_rows, int32_t a_cols, int32_t b_cols, const kv4_qargs_t *q);
 void kv4_quantized_binary(const uint8_t *a, const uint8_t *b, uint8_t *out, const kv4_qbinary_params_t *p);
-void kv4_table_lookup1d(const uint8_t *in, uint8_t *out, size_t count, const uint8_t *table);
 void kv4_conv2d_transpose(const float *in, float *out, const float *weights, const kv4_conv2d_transpose_params_t *p);
 // nnil: returns 0, or -1 for a program that under/overflows its stack or has a bad opcode
 // (kv4_nnil_check finds these at load, so a checked program never fails).

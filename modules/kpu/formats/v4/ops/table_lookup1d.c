@@ -1,10 +1,6 @@
 // table_lookup1d (0x12): u8 only, out[i] = table[in[i]] for every byte of the input range.
+#include "kernels.h"
 #include "ops_v4.h"
-
-void kv4_table_lookup1d(const uint8_t *in, uint8_t *out, size_t count, const uint8_t *table) {
-    for (size_t i = 0; i < count; i++)
-        out[i] = table[in[i]];
-}
 
 int kv4_node_table_lookup1d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 48, "table_lookup1d"))
@@ -14,6 +10,6 @@ int kv4_node_table_lookup1d(const uint8_t *body, uint32_t size, kv4_env_t *env) 
         || kv4_check_mr(env, &o, 32, "output", -1, in.size, 1))
         return -1;
     if (env->run)
-        kv4_table_lookup1d(kv4_env_at(env, &in), kv4_env_at(env, &o), in.size, kv4_env_at(env, &t));
+        kernel_table_lookup(kv4_env_at(env, &in), kv4_env_at(env, &o), in.size, kv4_env_at(env, &t));
     return 0;
 }
