@@ -21,7 +21,7 @@ RULE_NNCASE01 = 1
 
 
 def conv_layers(data: bytes) -> list[dict]:
-    """K210_CONV bodies of a kmodel v3, read from the format spec (docs/kmodel-spec.md 2.1/2.3)."""
+    """K210_CONV bodies of a kmodel v3, read from the format (docs/kmodel-formats.md, "kmodel v3")."""
     version, flags, _arch, n_layers, _maxs, _main, n_out = struct.unpack_from("<7I", data, 0)
     assert version == 3
     table = 28 + 8 * n_out

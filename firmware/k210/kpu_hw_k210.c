@@ -1,7 +1,7 @@
 // The kpu_hw seam on a real K210 (modules/kpu/kpu_hw.h): the 12 argument words of a layer go to
 // the KPU's layer argument FIFO (0x40800000); completion is polled from the raw calc_done flag
 // (interrupts stay masked) or, for a layer that streams its output to main memory, from DMA
-// channel 5 draining fifo_data_out (docs/kmodel-spec.md 3.1, 3.7).
+// channel 5 draining fifo_data_out (docs/kpu.md, "Memory and registers").
 #include <errno.h>
 #include <stddef.h>
 

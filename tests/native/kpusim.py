@@ -28,7 +28,7 @@ def build_library() -> Path:
 
 @dataclass
 class LayerArgs:
-    """The named fields of kpu_layer_argument_t (docs/kmodel-spec.md §3.2)."""
+    """The named fields of kpu_layer_argument_t (docs/kpu.md, "Layer argument")."""
     int_en: int = 0
     ram_flag: int = 0
     full_add: int = 0
@@ -109,7 +109,7 @@ class LayerArgs:
 
 
 def row_layout(w: int) -> tuple[int, int, int]:
-    """(groups, pitch, row_len) of §3.4 for width w."""
+    """(groups, pitch, row_len) of the AI SRAM layout (docs/kpu.md) for width w."""
     if w <= 16:
         return 4, 16, 1
     if w <= 32:
@@ -118,7 +118,7 @@ def row_layout(w: int) -> tuple[int, int, int]:
 
 
 def pixel_offset(line: int, c: int, y: int, x: int, h: int, w: int) -> int:
-    """Byte offset in AI SRAM of pixel (c, y, x) of an h x w map at a line (§3.4 formula)."""
+    """Byte offset in AI SRAM of pixel (c, y, x) of an h x w map at a line (docs/kpu.md, "AI SRAM layout")."""
     g, pitch, rl = row_layout(w)
     return line * 64 + (c // g) * rl * h * 64 + y * rl * 64 + (c % g) * pitch + x
 
@@ -178,7 +178,7 @@ class KpuSim:
         return rc, bytes(buf)[:dma_bytes]
 
 
-# --- building test layers (tables encoded from §3.3) ---
+# --- building test layers (tables encoded from docs/kpu.md, "Tables") ---
 
 def bn_entry(mul: int, shift: int, add: int) -> bytes:
     v = (mul & 0xFFFFFF) | ((add & 0xFFFFFFFF) << 24) | ((shift & 0xF) << 56)
@@ -206,7 +206,7 @@ IDENTITY_BN = (1, 0, -1)
 
 
 def store_map(ai: memoryview, line: int, chw: list[list[list[int]]]) -> None:
-    """Writes a C x H x W map (nested lists or a numpy array) into AI SRAM (§3.4)."""
+    """Writes a C x H x W map (nested lists or a numpy array) into AI SRAM (docs/kpu.md, "AI SRAM layout")."""
     c, h, w = len(chw), len(chw[0]), len(chw[0][0])
     for ci in range(c):
         for y in range(h):

@@ -3,7 +3,7 @@
 // the owner of every byte, so kpu.mem_info() adds up to 6 MiB + 2 MiB exactly.
 //
 // Blocks start and end on KPU_LEDGER_ALIGN (128 B) boundaries: weights, BN and activation tables
-// keep the 128/256-B alignment their file offsets have (docs/kmodel-spec.md 3.7). Metadata lives
+// keep the 128/256-B alignment their file offsets have (docs/memory.md, "The ledger"). Metadata lives
 // in a static table outside the pool; allocation is first-fit over the gaps between blocks.
 //
 // THE CHARGE OF A MODEL (what `k210 model info` prints; a model fits iff charge <= largest free):

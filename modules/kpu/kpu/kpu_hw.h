@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 // nncase 0.1 and 0.2 disagree on how an activation segment is chosen and how it rounds
-// (docs/kmodel-spec.md 3.5); the model picks one, the behavioural KPU honours it.
+// (docs/kpu.md, "Activation"); the model picks one, the behavioural KPU honours it.
 typedef enum {
     KPU_ACT_RULE_NNCASE02 = 0,   // highest j with v > x_start[j]; banker carry shift (default)
     KPU_ACT_RULE_NNCASE01 = 1,   // highest j with v >= x_start[j]; SDK half-up carry

@@ -1,5 +1,5 @@
 // kmodel v3 (nncase 0.1): file layout, layer types and K210 layer-argument fields
-// (docs/kmodel-spec.md 2 and 3.2). Shared by the checker, the executor and netinfo.
+// (docs/kmodel-formats.md, "kmodel v3"). Shared by the checker, the executor and netinfo.
 #ifndef KPU_KMODEL_V3_H
 #define KPU_KMODEL_V3_H
 

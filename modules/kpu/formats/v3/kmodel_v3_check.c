@@ -1,7 +1,7 @@
 // Load-time validation of a kmodel v3 file, read through its source before anything is
 // allocated: header counts against the file size, every body against its fixed part and the
 // file, every main-buffer range against main_mem_usage, every AI SRAM map against 2 MiB, and
-// every K210_CONV argument against the values the compilers emit (docs/kmodel-spec.md 2, 3.2, 6).
+// every K210_CONV argument against the values the compilers emit (docs/kmodel-formats.md, "v3 layers"; docs/kpu.md, "Layer argument").
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 // kmodel v3 layer facts: type names, fixed body sizes, K210_CONV decoding and every layer's
-// input/output shape and location, derived from its body alone (docs/kmodel-spec.md 2.2-2.3).
+// input/output shape and location, derived from its body alone (docs/kmodel-formats.md, "v3 layers").
 #include "kmodel_v3.h"
 #include "kpu_layout.h"
 

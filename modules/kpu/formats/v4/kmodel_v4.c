@@ -1,5 +1,5 @@
 // kmodel v4: header and table parsing, and the load-time check of every node body through the
-// same decoders the executor runs (ops_v4/). docs/kmodel-spec.md 4.1-4.3 and 6.
+// same decoders the executor runs (ops_v4/). docs/kmodel-formats.md, "kmodel v4".
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -114,7 +114,7 @@ static int get(src_t *s, uint32_t off, void *buf, size_t n, kv4_err_t *err) {
 }
 
 static int check_io(src_t *s, const kv4_header_t *h, kv4_err_t *err) {
-    uint32_t pools[3] = { h->const_bytes, h->main_mem, KV4_AI_SRAM_BYTES };
+    uint32_t pools[3] = { h->const_bytes, h->main_mem, K210_AI_SRAM_BYTES };
     uint8_t b[16];
     for (uint32_t i = 0; i < h->n_inputs; i++) {
         uint32_t at = h->inputs_off + 16 * i;
@@ -167,7 +167,7 @@ static int check_io(src_t *s, const kv4_header_t *h, kv4_err_t *err) {
 }
 
 static int check_nodes(src_t *s, const kv4_header_t *h, kv4_err_t *err) {
-    kv4_env_t env = { { NULL, NULL, NULL }, { h->const_bytes, h->main_mem, KV4_AI_SRAM_BYTES }, 0, 0, 0, 0, 0, NULL, err };
+    kv4_env_t env = { { NULL, NULL, NULL }, { h->const_bytes, h->main_mem, K210_AI_SRAM_BYTES }, 0, 0, 0, 0, 0, NULL, err };
     uint8_t window[KV4_WINDOW + 8] __attribute__((aligned(8)));
     uint64_t off = h->bodies_off;
     for (uint32_t i = 0; i < h->n_nodes; i++) {

@@ -1,16 +1,17 @@
 // kmodel v4 (nncase 0.2): parse + validate a file, then run it node by node.
 // Plain C, independent of MicroPython: the caller owns every buffer (the model bytes, the main
 // memory of kv4_header_t.main_mem bytes, the AI SRAM), so the kpu module charges them to its
-// ledger and this code never allocates. Layout and semantics: docs/kmodel-spec.md section 4.
+// ledger and this code never allocates. Layout and semantics: docs/kmodel-formats.md, "kmodel v4".
 #ifndef K210_KMODEL_V4_H
 #define K210_KMODEL_V4_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kpu_mem.h"   // K210_AI_SRAM_BYTES
+
 #define KV4_IDENTIFIER   0x4B4D444Cu    // 'KMDL' as a LE u32: the bytes "LDMK" on disk
 #define KV4_HEADER_BYTES 40u
-#define KV4_AI_SRAM_BYTES (2u * 1024 * 1024)
 // The writer pads each body to 8 bytes; real files lose up to that padding at the end.
 #define KV4_MAX_SHORT_TAIL 7u
 
@@ -42,18 +43,8 @@ typedef struct {
     const uint8_t *file;        // >= h.used_bytes, stays valid and unchanged while loaded
     kv4_header_t h;
     uint8_t *main_mem;          // h.main_mem bytes (may be NULL when main_mem == 0)
-    uint8_t *ai_sram;           // KV4_AI_SRAM_BYTES
+    uint8_t *ai_sram;           // K210_AI_SRAM_BYTES
 } kv4_model_t;
-
-// What kpu.load takes from the model pool for a v4 file, in 128-byte ledger blocks: the image
-// (header-declared end; a file up to 7 bytes short is zero-filled), the main memory (outputs
-// live there), and the state (one kv4_model_t, < 128 B). Feature maps are in AI SRAM.
-// Host twin: k210tools.kmodel.v4 Model.charge.
-#define KV4_BLOCK 128u
-static inline uint32_t kv4_blocks(uint32_t n) { return (n + KV4_BLOCK - 1) / KV4_BLOCK * KV4_BLOCK; }
-static inline uint32_t kv4_charge(const kv4_header_t *h) {
-    return kv4_blocks(h->declared_bytes) + kv4_blocks(h->main_mem) + kv4_blocks(sizeof(kv4_model_t));
-}
 
 // Shape/description of one node, for netinfo and set_layers (u8 maps in AI SRAM use the
 // KPU row layout, see kv4_download_map).
@@ -94,7 +85,7 @@ int kv4_run_nodes(kv4_model_t *m, uint32_t first, uint32_t end, kv4_err_t *err);
 // CPU pointer of a range of the bound model (NULL if out of its pool).
 uint8_t *kv4_at(const kv4_model_t *m, const kv4_mr_t *r);
 
-// Planar CHW <-> KPU row layout (docs/kmodel-spec.md 3.4), per batch at a stride of the map's
+// Planar CHW <-> KPU row layout (docs/kpu.md, "AI SRAM layout"), per batch at a stride of the map's
 // layout bytes. kv4_map_bytes: bytes of one C x H x W map in the layout.
 uint32_t kv4_map_bytes(int32_t w, int32_t h, int32_t c);
 void kv4_upload_map(const uint8_t *src, uint8_t *dst, const int32_t shape[4]);

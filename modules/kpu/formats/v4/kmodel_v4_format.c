@@ -8,9 +8,12 @@
 #include "kmodel_v4.h"
 #include "kpu_args.h"
 #include "kpu_driver.h"
+#include "kpu_ledger.h"
 
 #define V4_STATE(m) ((kv4_model_t *)(void *)(m)->state)
-_Static_assert(sizeof(kv4_model_t) <= KV4_BLOCK, "the v4 state is one ledger block (kv4_charge)");
+// The charge is the one formula of kmodel_plan_charge (docs/memory.md, "The charge of a model"):
+// the state adds one 128-byte ledger unit (host twin: k210tools.kmodel.v4 Model.charge).
+_Static_assert(sizeof(kv4_model_t) <= KPU_LEDGER_ALIGN, "the v4 state is one ledger unit");
 
 static bool v4_probe(const uint8_t head[16]) {
     uint32_t id = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;

@@ -16,7 +16,7 @@ static void env_of(const kv4_model_t *m, kv4_env_t *env, kv4_err_t *err) {
     env->base[KV4_MEM_KPU] = m->ai_sram;
     env->size[KV4_MEM_CONST] = m->h.const_bytes;
     env->size[KV4_MEM_MAIN] = m->h.main_mem;
-    env->size[KV4_MEM_KPU] = KV4_AI_SRAM_BYTES;
+    env->size[KV4_MEM_KPU] = K210_AI_SRAM_BYTES;
     env->err = err;
 }
 
