@@ -165,11 +165,7 @@ static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t
         case V3_RESIZE_NEAREST_NEIGHBOR:
         case V3_QUANTIZED_RESIZE_NEAREST_NEIGHBOR: {
             v3_resize_params_t p = { f3, f4, f5, v3_u32(b + 24), v3_u32(b + 28) };
-            if (w->type == V3_RESIZE_NEAREST_NEIGHBOR) {
-                v3_resize_nearest_neighbor(F32(f1), F32(f2), &p);
-            } else {
-                v3_quantized_resize_nearest_neighbor(U8(f1), U8(f2), &p);
-            }
+            v3_resize_nearest_neighbor(U8(f1), U8(f2), w->type == V3_RESIZE_NEAREST_NEIGHBOR ? 4 : 1, &p);
             break;
         }
         case V3_CHANNELWISE_DEQUANTIZE:

@@ -33,8 +33,8 @@ void v3_l2_normalization(const float *in, float *out, size_t channels);
 void v3_fully_connected(const float *in, float *out, size_t in_channels, size_t out_channels,
     const float *weights, const float *bias, uint32_t act);
 void v3_tensorflow_flatten(const float *in, float *out, size_t width, size_t height, size_t channels);
-void v3_resize_nearest_neighbor(const float *in, float *out, const v3_resize_params_t *p);
-void v3_quantized_resize_nearest_neighbor(const uint8_t *in, uint8_t *out, const v3_resize_params_t *p);
+// elem: 4 for f32 (RESIZE_NEAREST_NEIGHBOR), 1 for u8 (QUANTIZED_...)
+void v3_resize_nearest_neighbor(const uint8_t *in, uint8_t *out, size_t elem, const v3_resize_params_t *p);
 // params: channels pairs {f32 scale, f32 bias}
 void v3_channelwise_dequantize(const uint8_t *in, float *out, size_t channels, size_t channel_size,
     const float *params);
