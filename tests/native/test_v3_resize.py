@@ -1,4 +1,4 @@
-"""v3 RESIZE_NEAREST_NEIGHBOR / QUANTIZED_... (formats/v3/ops/resize_nearest_neighbor.c, one
+"""v3 RESIZE_NEAREST_NEIGHBOR / QUANTIZED_... (formats/v3/ops/resize_nearest_neighbor.c kv3_resize_nearest_neighbor, one
 function for both element sizes) against indices worked out by hand: source index
 floor(o * in / out), clamped to the last row/column."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ class Params(ctypes.Structure):
 
 @pytest.fixture
 def resize(kpusim):
-    fn = kpusim.lib.v3_resize_nearest_neighbor
+    fn = kpusim.lib.kv3_resize_nearest_neighbor
     fn.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(Params)]
     return fn
 

@@ -10,33 +10,33 @@
 #include "kmodel.h"
 #include "kpu_args.h"
 
-#define V3_HEADER_BYTES     (28u)
-#define V3_FLAG_8BIT        (1u)
-#define V3_LF_MAIN_MEM_OUT  (1u)
+#define KV3_HEADER_BYTES     (28u)
+#define KV3_FLAG_8BIT        (1u)
+#define KV3_LF_MAIN_MEM_OUT  (1u)
 
 enum {
-    V3_ADD = 1, V3_QUANTIZED_ADD = 2, V3_GLOBAL_AVERAGE_POOL2D = 5, V3_QUANTIZED_MAX_POOL2D = 8,
-    V3_AVERAGE_POOL2D = 9, V3_QUANTIZE = 11, V3_DEQUANTIZE = 12, V3_REQUANTIZE = 13,
-    V3_L2_NORMALIZATION = 14, V3_SOFTMAX = 15, V3_CONCAT = 16, V3_QUANTIZED_CONCAT = 17,
-    V3_FULLY_CONNECTED = 18, V3_TENSORFLOW_FLATTEN = 20, V3_RESIZE_NEAREST_NEIGHBOR = 22,
-    V3_QUANTIZED_RESIZE_NEAREST_NEIGHBOR = 23, V3_CHANNELWISE_DEQUANTIZE = 24, V3_LOGISTIC = 25,
-    V3_K210_CONV = 10240, V3_K210_ADD_PADDING = 10241, V3_K210_REMOVE_PADDING = 10242,
-    V3_K210_UPLOAD = 10243,
+    KV3_ADD = 1, KV3_QUANTIZED_ADD = 2, KV3_GLOBAL_AVERAGE_POOL2D = 5, KV3_QUANTIZED_MAX_POOL2D = 8,
+    KV3_AVERAGE_POOL2D = 9, KV3_QUANTIZE = 11, KV3_DEQUANTIZE = 12, KV3_REQUANTIZE = 13,
+    KV3_L2_NORMALIZATION = 14, KV3_SOFTMAX = 15, KV3_CONCAT = 16, KV3_QUANTIZED_CONCAT = 17,
+    KV3_FULLY_CONNECTED = 18, KV3_TENSORFLOW_FLATTEN = 20, KV3_RESIZE_NEAREST_NEIGHBOR = 22,
+    KV3_QUANTIZED_RESIZE_NEAREST_NEIGHBOR = 23, KV3_CHANNELWISE_DEQUANTIZE = 24, KV3_LOGISTIC = 25,
+    KV3_K210_CONV = 10240, KV3_K210_ADD_PADDING = 10241, KV3_K210_REMOVE_PADDING = 10242,
+    KV3_K210_UPLOAD = 10243,
 };
 
 // Name of a layer type (also for the types no runtime implements); NULL if unknown.
-const char *kmodel_v3_type_name(uint32_t type);
+const char *kv3_type_name(uint32_t type);
 // True for the types the K210 runtime executes.
-bool kmodel_v3_type_supported(uint32_t type);
+bool kv3_type_supported(uint32_t type);
 // The fixed part of a body (bytes before any variable-length data).
-uint32_t kmodel_v3_fixed_bytes(uint32_t type);
+uint32_t kv3_fixed_bytes(uint32_t type);
 
-static inline uint32_t v3_u32(const uint8_t *p) {
+static inline uint32_t kv3_u32(const uint8_t *p) {
     uint32_t v;
     memcpy(&v, p, 4);
     return v;
 }
-static inline float v3_f32(const uint8_t *p) {
+static inline float kv3_f32(const uint8_t *p) {
     float v;
     memcpy(&v, p, 4);
     return v;
@@ -53,11 +53,11 @@ typedef struct {
     uint32_t src_line, dst_line;
     uint32_t wbytes;             // 1 (8-bit weights) or 2 (16-bit)
     uint32_t weight_bytes;       // oc*ic*k*k (depthwise oc*k*k) * wbytes
-} v3_conv_t;
+} kv3_conv_t;
 
 // Decodes a K210_CONV from its 24-byte head and 96-byte argument (no checks); wbytes from the
 // header's flags (1 = 8-bit weights, 2 = 16-bit).
-void kmodel_v3_conv_decode(const uint8_t head[24], const uint8_t args[96], uint32_t wbytes, v3_conv_t *c);
+void kv3_conv_decode(const uint8_t head[24], const uint8_t args[96], uint32_t wbytes, kv3_conv_t *c);
 
 // Where a layer's output lives after it ran.
 typedef struct {
@@ -65,12 +65,12 @@ typedef struct {
     bool in_ai;                  // true: AI SRAM map at `line`; false: main buffer at `offset`
     uint32_t line, offset;
     bool padded;                 // K210_ADD_PADDING: only pixel (0,0) of each 4x4 channel holds data
-} v3_out_t;
+} kv3_out_t;
 
 // Fills in/out/where for layer body `body` (fixed part in bounds); used by check and run.
 // conv: the decoded K210_CONV for that type, else unused.
-void kmodel_v3_layer_io(uint32_t type, const uint8_t *body, const v3_conv_t *conv, kmodel_tensor_t *in, v3_out_t *out);
+void kv3_layer_io(uint32_t type, const uint8_t *body, const kv3_conv_t *conv, kmodel_tensor_t *in, kv3_out_t *out);
 
-int kmodel_v3_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e);
+int kv3_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e);
 
 #endif

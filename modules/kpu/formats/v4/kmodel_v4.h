@@ -2,8 +2,8 @@
 // Plain C, independent of MicroPython: the caller owns every buffer (the model bytes, the main
 // memory of kv4_header_t.main_mem bytes, the AI SRAM), so the kpu module charges them to its
 // ledger and this code never allocates. Layout and semantics: docs/kmodel-formats.md, "kmodel v4".
-#ifndef K210_KMODEL_V4_H
-#define K210_KMODEL_V4_H
+#ifndef KPU_KMODEL_V4_H
+#define KPU_KMODEL_V4_H
 
 #include <stddef.h>
 #include <stdint.h>

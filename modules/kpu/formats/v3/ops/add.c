@@ -1,7 +1,7 @@
 // ADD: element-wise f32 sum.
 #include "ops_v3.h"
 
-void v3_add(const float *a, const float *b, float *out, size_t count) {
+void kv3_add(const float *a, const float *b, float *out, size_t count) {
     for (size_t i = 0; i < count; i++) {
         out[i] = a[i] + b[i];
     }

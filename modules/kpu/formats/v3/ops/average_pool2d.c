@@ -2,7 +2,7 @@
 // as the SDK ignores it).
 #include "ops_v3.h"
 
-void v3_average_pool2d(const float *in, float *out, const v3_pool_params_t *p) {
+void kv3_average_pool2d(const float *in, float *out, const kv3_pool_params_t *p) {
     for (uint32_t c = 0; c < p->out_c; c++) {
         const float *plane = in + (size_t)c * p->in_w * p->in_h;
         for (uint32_t oy = 0; oy < p->out_h; oy++) {

@@ -3,7 +3,7 @@
 #include "kernels.h"
 #include "ops_v3.h"
 
-void v3_channelwise_dequantize(const uint8_t *in, float *out, size_t channels, size_t channel_size,
+void kv3_channelwise_dequantize(const uint8_t *in, float *out, size_t channels, size_t channel_size,
     const float *params) {
     for (size_t c = 0; c < channels; c++) {
         kernel_dequantize(in + c * channel_size, out + c * channel_size, channel_size, params[2 * c], params[2 * c + 1]);

@@ -2,7 +2,7 @@
 // (the SDK since V0.5.7 applies it; iris_nncase01_v3's published outputs need it).
 #include "ops_v3.h"
 
-void v3_fully_connected(const float *in, float *out, size_t in_channels, size_t out_channels,
+void kv3_fully_connected(const float *in, float *out, size_t in_channels, size_t out_channels,
     const float *weights, const float *bias, uint32_t act) {
     for (size_t o = 0; o < out_channels; o++) {
         const float *row = weights + o * in_channels;

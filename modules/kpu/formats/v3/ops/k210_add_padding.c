@@ -4,7 +4,7 @@
 #include "ops_v3.h"
 #include "kpu_layout.h"
 
-void v3_k210_add_padding(const uint8_t *in, uint8_t *ai, uint32_t line, size_t channels) {
+void kv3_k210_add_padding(const uint8_t *in, uint8_t *ai, uint32_t line, size_t channels) {
     uint8_t *base = ai + (size_t)line * KPU_LINE_BYTES;
     for (size_t c = 0; c < channels; c++) {
         base[(c / 4) * 4 * KPU_LINE_BYTES + (c % 4) * 16] = in[c];

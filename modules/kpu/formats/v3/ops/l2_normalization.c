@@ -3,7 +3,7 @@
 
 #include "ops_v3.h"
 
-void v3_l2_normalization(const float *in, float *out, size_t channels) {
+void kv3_l2_normalization(const float *in, float *out, size_t channels) {
     float sum = 0;
     for (size_t i = 0; i < channels; i++) {
         sum += in[i] * in[i];

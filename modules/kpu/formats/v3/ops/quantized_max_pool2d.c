@@ -1,7 +1,7 @@
 // QUANTIZED_MAX_POOL2D: u8 max over each window clipped to the input, starting from 0.
 #include "ops_v3.h"
 
-void v3_quantized_max_pool2d(const uint8_t *in, uint8_t *out, const v3_pool_params_t *p) {
+void kv3_quantized_max_pool2d(const uint8_t *in, uint8_t *out, const kv3_pool_params_t *p) {
     for (uint32_t c = 0; c < p->out_c; c++) {
         const uint8_t *plane = in + (size_t)c * p->in_w * p->in_h;
         for (uint32_t oy = 0; oy < p->out_h; oy++) {

@@ -5,7 +5,7 @@
 
 #include "ops_v3.h"
 
-void v3_resize_nearest_neighbor(const uint8_t *in, uint8_t *out, size_t elem, const v3_resize_params_t *p) {
+void kv3_resize_nearest_neighbor(const uint8_t *in, uint8_t *out, size_t elem, const kv3_resize_params_t *p) {
     float sy = (float)p->in_h / p->out_h, sx = (float)p->in_w / p->out_w;
     for (uint32_t c = 0; c < p->channels; c++) {
         const uint8_t *plane = in + (size_t)c * p->in_h * p->in_w * elem;

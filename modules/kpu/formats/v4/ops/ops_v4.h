@@ -4,8 +4,8 @@
 // quantize, dequantize, concat, table lookup) or the file's kv4_<op>() (inputs, outputs,
 // params; no hidden state). Validation and execution share one decoder so what ran is exactly
 // what was checked at load.
-#ifndef K210_OPS_V4_H
-#define K210_OPS_V4_H
+#ifndef KPU_OPS_V4_H
+#define KPU_OPS_V4_H
 
 #include <stddef.h>
 #include <stdint.h>
