@@ -14,7 +14,7 @@ size_t board_unique_id(uint8_t *buf, size_t len);
 void board_reset(void);
 int board_reset_requested(void);             // sim: a reset is pending; a board never returns here
 
-// Memory layout for this boot, with the given GC heap; fills mem_budget().
+// Memory layout for this boot, with the given GC heap; fills kpu_mem().
 // Returns 0, or -ENOMEM if the heap cannot fit (the caller falls back to the default).
 int board_mem_layout(size_t gc_heap_bytes, void **gc_start, void **gc_end);
 size_t board_gc_heap_max(void);              // the largest heap the 6 MiB split allows

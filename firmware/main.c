@@ -16,7 +16,7 @@
 
 #include "board_hal.h"
 #include "k210_main.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 #include "settings.h"
 #include "vfs.h"
 

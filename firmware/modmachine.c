@@ -4,7 +4,7 @@
 #include "shared/runtime/pyexec.h"
 
 #include "board_hal.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 #include "settings.h"
 
 extern const mp_obj_type_t machine_flash_type;
@@ -41,7 +41,7 @@ static MP_DEFINE_CONST_FUN_OBJ_0(machine_unique_id_obj, machine_unique_id);
 // heap_size() -> bytes of this boot's GC heap; heap_size(n) stores n for the next reset.
 static mp_obj_t machine_heap_size(size_t n_args, const mp_obj_t *args) {
     if (n_args == 0) {
-        return mp_obj_new_int_from_uint(mem_budget()->gc_heap_bytes);
+        return mp_obj_new_int_from_uint(kpu_mem()->gc_heap_bytes);
     }
     mp_int_t n = mp_obj_get_int(args[0]);
     size_t max = board_gc_heap_max();

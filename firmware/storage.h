@@ -1,17 +1,11 @@
-// Storage for C code that is not Python-facing (the kpu loader): files through the VFS
-// (/sd, /flash, relative to the current directory) and the raw SPI flash.
-// Every call returns 0 or a negative errno (-ENOENT, -EISDIR, -EIO ...), never raises.
+// Storage for C code that is not Python-facing (the kpu model sources, os.rename): atomic
+// groups of /flash changes and the raw SPI flash. Every call returns 0 or a negative errno.
 #ifndef K210_STORAGE_H
 #define K210_STORAGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-int storage_file_size(const char *path, size_t *size);
-// Reads up to n bytes at offset and returns how many were read (fewer at end of file, so a
-// caller can accept files a few bytes short), or a negative errno.
-long storage_file_read(const char *path, size_t offset, void *buf, size_t n);
 
 // The /flash changes made between begin and end land all or none, even across a power cut
 // (os.rename over an existing file: unlink + rename). Calls nest; end(false) drops the changes.

@@ -2,7 +2,7 @@
 // whole-file check, the ledger charge, prepare, netinfo, outputs and a forward on zero input,
 // then free. Beyond what ASan/UBSan catch it aborts when a load fails without a message, or
 // when the ledger does not return exactly to where it was (a failed or freed load must leave
-// memory as before). Built and run by scripts/fuzz.
+// memory as before). Built by fuzz/CMakeLists.txt, run by scripts/fuzz.
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,13 +11,12 @@
 #include "board.h"
 #include "board_hal.h"
 #include "kmodel.h"
-#include "kmodel_src.h"
 #include "kpu_ledger.h"
+#include "kpu_source.h"
 #include "spiflash.h"
-#include "vfs.h"
 
 // The input is loaded the way kpu.load(0x300000, size=n) does, through the real flash source
-// (kmodel_src.c, firmware/flash.c) over this RAM flash.
+// (firmware/kpu_source_flash.c, firmware/flash.c) over this RAM flash.
 #define MODEL_OFFSET (0x300000u)
 static uint8_t flash[BOARD_FLASH_BYTES];
 
@@ -43,40 +42,14 @@ int spiflash_program(uint32_t offset, const void *data, size_t n) {
     abort();
 }
 
-// The file source is not fuzzed here (no FatFs volume): every path is absent.
-int vfs_resolve(const char *path, char *ff_path, size_t len, vfs_vol_t *vol) {
-    (void)path, (void)ff_path, (void)len, (void)vol;
-    return -ENOENT;
-}
-int vfs_errno(FRESULT res) {
-    (void)res;
-    return EIO;
-}
-FRESULT f_open(FIL *fp, const TCHAR *path, BYTE mode) {
-    (void)fp, (void)path, (void)mode;
-    return FR_NO_FILE;
-}
-FRESULT f_stat(const TCHAR *path, FILINFO *fno) {
-    (void)path, (void)fno;
-    return FR_NO_FILE;
-}
-FRESULT f_close(FIL *fp) {
-    (void)fp;
-    return FR_OK;
-}
-FRESULT f_read(FIL *fp, void *buff, UINT btr, UINT *br) {
-    (void)fp, (void)buff, (void)btr, (void)br;
-    return FR_INT_ERR;
-}
-FRESULT f_lseek(FIL *fp, FSIZE_t ofs) {
-    (void)fp, (void)ofs;
-    return FR_INT_ERR;
-}
-
 static void check_or_die(int ok) {
     if (!ok) {
         abort();
     }
+}
+
+static int load_from(kmodel_src_t *src, void *ctx, kmodel_err_t *e) {
+    return kmodel_load(src, 1, "fuzz", NULL, ctx, e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -96,11 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     kmodel_t m;
     kmodel_err_t e;
     memset(&e, 0, sizeof(e));
-    kmodel_flash_src_t fs;
-    int r = kmodel_flash_src_open(&fs, MODEL_OFFSET, (uint32_t)size, &e);
-    if (r == 0) {
-        r = kmodel_load(&fs.src, 1, "fuzz", NULL, &m, &e);
-    }
+    int r = kpu_source_with_flash(MODEL_OFFSET, (uint32_t)size, load_from, &m, &e);
     if (r != 0) {
         check_or_die(r < 0 && e.msg[0] != 0 && memchr(e.msg, 0, sizeof(e.msg)) != NULL);
     } else {
@@ -112,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (uint32_t i = 0; i < m.outputs; i++) {
             m.fmt->output(&m, i, &t, NULL);
         }
-        // A forward on zero input: CPU layers run; KPU layers get -ENODEV from kpu_hw_none.c.
+        // A forward on zero input: CPU layers run; KPU layers get -ENODEV from fuzz/kpu_hw_none.c.
         if (m.input.bytes > 0 && m.input.bytes <= (4u << 20)) {
             uint8_t *input = calloc(1, m.input.bytes);
             check_or_die(input != NULL);

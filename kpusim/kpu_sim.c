@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "kpu_sim.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 
 static kpu_act_rule_t act_rule = KPU_ACT_RULE_NNCASE02;
 static int eight_bit = 1;
@@ -16,7 +16,7 @@ int kpu_hw_init(void) {
 }
 
 uint8_t *kpu_hw_ai_sram(void) {
-    return mem_budget()->ai_sram;
+    return kpu_mem()->ai_sram;
 }
 
 void kpu_hw_set_act_rule(kpu_act_rule_t rule) {

@@ -1,22 +1,20 @@
-// Internals of the behavioural K210 KPU (the simulated board's side of modules/kpu/kpu_hw.h).
-// One layer = decode + check the 12 argument words (kpu_sim_decode.c), then execute it in row
-// bands (kpu_sim_exec.c): convolution (kpu_sim_conv.c), offset/BN/activation (kpu_sim_act.c),
-// pooling (kpu_sim_pool.c), write-back in the AI SRAM row layout (kpu_sim_layout.c).
-// Semantics: docs/kmodel-spec.md section 3. Freestanding C: no libc beyond string.h.
+// Internals of the behavioural K210 KPU (the simulated side of modules/kpu/kpu/kpu_hw.h).
+// One layer = decode + check the 12 argument words with the core's codec (kpu_sim_decode.c),
+// then execute it in row bands (kpu_sim_exec.c): convolution (kpu_sim_conv.c),
+// offset/BN/activation (kpu_sim_act.c), pooling (kpu_sim_pool.c), write-back in the AI SRAM row
+// layout (kpu_sim_layout.c). Semantics: docs/kpu.md. Freestanding C: no libc beyond string.h.
 #ifndef K210_KPU_SIM_H
 #define K210_KPU_SIM_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kpu_args.h"     // the layer-argument codec, pool strides
 #include "kpu_hw.h"
+#include "kpu_layout.h"   // AI SRAM layout and KPU constants
 
-#define KPU_SIM_LINE_BYTES     64u
-#define KPU_SIM_LINES          32768u      // 2 MiB of AI SRAM in 64-byte lines
-#define KPU_SIM_MAX_ROW_LEN    15          // row_switch_addr is 4 bits
-#define KPU_SIM_WEIGHT_LOAD    30720u      // bytes of one weight load (8-bit; x2 in 16-bit mode)
 
-// A feature map in AI SRAM, row layout of spec 3.4.
+// A feature map in AI SRAM (docs/kpu.md, "AI SRAM layout").
 typedef struct {
     uint8_t *base;         // byte 0 of its first line
     uint32_t line;         // first line
@@ -27,16 +25,16 @@ typedef struct {
     uint32_t lines;        // lines the whole map occupies
 } kpu_sim_map_t;
 
-// The spec 3.4 layout of a C x H x W map at a line (fills every field but base).
+// The layout of a C x H x W map at a line (fills every field but base).
 void kpu_sim_map_init(kpu_sim_map_t *m, uint32_t line, int c, int h, int w);
 // Start of row y of channel c (W contiguous bytes).
 static inline uint8_t *kpu_sim_map_row(const kpu_sim_map_t *m, int c, int y) {
     return m->base + ((size_t)(c / m->groups) * (size_t)m->row_len * (size_t)m->h
-                      + (size_t)y * (size_t)m->row_len) * KPU_SIM_LINE_BYTES
+                      + (size_t)y * (size_t)m->row_len) * KPU_LINE_BYTES
            + (size_t)(c % m->groups) * (size_t)m->pitch;
 }
 
-// The 16-segment activation table (spec 3.3) decoded, plus the rule that picks a segment.
+// The 16-segment activation table decoded (docs/kpu.md, "Activation"), plus the rule that picks a segment.
 typedef struct {
     int64_t x_start[16];
     int32_t y_mul[16];
@@ -47,15 +45,15 @@ typedef struct {
 } kpu_sim_act_t;
 
 void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule_t rule);
-// Activation of one BN output v -> u8 (spec 3.5 step 4, rule a->rule).
+// Activation of one BN output v -> u8 (rule a->rule).
 uint8_t kpu_sim_act_apply(const kpu_sim_act_t *a, int64_t v);
 // The same over n values.
 void kpu_sim_act_apply_n(const kpu_sim_act_t *a, const int64_t *v, uint8_t *out, size_t n);
-// The two carry shifts (exposed for tests): nncase 0.2 "banker" and SDK half-up (spec 2.5).
+// The two carry shifts (exposed for tests): nncase 0.2 "banker" and SDK half-up (docs/kpu.md, "Rounding").
 int64_t kpu_sim_round_banker(int64_t t, unsigned s);
 int64_t kpu_sim_round_sdk(int64_t t, unsigned s);
 
-// One BN entry (spec 3.3).
+// One BN entry (docs/kpu.md, "Batch norm").
 typedef struct {
     int32_t mul;
     int32_t add;
@@ -96,11 +94,9 @@ void kpu_sim_conv_band(const kpu_sim_map_t *in, int i0, int i1, int k, uint8_t p
     const uint8_t *w, size_t wstep_tap, size_t wstep_chan, int y0, int rows, int32_t *acc);
 
 // Pools conv rows src (rows_avail x W u8, first row = conv row y0, H = the map height) into
-// out_rows x OW u8 at dst for pool types 0..9 (spec 3.5 step 5). y0 is a multiple of the stride.
+// out_rows x OW u8 at dst for pool types 0..9 (docs/kpu.md, "Pooling"). y0 is a multiple of the stride.
 void kpu_sim_pool_band(int pool, const uint8_t *src, int y0, int rows_avail, int h, int w,
     uint8_t *dst, int out_rows, int ow);
-// Stride (1, 2, 4) of a pool type, and the extra conv row it reads past its stride (8/9: one).
-int kpu_sim_pool_stride(int pool);
-int kpu_sim_pool_extra_row(int pool);
+// Pool strides and the extra conv row of types 8/9: kpu_pool_stride, kpu_pool_extra_row (kpu_args.h).
 
 #endif

@@ -1,6 +1,6 @@
-// Batch-norm entries and the 16-segment activation (docs/kmodel-spec.md 3.3, 3.5 steps 3-4),
+// Batch-norm entries and the 16-segment activation (docs/kpu.md, "Batch norm" and "Activation"),
 // with both segment rules: nncase 0.2 (strict v > x_start, banker carry) and nncase 0.1
-// (v >= x_start, the SDK's half-up carry of spec 2.5).
+// (v >= x_start, the SDK's half-up carry; docs/kpu.md, "Rounding").
 // Signed right shifts of negative values are arithmetic (floor) on every compiler we build
 // with (GCC/Clang define it so); shifts of 63 or more are handled explicitly, because C leaves
 // them undefined while the 8-bit shift_number field allows up to 255.

@@ -1,4 +1,4 @@
-// The KPU's convolution sum S (docs/kmodel-spec.md 3.5 step 1) over a band of rows:
+// The KPU's convolution sum S (docs/kpu.md, "Convolution") over a band of rows:
 // stride 1, "same" size, taps outside the map read pad_value.
 // Bound: one call sums at most 1024 channels x 9 taps of u8 x u8 = 9216 x 65025 < 2^30, so
 // int32 accumulators cannot overflow (16-bit weights are summed as two byte planes by the
@@ -109,7 +109,7 @@ void kpu_sim_conv_band(const kpu_sim_map_t *in, int i0, int i1, int k, uint8_t p
         conv1x1(in, i0, i1, w, wstep_chan, y0, rows, acc);
         return;
     }
-    uint8_t padrow[KPU_SIM_MAX_ROW_LEN * KPU_SIM_LINE_BYTES];
+    uint8_t padrow[KPU_MAX_WIDTH];
     memset(padrow, pad, (size_t)W);
     for (int i = i0; i < i1; i++) {
         const uint8_t *wp = w + (size_t)(i - i0) * wstep_chan;

@@ -1,4 +1,4 @@
-// Executes one decoded KPU layer (docs/kmodel-spec.md 3.5) in bands of conv rows so that the
+// Executes one decoded KPU layer (docs/kpu.md, "Arithmetic of a layer") in bands of conv rows so that the
 // scratch memory stays small and fixed (no malloc: the QEMU board builds this file too):
 // per band, the input-sum term once (normal conv), then per output channel its sum S, offset
 // correction, BN, activation, pooling and write-back of the finished output rows.
@@ -86,8 +86,8 @@ static void post_process(const kpu_sim_layer_t *L, int o, size_t cnt) {
 
 void kpu_sim_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
     int W = L->in.w, H = L->in.h;
-    int s = kpu_sim_pool_stride(L->pool);
-    int extra = kpu_sim_pool_extra_row(L->pool);
+    int s = (int)kpu_pool_stride((uint32_t)L->pool);
+    int extra = (int)kpu_pool_extra_row((uint32_t)L->pool);
     int rows_used = L->out.h * s;                       // conv rows any output depends on
     int band = (BAND_ELEMS / W - extra) / s * s;        // output-producing conv rows per band
     int ow = L->out.w;

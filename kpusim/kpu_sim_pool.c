@@ -1,22 +1,10 @@
-// The KPU's pooling stage on one channel's u8 conv output (docs/kmodel-spec.md 3.5 step 5).
+// The KPU's pooling stage on one channel's u8 conv output (docs/kpu.md, "Pooling").
 // Strided types (1-7) only ever see windows inside the map because their output size is the
 // floor of H/s x W/s; only the stride-1 types 8 and 9 reach past the last row/column:
 // mean (8) replicates the edge, max (9) counts the missing taps as 0.
 #include <string.h>
 
 #include "kpu_sim.h"
-
-int kpu_sim_pool_stride(int pool) {
-    switch (pool) {
-        case 1: case 2: case 5: case 6: return 2;
-        case 3: case 4: case 7: return 4;
-        default: return 1;   // 0 bypass, 8, 9
-    }
-}
-
-int kpu_sim_pool_extra_row(int pool) {
-    return pool == 8 || pool == 9;
-}
 
 static uint8_t max_window(const uint8_t *s, int w, int n) {
     uint8_t m = 0;
@@ -41,7 +29,7 @@ static unsigned sum_window(const uint8_t *s, int w, int n) {
 
 void kpu_sim_pool_band(int pool, const uint8_t *src, int y0, int rows_avail, int h, int w,
     uint8_t *dst, int out_rows, int ow) {
-    int s = kpu_sim_pool_stride(pool);
+    int s = (int)kpu_pool_stride((uint32_t)pool);
     for (int r = 0; r < out_rows; r++) {
         const uint8_t *row = src + (size_t)(r * s) * (size_t)w;   // top row of the window
         uint8_t *o = dst + (size_t)r * (size_t)ow;

@@ -10,14 +10,11 @@ from pathlib import Path
 import pytest
 
 from k210fake import devices as dv
-from k210fake.chip import CPU_HZ, KPU_HZ, Chip, compile_lib, driver_sources
-
-DRIVERS = ["sysctl", "clint", "fpioa", "gpiohs", "uarths", "spi", "sdcard_spi", "spiflash_w25q", "dmac", "kpu_hw_k210"]
-
+from k210fake.chip import CPU_HZ, KPU_HZ, Chip, hal_library
 
 @pytest.fixture(scope="session")
-def hal_lib(tmp_path_factory) -> Path:
-    return compile_lib(tmp_path_factory.mktemp("k210hal") / "libk210hal.so", driver_sources(DRIVERS))
+def hal_lib() -> Path:
+    return hal_library("k210hal")   # every driver of firmware/k210 over the fakes
 
 
 @pytest.fixture

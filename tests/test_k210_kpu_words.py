@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from k210fake.chip import ROOT, Chip, compile_lib, driver_sources
+from k210fake.chip import Chip, hal_library
 from realmodels import model_path
 
 K210_CONV = 10240
@@ -21,7 +21,7 @@ RULE_NNCASE01 = 1
 
 
 def conv_layers(data: bytes) -> list[dict]:
-    """K210_CONV bodies of a kmodel v3, read from the format spec (docs/kmodel-spec.md 2.1/2.3)."""
+    """K210_CONV bodies of a kmodel v3, read from the format (docs/kmodel-formats.md, "kmodel v3")."""
     version, flags, _arch, n_layers, _maxs, _main, n_out = struct.unpack_from("<7I", data, 0)
     assert version == 3
     table = 28 + 8 * n_out
@@ -39,19 +39,14 @@ def conv_layers(data: bytes) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def libs(tmp_path_factory):
-    d = tmp_path_factory.mktemp("kpuwords")
-    driver = ROOT / "modules" / "kpu" / "kpu_driver.c"
-    board = compile_lib(d / "libboard.so", [driver, *driver_sources(["kpu_hw_k210", "sysctl", "clint", "dmac"])])
-    sim_srcs = sorted((ROOT / "kpusim").glob("kpu_sim*.c"))
-    sim = compile_lib(d / "libsim.so", [driver, *sim_srcs, ROOT / "tests" / "k210fake" / "record_layers.c"],
-                      ["-Wl,--wrap=kpu_hw_run_layer"])
-    return board, sim
+def libs():
+    # the shared driver into kpu_hw_k210.c over the fakes, and into kpusim with a word recorder
+    return hal_library("kpuwords_board"), hal_library("kpuwords_sim")
 
 
 def put_model(lib, data: bytes) -> int:
-    lib.fake_arena.restype = ctypes.POINTER(ctypes.c_uint8)
-    base = ctypes.addressof(lib.fake_arena().contents)
+    lib.kpu_sim_sram.restype = ctypes.POINTER(ctypes.c_uint8)
+    base = ctypes.addressof(lib.kpu_sim_sram().contents)
     ctypes.memmove(base + MODEL_AT, data, len(data))
     return base
 

@@ -1,5 +1,5 @@
 // K210 register map facts used by firmware/k210/ (offsets and bit positions from the SoC's
-// documentation as restated in docs/host-tools.md 5.2 and docs/kmodel-spec.md 3.1/3.7).
+// documentation; the KPU block as in docs/kpu.md, "Memory and registers").
 #ifndef K210_REGS_H
 #define K210_REGS_H
 

@@ -1,7 +1,7 @@
 // The kpu_hw seam on a real K210 (modules/kpu/kpu_hw.h): the 12 argument words of a layer go to
 // the KPU's layer argument FIFO (0x40800000); completion is polled from the raw calc_done flag
 // (interrupts stay masked) or, for a layer that streams its output to main memory, from DMA
-// channel 5 draining fifo_data_out (docs/kmodel-spec.md 3.1, 3.7).
+// channel 5 draining fifo_data_out (docs/kpu.md, "Memory and registers").
 #include <errno.h>
 #include <stddef.h>
 
@@ -9,14 +9,14 @@
 #include "k210_regs.h"
 #include "clint.h"
 #include "dmac.h"
+#include "kpu_args.h"
 #include "kpu_hw.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 #include "sysctl.h"
 
 #define KPU_DMA_CHANNEL   (5)
 #define WORD0_INT_EN      (1ull)             // interrupt_enabe.int_en: raise calc_done
-#define WORD11_SEND_OUT   (1ull)             // dma_parameter.send_data_out
-#define AI_SRAM_UNCACHED  (0x40600000u)
+#define AI_SRAM_UNCACHED  (K210_AI_SRAM_BASE - K210_UNCACHED_DELTA)
 
 static int initialised;
 
@@ -33,7 +33,7 @@ int kpu_hw_init(void) {
 
 uint8_t *kpu_hw_ai_sram(void) {
 #ifdef K210_FAKE_MMIO
-    return mem_budget()->ai_sram;
+    return kpu_mem()->ai_sram;
 #else
     return (uint8_t *)(uintptr_t)AI_SRAM_UNCACHED;   // the KPU writes it behind the D-cache
 #endif
@@ -52,9 +52,9 @@ void kpu_hw_set_act_rule(kpu_act_rule_t rule) {
 
 // The words carry 15-bit line numbers and 32-bit bus addresses; a wrong one makes silicon read
 // garbage, so the fields that address memory are checked like the behavioural KPU checks them.
-static int addresses_ok(const uint64_t a[12]) {
-    uint32_t bn = (uint32_t)(a[4] >> 32), weights = (uint32_t)(a[5] >> 32), act = (uint32_t)(a[7] >> 32);
-    return mem_cpu_ptr(bn, 8) != NULL && mem_cpu_ptr(weights, 1) != NULL && mem_cpu_ptr(act, 144) != NULL;
+static int addresses_ok(const kpu_args_t *a) {
+    return kpu_mem_cpu_ptr(a->bn_addr, 8) != NULL && kpu_mem_cpu_ptr(a->weights_addr, 1) != NULL
+        && kpu_mem_cpu_ptr(a->act_addr, 144) != NULL;
 }
 
 static int wait_calc_done(uint64_t deadline) {
@@ -73,14 +73,16 @@ int kpu_hw_run_layer(const uint64_t args[12], uint8_t *dma_out, size_t dma_bytes
             return r;
         }
     }
-    int send = (args[11] & WORD11_SEND_OUT) != 0;
-    if (!addresses_ok(args) || (send != (dma_out != NULL))
-        || (send && dma_bytes != (size_t)(args[11] >> 32) + 1u)) {
+    kpu_args_t a;
+    kpu_args_decode(args, &a);
+    int send = a.send_data_out != 0;
+    if (!addresses_ok(&a) || (send != (dma_out != NULL))
+        || (send && dma_bytes != (size_t)a.dma_total_byte + 1u)) {
         return -EINVAL;
     }
     uint64_t deadline = clint_deadline_us(timeout_ms > 4000000u ? 4000000000u : timeout_ms * 1000u);
     if (dma_out) {
-        uint32_t dst = mem_bus_addr(dma_out);
+        uint32_t dst = kpu_mem_bus_addr(dma_out);
         if (dst == 0) {
             return -EINVAL;   // the DMA cannot reach it
         }
@@ -93,7 +95,7 @@ int kpu_hw_run_layer(const uint64_t args[12], uint8_t *dma_out, size_t dma_bytes
     }
     // The words go out as given (int_en first, dma_parameter last). A layer that neither
     // raises calc_done nor streams to the DMA could not be seen finishing: it gets int_en.
-    int int_en = (args[0] & WORD0_INT_EN) != 0 || dma_out == NULL;
+    int int_en = a.int_en || dma_out == NULL;
     mmio_write64(KPU_BASE + KPU_INT_CLEAR, 7);
     mmio_fence();   // weights and inputs written by the CPU reach SRAM before the KPU reads them
     for (int i = 0; i < 12; i++) {

@@ -1,7 +1,7 @@
 # Shared by the K210 boards and QEMU_VIRT: compile/link flags, the linker script preprocessed with
 # the board's board.h, and the post-link outputs (bin, kfpkg, memory report).
-target_include_directories(${MICROPY_TARGET} PRIVATE "${K210_HAL_DIR}" "${CMAKE_SOURCE_DIR}/modules/kpu")
-target_compile_options(${MICROPY_TARGET} PRIVATE -Os -g)
+target_include_directories(${MICROPY_TARGET} PRIVATE "${K210_HAL_DIR}")
+target_compile_options(k210_cflags INTERFACE -Os -g)
 # the qstr/module scan runs the same cross preprocessor: it needs picolibc's headers and our arch
 set(MICROPY_CPP_FLAGS_EXTRA ${K210_ARCH_FLAGS} -I${K210_HAL_DIR})
 
@@ -13,6 +13,16 @@ add_custom_command(
     DEPENDS "${K210_HAL_DIR}/k210.ld.in" "${BOARD_DIR}/board.h" "${K210_HAL_DIR}/k210_board_defaults.h"
     COMMENT "Preprocessing the linker script for ${BOARD}")
 add_custom_target(k210_ldscript DEPENDS "${K210_LDSCRIPT}")
+# The same script with a GC heap default the 6 MiB cannot hold, built only on demand: the link
+# must refuse it with a clear message (tests/test_k210_boards.py relinks the firmware with it).
+set(K210_LDSCRIPT_OVERSIZE "${CMAKE_BINARY_DIR}/k210-oversize.ld")
+add_custom_command(
+    OUTPUT "${K210_LDSCRIPT_OVERSIZE}"
+    COMMAND ${CMAKE_C_COMPILER} -E -P -x c "-DBOARD_GC_HEAP_DEFAULT=(6*1024*1024)" -I "${BOARD_DIR}"
+            -I "${K210_HAL_DIR}" -o "${K210_LDSCRIPT_OVERSIZE}" "${K210_HAL_DIR}/k210.ld.in"
+    DEPENDS "${K210_HAL_DIR}/k210.ld.in" "${BOARD_DIR}/board.h" "${K210_HAL_DIR}/k210_board_defaults.h"
+    VERBATIM)
+add_custom_target(k210_ldscript_oversize DEPENDS "${K210_LDSCRIPT_OVERSIZE}")
 add_dependencies(${MICROPY_TARGET} k210_ldscript)
 set_target_properties(${MICROPY_TARGET} PROPERTIES LINK_DEPENDS "${K210_LDSCRIPT}")
 target_link_options(${MICROPY_TARGET} PRIVATE

@@ -1,17 +1,15 @@
 // The 6 MiB + 2 MiB split of a real board, from the linker's symbols: image and stacks are what
 // the link produced (k210.ld.in); the rest is the GC heap (board default or machine.heap_size)
-// followed by the kpu model pool. The figures feed mem_budget() exactly as sim_mem.c does.
+// followed by the kpu model pool. The figures feed kpu_mem() exactly as sim_mem.c does.
 #include <errno.h>
 
 #include "board.h"
 #include "board_hal.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 
 extern uint8_t __image_end[], __stacks_start[], __stacks_end[], __free_start[], __free_end[];
 
-#define UNCACHED_ALIAS_DELTA (0x40000000u)   // 0x4xxxxxxx views of both SRAMs bypass the D-cache
-
-static mem_budget_t budget;
+static kpu_mem_t budget;
 
 // Read from the ELF by the build's memory report (never loaded: an INFO section).
 typedef struct {
@@ -30,7 +28,7 @@ size_t board_gc_heap_max(void) {
 // CPU pointer through which the pool is used: on a K210 the uncached alias, so that model data
 // the CPU writes is in SRAM when the KPU and DMA read it (they do not see the D-cache).
 static uint8_t *cpu_view(uint8_t *p) {
-    return BOARD_POOL_UNCACHED ? p - UNCACHED_ALIAS_DELTA : p;
+    return BOARD_POOL_UNCACHED ? p - K210_UNCACHED_DELTA : p;
 }
 
 int board_mem_layout(size_t gc_heap_bytes, void **gc_start, void **gc_end) {
@@ -38,7 +36,7 @@ int board_mem_layout(size_t gc_heap_bytes, void **gc_start, void **gc_end) {
         return -ENOMEM;
     }
     uint8_t *heap = __free_start;
-    budget = (mem_budget_t) {
+    budget = (kpu_mem_t) {
         .image_bytes = (size_t)(__image_end - (uint8_t *)(uintptr_t)K210_SRAM_BASE),
         .stack_bytes = (size_t)(__stacks_end - __stacks_start),
         .gc_heap_bytes = gc_heap_bytes,
@@ -52,14 +50,14 @@ int board_mem_layout(size_t gc_heap_bytes, void **gc_start, void **gc_end) {
     return 0;
 }
 
-const mem_budget_t *mem_budget(void) {
+const kpu_mem_t *kpu_mem(void) {
     return &budget;
 }
 
-uint32_t mem_bus_addr(const void *p) {
+uint32_t kpu_mem_bus_addr(const void *p) {
     uintptr_t a = (uintptr_t)p;
-    if (BOARD_POOL_UNCACHED && a >= K210_SRAM_BASE - UNCACHED_ALIAS_DELTA && a < K210_SRAM_BASE) {
-        a += UNCACHED_ALIAS_DELTA;
+    if (BOARD_POOL_UNCACHED && a >= K210_SRAM_BASE - K210_UNCACHED_DELTA && a < K210_SRAM_BASE) {
+        a += K210_UNCACHED_DELTA;
     }
     if (a >= K210_SRAM_BASE && a < K210_AI_SRAM_BASE + K210_AI_SRAM_BYTES) {
         return (uint32_t)a;
@@ -67,9 +65,9 @@ uint32_t mem_bus_addr(const void *p) {
     return 0;   // not SRAM: no bus master could reach it
 }
 
-void *mem_cpu_ptr(uint32_t addr, size_t n) {
+void *kpu_mem_cpu_ptr(uint32_t addr, size_t n) {
     if (addr < K210_SRAM_BASE) {
-        addr += UNCACHED_ALIAS_DELTA;
+        addr += K210_UNCACHED_DELTA;
     }
     uint32_t end = K210_AI_SRAM_BASE + K210_AI_SRAM_BYTES;
     if (addr < K210_SRAM_BASE || addr >= end || n > end - addr) {

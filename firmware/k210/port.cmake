@@ -20,4 +20,5 @@ set(K210_SOURCE_BOARD
     firmware/k210/ticks.c
     firmware/k210/uarths.c
 )
+set(K210_KPU_HW "")   # the KPU is kpu_hw_k210.c above, over the registers
 include("${CMAKE_CURRENT_LIST_DIR}/link.cmake")

@@ -3,7 +3,7 @@
 
 The report takes every figure from the ELF: section ends and the stack/free boundaries from the
 linker's symbols, the board's GC heap default and stack sizes from the .k210.meminfo INFO
-section (the same constants the firmware's mem_budget() uses), so it cannot drift from the code.
+section (the same constants the firmware's kpu_mem() uses), so it cannot drift from the code.
 """
 from __future__ import annotations
 

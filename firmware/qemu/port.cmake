@@ -1,5 +1,5 @@
 # QEMU_VIRT: the same cross-built core, port and kpu module as a K210 board, with qemu virt's
-# 16550 UART, RAM-backed storage and the behavioural KPU (kpusim/kpu_sim*.c) behind kpu_hw.
+# 16550 UART, RAM-backed storage and the behavioural KPU (kpusim/) behind kpu_hw.
 set(K210_HAL_DIR "${CMAKE_SOURCE_DIR}/firmware/k210")
 set(K210_SOURCE_BOARD
     firmware/k210/clint.c
@@ -11,7 +11,6 @@ set(K210_SOURCE_BOARD
     firmware/qemu/board_qemu.c
     firmware/qemu/storage_ram.c
 )
-file(GLOB K210_SOURCE_SIM_KPU CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/kpusim/kpu_sim*.c")
-list(APPEND K210_SOURCE_BOARD ${K210_SOURCE_SIM_KPU})
+set(K210_KPU_HW kpusim)   # the behavioural KPU; SRAM is qemu virt's RAM at 0x80000000 (mem_k210.c)
 include("${K210_HAL_DIR}/link.cmake")
 target_include_directories(${MICROPY_TARGET} PRIVATE "${CMAKE_CURRENT_LIST_DIR}")

@@ -6,15 +6,14 @@ set(K210_SOURCE_BOARD
     firmware/sim/sim_sdcard.c
     firmware/sim/sim_spiflash.c
     firmware/sim/sim_uart.c
+    kpusim/kpu_sim_sram.c
 )
-# The behavioural KPU behind modules/kpu/kpu_hw.h
-file(GLOB K210_SOURCE_SIM_KPU CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/kpusim/kpu_sim*.c")
-list(APPEND K210_SOURCE_BOARD ${K210_SOURCE_SIM_KPU})
+# The KPU behind modules/kpu/kpu/kpu_hw.h: the behavioural one, over the host SRAM map.
+set(K210_KPU_HW kpusim)
 
-target_compile_options(${MICROPY_TARGET} PRIVATE -O2 -g)
+target_compile_options(k210_cflags INTERFACE -O2 -g)
 find_package(Threads REQUIRED)
 target_link_libraries(${MICROPY_TARGET} PRIVATE Threads::Threads m)
-target_include_directories(${MICROPY_TARGET} PRIVATE "${CMAKE_SOURCE_DIR}/modules/kpu")
 
 # Sanitizer flavour (scripts/test-asan): -DK210_SANITIZE=ON builds the same board with ASan and
 # UBSan; every report aborts the process so the test that caused it fails.
@@ -24,7 +23,7 @@ if(K210_SANITIZE)
     # this port), writing the shadow through a stale spill when an exception unwinds into the VM.
     set(_k210_san -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
         -fno-sanitize-address-use-after-scope)
-    target_compile_options(${MICROPY_TARGET} PRIVATE ${_k210_san})
+    target_compile_options(k210_cflags INTERFACE ${_k210_san})
     target_link_options(${MICROPY_TARGET} PRIVATE ${_k210_san})
     # MicroPython's VM loop takes exceptions through setjmp/longjmp (MICROPY_NLR_SETJMP); GCC 12's
     # sanitizer instrumentation of that frame does not survive the longjmp (stale shadow and

@@ -10,9 +10,9 @@
 #include "py/mperrno.h"
 
 #include "kmodel.h"
-#include "kmodel_src.h"
+#include "kpu_source.h"
 #include "kpu_ledger.h"
-#include "mem_budget.h"
+#include "kpu_mem.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -46,7 +46,7 @@ static kpu_model_obj_t *get_model(mp_obj_t obj, const char *fn) {
 }
 
 // A Ctrl-C (the UART handler schedules KeyboardInterrupt) stops a forward between layers.
-bool kmodel_stop_requested(void) {
+static bool ctrl_c_pending(void) {
     return MP_STATE_THREAD(mp_pending_exception) != MP_OBJ_NULL;
 }
 
@@ -81,6 +81,19 @@ static void print_tensor(const mp_print_t *print, const kmodel_tensor_t *t) {
 }
 
 // --- load ---
+
+typedef struct {
+    kpu_model_obj_t *m;
+    const char *tag;
+    kpu_act_rule_t *rule;
+} load_ctx_t;
+
+// Called by the port with the open source (kpu_source.h).
+static int load_from(kmodel_src_t *src, void *ctx, kmodel_err_t *e) {
+    load_ctx_t *ld = ctx;
+    snprintf(ld->m->source, sizeof(ld->m->source), "%s", src->name);
+    return kmodel_load(src, ld->m->id, ld->tag, ld->rule, &ld->m->km, e);
+}
 
 static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_src, ARG_size, ARG_act_rule };
@@ -118,6 +131,7 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
     m->id = next_model_id++;
     char tag[KPU_LEDGER_TAG_LEN];
     kmodel_err_t e;
+    load_ctx_t ld = { .m = m, .tag = tag, .rule = rule_p };
     int r;
     if (mp_obj_is_str(src_obj)) {
         size_t path_len;
@@ -129,13 +143,7 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
         }
         const char *base = strrchr(path, '/');
         snprintf(tag, sizeof(tag), "#%u %s", (unsigned)m->id, base ? base + 1 : path);
-        kmodel_file_src_t f;
-        r = kmodel_file_src_open(&f, path, max_size, &e);
-        if (r == 0) {
-            r = kmodel_load(&f.src, m->id, tag, rule_p, &m->km, &e);
-            kmodel_file_src_close(&f);
-        }
-        snprintf(m->source, sizeof(m->source), "%s", f.name);
+        r = kpu_source_with_file(path, max_size, load_from, &ld, &e);
     } else if (mp_obj_is_int(src_obj)) {
         mp_int_t off = mp_obj_get_int(src_obj);
         if (off <= 0) {
@@ -143,12 +151,7 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
                 MP_ERROR_TEXT("kpu.load(%ld): a flash offset must be > 0 (models usually start at 0x300000)"), (long)off);
         }
         snprintf(tag, sizeof(tag), "#%u flash 0x%x", (unsigned)m->id, (unsigned)off);
-        kmodel_flash_src_t f;
-        r = kmodel_flash_src_open(&f, (uint32_t)off, max_size, &e);
-        if (r == 0) {
-            r = kmodel_load(&f.src, m->id, tag, rule_p, &m->km, &e);
-        }
-        snprintf(m->source, sizeof(m->source), "%s", f.name);
+        r = kpu_source_with_flash((uint32_t)off, max_size, load_from, &ld, &e);
     } else {
         mp_raise_msg_varg(&mp_type_TypeError,
             MP_ERROR_TEXT("kpu.load: expected a path (str) or a flash offset (int), got %s"), mp_obj_get_type_str(src_obj));
@@ -231,6 +234,7 @@ static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *args) {
         bad_input(m, mp_obj_get_type_str(args[1]), 0);
     }
     kmodel_err_t e;
+    kmodel_set_stop_hook(ctrl_c_pending);
     if (m->km.fmt->run(&m->km, input, n, &e) != 0) {
         raise_err(&e);
     }
@@ -372,7 +376,7 @@ static mp_obj_t uint_obj(size_t v) {
 }
 
 static mp_obj_t kpu_mem_info(void) {
-    const mem_budget_t *mb = mem_budget();
+    const kpu_mem_t *mb = kpu_mem();
     kpu_ledger_stats_t st;
     kpu_ledger_stats(&st);
     mp_obj_t models = mp_obj_new_dict(0);

@@ -1,12 +1,12 @@
-"""A fresh copy of K210 drivers compiled for the host, wired to the register fakes."""
+"""A fresh copy of the K210 drivers built for the host (tests/hostlibs), wired to the register fakes."""
 from __future__ import annotations
 
 import ctypes
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
+import hostlibs
 from k210fake import devices as dv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,21 +14,10 @@ BUS_FN = ctypes.CFUNCTYPE(ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int, ctypes
 CPU_HZ, KPU_HZ = 400_000_000, 400_000_000
 
 
-def compile_lib(out: Path, sources: list[Path], extra: list[str] = ()) -> Path:
-    """cc -shared with the fake register helpers (K210_FAKE_MMIO) and the firmware's include dirs."""
-    cc = shutil.which("cc") or shutil.which("gcc")
-    assert cc, "no host C compiler"
-    cmd = [cc, "-shared", "-fPIC", "-O1", "-Wall", "-Werror", "-DK210_FAKE_MMIO",
-           "-I", str(ROOT / "tests" / "k210fake"), "-I", str(ROOT / "firmware" / "k210"),
-           "-I", str(ROOT / "kpusim"), "-I", str(ROOT / "firmware"), "-I", str(ROOT / "modules" / "kpu"),
-           "-o", str(out), *map(str, sources), str(ROOT / "tests" / "k210fake" / "fake_mmio.c"), *extra]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return out
-
-
-def driver_sources(names: list[str]) -> list[Path]:
-    return [ROOT / "firmware" / "k210" / f"{d}.c" for d in names]
+def hal_library(target: str) -> Path:
+    """One of the K210-driver libraries of tests/hostlibs/CMakeLists.txt (drivers compiled with
+    K210_FAKE_MMIO over the register fakes, SRAM in the host map), built by CMake."""
+    return hostlibs.library(target)
 
 
 class Chip:
@@ -57,8 +46,8 @@ class Chip:
                                   (0x54000000, 0x200, self.spi3), (0x50460000, 0x100, self.rtc)]:
             self.bus.attach(base, size, block)
         self.dmac.sources[0x40800030] = (22, self.kpu.pop_stream)   # SYSCTL_DMA_SELECT_AI_RX_REQ
-        self.lib.fake_arena.restype = ctypes.POINTER(ctypes.c_uint8)
-        self.arena = self.lib.fake_arena()
+        self.lib.kpu_sim_sram.restype = ctypes.POINTER(ctypes.c_uint8)
+        self.arena = self.lib.kpu_sim_sram()
         self.dmac.memory_write = self._dma_write
         self.callback = BUS_FN(self.bus.access)
         self.lib.fake_set_bus(self.callback)

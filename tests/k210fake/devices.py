@@ -1,5 +1,5 @@
 """Fakes of the K210's register blocks and of the chips on its buses, written from datasheet
-facts (K210 register map as in docs/host-tools.md 5.2 and docs/kmodel-spec.md 3.1/3.7; the SD
+facts (K210 register map as in docs/kpu.md "Memory and registers" and the Kendryte datasheet; the SD
 Physical Layer Simplified Specification's SPI mode; the Winbond W25Q128 datasheet), not from the
 drivers under test. Every register access is logged; protocol violations go to Bus.errors
 (exceptions cannot cross the ctypes callback)."""

@@ -1,4 +1,4 @@
-"""Just enough of the kmodel v3 format (docs/kmodel-spec.md §2.1-2.3) to pull the K210_CONV
+"""Just enough of the kmodel v3 format (docs/kmodel-formats.md, "kmodel v3") to pull the K210_CONV
 layers out of a real model for the behavioural-KPU tests and benchmark: the 12 words, the
 weights/BN/act blocks, the main-memory output flag. (The full parser is k210tools.kmodel.v3.)"""
 from __future__ import annotations
@@ -66,7 +66,7 @@ def patched(words: list[int], weights: int, bn: int, act: int, send: bool) -> li
 
 
 def parse_v4_convs(path: Path) -> list[ConvLayer]:
-    """The kpu_conv2d nodes (opcode 0x2002) of a kmodel v4 (spec §4.1, §4.4): in the stored
+    """The kpu_conv2d nodes (opcode 0x2002) of a kmodel v4 (docs/kmodel-formats.md, "v4 kpu_conv2d"): in the stored
     arguments the three address fields are skip counts from the end of the 96-byte argument."""
     b = path.read_bytes() + bytes(8)
     _ident, _ver, _flags, _target, consts, _mm, nodes, n_in, n_out, _r = struct.unpack_from("<10I", b, 0)

@@ -1,19 +1,19 @@
-"""ctypes driver for the behavioural KPU (kpusim/kpu_sim*.c) on the host, no firmware.
+"""ctypes driver for the behavioural KPU (kpusim/) on the host, no firmware.
 
-Builds kpusim/kpu_sim*.c + tests/native/kpu_shim.c into build/native/libkpusim-<hash>.so
-(rebuilt only when a source changes), and offers the test arenas plus a §3.2 argument packer
-written from docs/kmodel-spec.md (independently of the C decoder).
+Loads the kpusim_host library that CMake builds (tests/hostlibs: kpusim + the host SRAM map of
+kpusim/kpu_sim_sram.c), and offers its SRAM plus a layer-argument packer written from
+docs/kpu.md "Layer argument" (independently of the C codec).
 """
 from __future__ import annotations
 
 import ctypes
-import os
-import hashlib
-import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+import hostlibs  # noqa: E402
 SRAM_BASE = 0x80000000
 AI_BYTES = 2 * 1024 * 1024
 SRAM_BYTES = 6 * 1024 * 1024
@@ -21,37 +21,14 @@ EINVAL = 22
 RULE02, RULE01 = 0, 1
 
 
-def sources() -> list[Path]:
-    srcs = sorted((ROOT / "kpusim").glob("kpu_sim*.c")) + [ROOT / "tests/native/kpu_shim.c"]
-    return srcs
-
-
 def build_library() -> Path:
-    """Compile the KPU + shim into a shared library, cached by the hash of every input.
-    KPUSIM_OPT overrides the flags, e.g. "-O1 -fsanitize=undefined" (UBSan/ASan runs are clean)."""
-    deps = sources() + sorted((ROOT / "kpusim").glob("kpu_sim*.h")) + [
-        ROOT / "modules/kpu/kpu_hw.h", ROOT / "firmware/mem_budget.h"]
-    h = hashlib.sha256(os.environ.get("KPUSIM_OPT", "-O2").encode())
-    for p in deps:
-        h.update(p.name.encode() + b"\0" + p.read_bytes())
-    out = ROOT / "build/native" / f"libkpusim-{h.hexdigest()[:16]}.so"
-    if not out.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".tmp.so")
-        cmd = ["cc", *os.environ.get("KPUSIM_OPT", "-O2").split(), "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-               "-I", str(ROOT / "firmware"), "-I", str(ROOT / "kpusim"),
-               "-I", str(ROOT / "modules/kpu"), *map(str, sources()), "-o", str(tmp)]
-        subprocess.run(cmd, check=True)
-        tmp.rename(out)
-        for stale in out.parent.glob("libkpusim-*.so"):   # older builds of changed sources
-            if stale != out:
-                stale.unlink(missing_ok=True)
-    return out
+    """The behavioural KPU (kpusim/) over the host SRAM map, as CMake builds it (tests/hostlibs)."""
+    return hostlibs.library("kpusim_host")
 
 
 @dataclass
 class LayerArgs:
-    """The named fields of kpu_layer_argument_t (docs/kmodel-spec.md §3.2)."""
+    """The named fields of kpu_layer_argument_t (docs/kpu.md, "Layer argument")."""
     int_en: int = 0
     ram_flag: int = 0
     full_add: int = 0
@@ -132,7 +109,7 @@ class LayerArgs:
 
 
 def row_layout(w: int) -> tuple[int, int, int]:
-    """(groups, pitch, row_len) of §3.4 for width w."""
+    """(groups, pitch, row_len) of the AI SRAM layout (docs/kpu.md) for width w."""
     if w <= 16:
         return 4, 16, 1
     if w <= 32:
@@ -141,7 +118,7 @@ def row_layout(w: int) -> tuple[int, int, int]:
 
 
 def pixel_offset(line: int, c: int, y: int, x: int, h: int, w: int) -> int:
-    """Byte offset in AI SRAM of pixel (c, y, x) of an h x w map at a line (§3.4 formula)."""
+    """Byte offset in AI SRAM of pixel (c, y, x) of an h x w map at a line (docs/kpu.md, "AI SRAM layout")."""
     g, pitch, rl = row_layout(w)
     return line * 64 + (c // g) * rl * h * 64 + y * rl * 64 + (c % g) * pitch + x
 
@@ -156,8 +133,7 @@ class KpuSim:
 
     def __init__(self, lib_path: Path):
         self.lib = ctypes.CDLL(str(lib_path))
-        self.lib.shim_sram.restype = ctypes.POINTER(ctypes.c_uint8)
-        self.lib.shim_ai_sram.restype = ctypes.POINTER(ctypes.c_uint8)
+        self.lib.kpu_sim_sram.restype = ctypes.c_void_p
         self.lib.kpu_hw_ai_sram.restype = ctypes.POINTER(ctypes.c_uint8)
         self.lib.kpu_hw_run_layer.argtypes = [ctypes.POINTER(ctypes.c_uint64), ctypes.c_void_p,
                                               ctypes.c_size_t, ctypes.c_uint32]
@@ -167,10 +143,9 @@ class KpuSim:
         self.lib.kpu_sim_round_banker.argtypes = [ctypes.c_int64, ctypes.c_uint]
         self.lib.kpu_sim_round_sdk.restype = ctypes.c_int64
         self.lib.kpu_sim_round_sdk.argtypes = [ctypes.c_int64, ctypes.c_uint]
-        self._sram = (ctypes.c_uint8 * SRAM_BYTES).from_address(
-            ctypes.addressof(self.lib.shim_sram().contents))
-        self._ai = (ctypes.c_uint8 * AI_BYTES).from_address(
-            ctypes.addressof(self.lib.shim_ai_sram().contents))
+        sram = self.lib.kpu_sim_sram()            # 6 MiB general SRAM, then the 2 MiB AI SRAM
+        self._sram = (ctypes.c_uint8 * SRAM_BYTES).from_address(sram)
+        self._ai = (ctypes.c_uint8 * AI_BYTES).from_address(sram + SRAM_BYTES)
         self.sram = memoryview(self._sram).cast("B")
         self.ai = memoryview(self._ai).cast("B")
         self.reset()
@@ -203,7 +178,7 @@ class KpuSim:
         return rc, bytes(buf)[:dma_bytes]
 
 
-# --- building test layers (tables encoded from §3.3) ---
+# --- building test layers (tables encoded from docs/kpu.md, "Tables") ---
 
 def bn_entry(mul: int, shift: int, add: int) -> bytes:
     v = (mul & 0xFFFFFF) | ((add & 0xFFFFFFFF) << 24) | ((shift & 0xF) << 56)
@@ -231,7 +206,7 @@ IDENTITY_BN = (1, 0, -1)
 
 
 def store_map(ai: memoryview, line: int, chw: list[list[list[int]]]) -> None:
-    """Writes a C x H x W map (nested lists or a numpy array) into AI SRAM (§3.4)."""
+    """Writes a C x H x W map (nested lists or a numpy array) into AI SRAM (docs/kpu.md, "AI SRAM layout")."""
     c, h, w = len(chw), len(chw[0]), len(chw[0][0])
     for ci in range(c):
         for y in range(h):

@@ -1,4 +1,4 @@
-"""Hand-computed cases for the behavioural KPU (docs/kmodel-spec.md §3); every expected number
+"""Hand-computed cases for the behavioural KPU (docs/kpu.md); every expected number
 below was worked out by hand from the spec's formulas and is written out literally."""
 import pytest
 
@@ -140,7 +140,7 @@ def test_activation_segment_start_and_half(kpusim, rule):
     (-1, 2, -2, -2), (6, 2, 2, 2), (10, 2, 2, 3), (-10, 2, -4, -4), (7, 2, 2, 2),
     (1 << 40, 41, 0, 1), (3 << 39, 40, 2, 2), (-5, 100, -2, -2), (5, 100, 0, 0)])
 def test_carry_shifts(kpusim, t, s, banker, sdk):
-    # banker: q=floor, f vs half, ties to even q (sign-directed); SDK: spec 2.5 carry.
+    # banker: q=floor, f vs half, ties to even q (sign-directed); SDK: the SDK carry (docs/kpu.md, "Rounding").
     assert kpusim.lib.kpu_sim_round_banker(t, s) == banker
     assert kpusim.lib.kpu_sim_round_sdk(t, s) == sdk
 

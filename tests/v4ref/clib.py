@@ -3,6 +3,9 @@ The KPU behind the seam is a Python callable (the numpy reference) or absent."""
 from __future__ import annotations
 
 import ctypes as C
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -52,19 +55,22 @@ class Lib:
         """kpu="numpy": KPU layers go to self.layer_fn (e.g. the numpy reference);
         kpu="sim": they run on the behavioural KPU of kpusim/ (its static arenas)."""
         self.kind = kpu
-        self.so = C.CDLL(str(library(kpu)))
+        # A private copy: each Lib has its own SRAM and callback (dlopen shares one per path).
+        self._dir = tempfile.TemporaryDirectory(prefix="kv4-")
+        copy = Path(self._dir.name) / f"lib-{kpu}.so"
+        shutil.copy(library(kpu), copy)
+        self.so = C.CDLL(str(copy))
         self.layer_fn: Callable[[list[int], int], int] | None = None
         self._cb = LAYER_CB(self._layer)
+        # Both libraries keep their SRAM in the host SRAM map (kpusim/kpu_sim_sram.c): 6 MiB
+        # general SRAM, then the 2 MiB AI SRAM.
+        self.so.kpu_sim_sram.restype = C.c_void_p
+        sram = self.so.kpu_sim_sram()
+        self.arena = np.ctypeslib.as_array((C.c_uint8 * ARENA_BYTES).from_address(sram))
+        self.ai = np.ctypeslib.as_array((C.c_uint8 * AI_BYTES).from_address(sram + ARENA_BYTES))
         if kpu == "numpy":
-            self.arena = np.zeros(ARENA_BYTES, np.uint8)
-            self.ai = np.zeros(AI_BYTES, np.uint8)
-            self.so.shim_setup(self.ptr(self.arena), C.c_size_t(ARENA_BYTES), self.ptr(self.ai), self._cb)
-        else:
-            self.so.shim_sram.restype = C.c_void_p
-            self.so.shim_ai_sram.restype = C.c_void_p
-            self.arena = np.ctypeslib.as_array((C.c_uint8 * ARENA_BYTES).from_address(self.so.shim_sram()))
-            self.ai = np.ctypeslib.as_array((C.c_uint8 * AI_BYTES).from_address(self.so.shim_ai_sram()))
-            self.so.kpu_hw_init()
+            self.so.kpu_hw_callback_set(self._cb)
+        self.so.kpu_hw_init()
         self.so.kv4_op_name.restype = C.c_char_p
         self.so.kv4_at.restype = C.c_void_p
 

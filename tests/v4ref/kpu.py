@@ -1,4 +1,4 @@
-"""Numpy reference of one K210 KPU layer, written from docs/kmodel-spec.md 3.2-3.5 (nncase 0.2
+"""Numpy reference of one K210 KPU layer, written from docs/kpu.md (nncase 0.2
 rule: highest segment with v > x_start, banker carry shift). Independent of the C code.
 
 run_layer(words, ai_sram, read_bus) executes the 12 argument words on a 2 MiB AI SRAM array
@@ -164,8 +164,8 @@ def run_layer(words: list[int], ai: np.ndarray, read_bus: Callable[[int, int], b
 def layer_words(ic: int, ih: int, iw: int, oc: int, k: int, pool: int, depthwise: bool, src_line: int, dst_line: int,
                 pad_value: int, arg_x: int, arg_w: int, shr_x: int, shr_w: int, arg_add: int,
                 bn_skip: int, act_skip: int, w_skip: int) -> list[int]:
-    """12 argument words as the nncase 0.2 compiler sets them (spec 3.2), with the v4 skip
-    counts in the three address fields (spec 4.4)."""
+    """12 argument words as the nncase 0.2 compiler sets them (docs/kpu.md, "Layer argument"), with the v4 skip
+    counts in the three address fields (docs/kmodel-formats.md, "v4 kpu_conv2d")."""
     stride = [1, 2, 2, 4, 4, 2, 2, 4, 1, 1][pool]
     ow, oh = iw // stride, ih // stride
     gi, _, rli = layout(iw)

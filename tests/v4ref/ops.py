@@ -1,4 +1,4 @@
-"""Numpy references of the kmodel v4 neutral ops, written from docs/kmodel-spec.md 4.2-4.3
+"""Numpy references of the kmodel v4 neutral ops, written from docs/kmodel-formats.md ("v4 nodes") and nncase 0.2
 (float32 semantics; sums accumulate in the order the spec gives, each step rounded to f32)."""
 from __future__ import annotations
 
@@ -273,7 +273,7 @@ def conv2d_transpose(x, w, in_shape, out_shape, groups, pad_h, pad_w, fh, fw, sh
 
 
 def nnil(x, code: bytes):
-    """Run the nnil stack program per element (spec 4.3, 0x14)."""
+    """Run the nnil stack program per element (opcode 0x14)."""
     out = np.zeros_like(x, dtype=np.float32)
     un = {0x20: np.abs, 0x21: np.ceil, 0x22: np.cos, 0x23: np.exp, 0x24: np.floor, 0x25: np.log, 0x26: np.negative,
           0x27: lambda a: f32(1) / np.sqrt(a), 0x28: np.sin, 0x29: lambda a: a * a}

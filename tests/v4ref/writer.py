@@ -1,4 +1,4 @@
-"""A minimal kmodel v4 writer for tests (layout of docs/kmodel-spec.md 4.1): header, io tables,
+"""A minimal kmodel v4 writer for tests (layout of docs/kmodel-formats.md, "kmodel v4"): header, io tables,
 constants, node headers and bodies each padded to an 8-byte file offset."""
 from __future__ import annotations
 

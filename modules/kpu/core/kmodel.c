@@ -1,0 +1,199 @@
+// Format dispatch and the load pipeline shared by every kmodel version: identify the file,
+// let its format validate it (nothing allocated yet), charge the ledger, read, prepare.
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kmodel.h"
+#include "kpu_ledger.h"
+
+#define KMDL_MAGIC  (0x4B4D444Cu)    // 'KMDL' as a C multichar constant: "LDMK" on disk
+#define KMDL_SWAPPED (0x4C444D4Bu)   // the same word after model_le2be.py: "KMDL" on disk
+
+static bool (*stop_hook)(void);
+
+void kmodel_set_stop_hook(bool (*stop)(void)) {
+    stop_hook = stop;
+}
+
+bool kmodel_stop_requested(void) {
+    return stop_hook != NULL && stop_hook();
+}
+
+int kmodel_src_read_z(kmodel_src_t *s, uint32_t off, void *buf, size_t n) {
+    size_t have = 0;
+    if (off < s->size) {
+        have = s->size - off < n ? s->size - off : n;
+        int r = s->read(s, off, buf, have);
+        if (r != 0) {
+            return r;
+        }
+    }
+    memset((uint8_t *)buf + have, 0, n - have);
+    return 0;
+}
+
+int kmodel_fail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+    e->kind = kind;
+    e->err = err;
+    return kind == KMODEL_EVALUE ? -EINVAL : kind == KMODEL_EMEMORY ? -ENOMEM : -(err ? err : EIO);
+}
+
+static uint32_t le32(const uint8_t *p) {
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+#define REFUSE(...) kmodel_fail(e, KMODEL_EVALUE, 0, __VA_ARGS__)
+
+int kmodel_identify(const uint8_t *head, size_t n, const kmodel_format_t **fmt, kmodel_err_t *e) {
+    if (n < 8) {
+        return REFUSE("%lu B is too short to be a kmodel (a v3 header alone is 28 B)", (unsigned long)n);
+    }
+    uint32_t w0 = le32(head), w1 = le32(head + 4);
+    if (w0 == KMDL_MAGIC) {
+        switch (w1) {
+            case 4:
+                if (kmodel_v4_format.probe(head)) {
+                    *fmt = &kmodel_v4_format;
+                    return 0;
+                }
+                return REFUSE("'LDMK' version 4 header that the v4 loader does not recognise");
+            case 5:
+                return REFUSE("kmodel v5 (nncase 1.x) is not supported: "
+                    "compile with nncase 0.2.0-beta4 (v4) or 0.1.0-rc5 (v3)");
+            case 6:
+            case 7:
+                return REFUSE("kmodel v%lu (nncase 2.x, for the K230) cannot run on a K210: "
+                    "compile with nncase 0.2.0-beta4 (v4) or 0.1.0-rc5 (v3)", (unsigned long)w1);
+            default:
+                return REFUSE("'LDMK' kmodel with unknown version %lu (K210 runtimes know v3 and v4)",
+                    (unsigned long)w1);
+        }
+    }
+    if (w0 == KMDL_SWAPPED || w0 == 0x03000000u) {
+        return REFUSE("word-byte-swapped kmodel (made by model_le2be.py for MaixPy's load_flash): "
+            "load the original .kmodel, kpu.load reads models as they come from nncase");
+    }
+    if (w0 == 1) {
+        return REFUSE("legacy kmodel v1 (Kendryte's pre-nncase compiler) is not supported: "
+            "compile with nncase 0.1.0-rc5 (v3) or 0.2.0-beta4 (v4)");
+    }
+    if (w0 == 3 && kmodel_v3_format.probe(head)) {
+        *fmt = &kmodel_v3_format;
+        return 0;
+    }
+    return REFUSE("not a kmodel: first bytes %02x %02x %02x %02x (version %lu); "
+        "expected 03 00 00 00 (v3) or 'LDMK' (v4)", head[0], head[1], head[2], head[3], (unsigned long)w0);
+}
+
+size_t kmodel_plan_charge(const kmodel_plan_t *p) {
+    return KPU_LEDGER_ROUND(p->image_bytes) + KPU_LEDGER_ROUND(p->main_bytes) + KPU_LEDGER_ROUND(p->state_bytes);
+}
+
+// 1234567 -> "1,234,567"
+static const char *grouped(char *buf, size_t v) {
+    char tmp[24];
+    int n = snprintf(tmp, sizeof(tmp), "%lu", (unsigned long)v);
+    char *o = buf;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            *o++ = ',';
+        }
+        *o++ = tmp[i];
+    }
+    *o = '\0';
+    return buf;
+}
+
+static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t charge, kmodel_err_t *e) {
+    kpu_ledger_stats_t st;
+    kpu_ledger_stats(&st);
+    char a[16], b[16], c[16], d[16], f[16];
+    char loaded[160] = "nothing";
+    size_t used = 0;
+    kpu_ledger_block_t blk;
+    for (unsigned i = 0; kpu_ledger_block(i, &blk); i++) {
+        int k = snprintf(loaded + used, sizeof(loaded) - used, "%s%s %s B", i ? ", " : "", blk.tag, grouped(a, blk.bytes));
+        if (k < 0 || (size_t)k >= sizeof(loaded) - used) {
+            strcpy(loaded + sizeof(loaded) - 5, "...");
+            break;
+        }
+        used += k;
+    }
+    return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
+        "kpu.load(%s): model needs %s B (image %s B + working %s B), %s B free (largest block %s B); "
+        "loaded: %s; deinit a model or use a smaller GC heap (machine.heap_size)",
+        src->name, grouped(a, charge), grouped(b, KPU_LEDGER_ROUND(plan->image_bytes)),
+        grouped(c, KPU_LEDGER_ROUND(plan->main_bytes) + KPU_LEDGER_ROUND(plan->state_bytes)),
+        grouped(d, st.free_bytes), grouped(f, st.largest_free), loaded);
+}
+
+int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule_t *rule_override,
+    kmodel_t *m, kmodel_err_t *e) {
+    uint8_t head[16];
+    size_t n = src->size < sizeof(head) ? src->size : sizeof(head);
+    int r = src->read(src, 0, head, n);
+    if (r != 0) {
+        return kmodel_fail(e, KMODEL_EOS, -r, "kpu.load(%s): read error %d at offset 0", src->name, r);
+    }
+    memset(head + n, 0, sizeof(head) - n);
+    const kmodel_format_t *fmt;
+    r = kmodel_identify(head, n, &fmt, e);
+    if (r != 0 && src->is_flash && n >= 8 && memcmp(head, "\xff\xff\xff\xff\xff\xff\xff\xff", 8) == 0) {
+        return kmodel_fail(e, KMODEL_EVALUE, 0, "kpu.load(%s): the flash there is erased (reads ff ff ff ff ...): "
+            "write the model to this offset first (k210 model push --flash)", src->name);
+    }
+    if (r != 0) {
+        // prefix the source to the format-independent message
+        char msg[sizeof(e->msg)];
+        snprintf(msg, sizeof(msg), "kpu.load(%s): %.360s", src->name, e->msg);
+        memcpy(e->msg, msg, sizeof(msg));
+        return r;
+    }
+    kmodel_plan_t plan = { 0 };
+    r = fmt->check(src, &plan, e);
+    if (r != 0) {
+        return r;
+    }
+    size_t charge = kmodel_plan_charge(&plan);
+    uint8_t *block = kpu_ledger_alloc(charge, owner, tag);
+    if (block == NULL) {
+        return fail_memory(src, &plan, charge, e);
+    }
+    memset(m, 0, sizeof(*m));
+    m->fmt = fmt;
+    m->block = block;
+    m->charge = charge;
+    m->image = block;
+    m->image_bytes = plan.image_bytes;
+    m->main = block + KPU_LEDGER_ROUND(plan.image_bytes);
+    m->main_bytes = plan.main_bytes;
+    m->state = m->main + KPU_LEDGER_ROUND(plan.main_bytes);
+    m->state_bytes = plan.state_bytes;
+    m->act_rule = rule_override ? *rule_override : fmt->default_act_rule;
+    r = kmodel_src_read_z(src, 0, m->image, plan.image_bytes);
+    if (r != 0) {
+        kmodel_free(m);
+        return kmodel_fail(e, KMODEL_EOS, -r, "kpu.load(%s): read error %d while reading %lu B",
+            src->name, r, (unsigned long)plan.image_bytes);
+    }
+    memset(m->image + plan.image_bytes, 0, charge - plan.image_bytes);   // padding, main, state
+    r = fmt->prepare(m, e);
+    if (r != 0) {
+        kmodel_free(m);
+        return r;
+    }
+    return 0;
+}
+
+void kmodel_free(kmodel_t *m) {
+    if (m->block != NULL) {
+        kpu_ledger_free(m->block);
+        m->block = NULL;
+    }
+}
