@@ -20,7 +20,7 @@ static int open_file(const char *path, FIL *fp) {
     if (res == FR_OK && (fno.fattrib & AM_DIR)) {
         return -EISDIR;
     }
-    res = f_open(fp, ff_path, FA_READ);
+    res = file_open_for_reading(fp, ff_path);
     return res == FR_OK ? 0 : -vfs_errno(res);
 }
 

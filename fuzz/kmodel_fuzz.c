@@ -56,6 +56,9 @@ FRESULT f_open(FIL *fp, const TCHAR *path, BYTE mode) {
     (void)fp, (void)path, (void)mode;
     return FR_NO_FILE;
 }
+FRESULT file_open_for_reading(FIL *fp, const char *ff_path) {
+    return f_open(fp, ff_path, FA_READ);
+}
 FRESULT f_stat(const TCHAR *path, FILINFO *fno) {
     (void)path, (void)fno;
     return FR_NO_FILE;
