@@ -119,8 +119,10 @@ static MP_NOINLINE bool held(const char *path, bool writers_only) {
 // Zeroes the stack just below the caller: the collector's own frames (a jmp_buf is mostly
 // unwritten bytes) then hold no stale words from calls that have returned.
 static MP_NOINLINE void scrub_stack_below(void) {
-    volatile char scratch[2048];
-    memset((char *)scratch, 0, sizeof(scratch));
+    volatile uintptr_t scratch[256];   // volatile: the stores must not be optimised away
+    for (size_t i = 0; i < MP_ARRAY_SIZE(scratch); i++) {
+        scratch[i] = 0;
+    }
 }
 
 void file_release_unreachable(const char *path, bool writers_only) {
