@@ -24,9 +24,9 @@ static mp_import_stat_t py_stat(int py, const char *inner) {
     return MP_IMPORT_STAT_NO_EXIST;
 }
 
-// The source of a module inside a Python filesystem: fs.open(inner, 'rb') read to the end in
-// the chunk size the file asks for (mpremote's files ask for what fits a serial buffer).
-static mp_lexer_t *py_lexer(qstr filename, int py, const char *inner) {
+// A file inside a Python filesystem: fs.open(inner, 'rb') read to the end in the chunk size the
+// file asks for (mpremote's files ask for what fits a serial buffer).
+static void py_reader(mp_reader_t *reader, int py, const char *inner) {
     mp_obj_t mode = MP_OBJ_NEW_QSTR(MP_QSTR_rb);
     mp_obj_t file = vfs_py_call(py, MP_QSTR_open, inner, 1, &mode);
     vstr_t src;
@@ -59,9 +59,7 @@ static mp_lexer_t *py_lexer(qstr filename, int py, const char *inner) {
     mp_stream_close(file);
     size_t len = src.len;
     char *buf = vstr_null_terminated_str(&src);   // the reader frees src.alloc bytes
-    mp_reader_t reader;
-    mp_reader_new_mem(&reader, (const byte *)buf, len, src.alloc);
-    return mp_lexer_new(filename, reader);
+    mp_reader_new_mem(reader, (const byte *)buf, len, src.alloc);
 }
 
 mp_import_stat_t mp_import_stat(const char *path) {
@@ -84,8 +82,9 @@ mp_import_stat_t mp_import_stat(const char *path) {
     return (fno.fattrib & AM_DIR) ? MP_IMPORT_STAT_DIR : MP_IMPORT_STAT_FILE;
 }
 
-// The whole source is read into the GC heap and handed to a memory reader, which frees it.
-mp_lexer_t *mp_lexer_new_from_file(qstr filename) {
+// A module's source or .mpy file (the core's reader for both): read whole into the GC heap and
+// handed to a memory reader, which frees it.
+void mp_reader_new_file(mp_reader_t *reader, qstr filename) {
     char ff_path[VFS_PATH_MAX];
     vfs_vol_t vol;
     int py;
@@ -94,7 +93,8 @@ mp_lexer_t *mp_lexer_new_from_file(qstr filename) {
         mp_raise_OSError(-r);
     }
     if (vol == VFS_PYTHON) {
-        return py_lexer(filename, py, ff_path);
+        py_reader(reader, py, ff_path);
+        return;
     }
     FIL fp;
     FRESULT res = file_open_for_reading(&fp, ff_path);
@@ -115,7 +115,11 @@ mp_lexer_t *mp_lexer_new_from_file(qstr filename) {
         m_del(byte, buf, len ? len : 1);
         mp_raise_OSError(res != FR_OK ? vfs_errno(res) : MP_EIO);
     }
+    mp_reader_new_mem(reader, buf, len, len ? len : 1);
+}
+
+mp_lexer_t *mp_lexer_new_from_file(qstr filename) {
     mp_reader_t reader;
-    mp_reader_new_mem(&reader, buf, len, len ? len : 1);
+    mp_reader_new_file(&reader, filename);
     return mp_lexer_new(filename, reader);
 }

@@ -1,9 +1,12 @@
 """Files and mounts as upstream MicroPython scripts and tools expect them (issue 17): listdir with
 no argument, dropped writers, a reader plus an appender, the directory after a soft reset,
 filesystems written in Python mounted with os.mount and imported from."""
+import subprocess
+
 import pytest
 
 from kpu_board import IRIS_IN, IRIS_OUT, model_bytes
+from simproc import ROOT
 
 # A filesystem in Python, as mpremote's RemoteFS is one: a dict of path -> bytes (None: directory).
 MEMFS = '''
@@ -233,3 +236,29 @@ def test_kpu_fmap_and_imgfile_missing_file_say_what_is_wrong(board):
     assert "KPU.fmap(fmap, ch) is not supported" in out and "no image module" in out
     out = board.exec("import imgfile\ntry:\n    imgfile.load('/sd/no_such.bmp')\nexcept OSError as e:\n    print(e.errno, e)")
     assert out.strip() == "2 [Errno 2] ENOENT: imgfile.load: cannot open /sd/no_such.bmp"
+
+
+MPY_CROSS = sorted((ROOT / "build" / "deps").glob("mpy-cross/build/mpy-cross"))
+
+
+@pytest.mark.qemu_subset
+def test_import_of_mpy_files_from_sd_and_from_a_python_filesystem(board, tmp_path):
+    if not MPY_CROSS:
+        pytest.skip("build/deps holds no mpy-cross build (run ./scripts/setup)")
+    src = tmp_path / "mpymod.py"
+    src.write_text("def area(w, h):\n    return w * h\nNAME = 'compiled'\n")
+    subprocess.run([str(MPY_CROSS[0]), str(src)], check=True, timeout=60)
+    mpy = (tmp_path / "mpymod.mpy").read_bytes()
+    board.exec("import os\ntry:\n    os.mkdir('/sd/mpylib')\nexcept OSError:\n    pass")
+    board.put(mpy, "/sd/mpylib/mpymod.mpy")
+    assert board.eval("__import__('sys').path.append('/sd/mpylib') or "
+                      "(__import__('mpymod').area(6, 7), __import__('mpymod').NAME)") == (42, "compiled")
+    # the same bytes through a Python filesystem, and a file that is no .mpy at all
+    board.exec(MEMFS + f"fs.files['/mpymod2.mpy'] = {mpy!r}\nfs.files['/bad.mpy'] = b'M\\x99junk'\n"
+               "os.mount(fs, '/mem'); __import__('sys').path.append('/mem')")
+    try:
+        assert board.eval("__import__('mpymod2').area(3, 5)") == 15
+        out = board.exec("try:\n    import bad\nexcept ValueError as e:\n    print('ValueError', e)")
+        assert out.startswith("ValueError")
+    finally:
+        board.exec("os.umount('/mem'); os.remove('/sd/mpylib/mpymod.mpy'); os.rmdir('/sd/mpylib')")
