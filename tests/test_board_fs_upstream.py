@@ -9,8 +9,16 @@ from kpu_board import IRIS_IN, IRIS_OUT, model_bytes
 from simproc import ROOT
 
 # A filesystem in Python, as mpremote's RemoteFS is one: a dict of path -> bytes (None: directory).
+# (No class inside a function: the core's closure call hands memcpy a NULL, which UBSan stops.)
 MEMFS = '''
 import io, os
+class MemWriter:
+    def __init__(self, files, p):
+        self.files, self.p, self.buf = files, p, io.BytesIO()
+    def write(self, b):
+        return self.buf.write(b)
+    def close(self):
+        self.files[self.p] = self.buf.getvalue()
 class MemFS:
     def __init__(self, files):
         self.files = files
@@ -40,14 +48,7 @@ class MemFS:
             raise OSError(20)
     def open(self, p, mode):
         if 'w' in mode:
-            f = io.BytesIO()
-            files = self.files
-            class W:
-                def write(s, b):
-                    return f.write(b)
-                def close(s):
-                    files[p] = f.getvalue()
-            return W()
+            return MemWriter(self.files, p)
         d = self._get(p)
         return io.BytesIO(d) if 'b' in mode else io.StringIO(d.decode())
     def mkdir(self, p):
