@@ -82,14 +82,15 @@ FRESULT file_open_for_reading(FIL *fp, const char *ff_path) {
     // left as they are, they could keep the very object it has to close alive.
     memset(fp, 0, sizeof(*fp));
     FRESULT res = f_open(fp, ff_path, FA_READ);
-    if (res == FR_OK && holder_after_collect(key_of(fp), true) != NULL) {
+    if (res == FR_OK && holder(fp, true) != NULL) {
         f_close(fp);
-        return FR_LOCKED;
-    }
-    if (res == FR_OK) {
-        // a collected writer may have changed the size: read the entry as it is now
-        f_close(fp);
+        gc_collect();
+        // reopened: a collected writer has changed the entry (size, first cluster)
         res = f_open(fp, ff_path, FA_READ);
+        if (res == FR_OK && holder(fp, true) != NULL) {
+            f_close(fp);
+            return FR_LOCKED;
+        }
     }
     return res;
 }
