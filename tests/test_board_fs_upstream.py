@@ -222,6 +222,11 @@ def test_mount_errors_and_the_vfs_module(board):
     # the built-in volumes' objects take paths inside the volume
     assert board.eval("vfs.mount()[1][0].statvfs('/') == os.statvfs('/sd')") is True
     assert board.eval("vfs.mount()[0][0].stat('/')[0]") == 0x4000
+    board.exec("sd = vfs.mount()[1][0]\nsd.mkdir('vf')\nf = sd.open('/vf/a.txt', 'w'); f.write('via VfsFat'); f.close()\n"
+               "sd.rename('vf/a.txt', '/vf/b.txt')")
+    assert board.eval("(open('/sd/vf/b.txt').read(), [e[0] for e in sd.ilistdir('/vf')])") == ("via VfsFat", ["b.txt"])
+    board.exec("sd.remove('vf/b.txt'); sd.rmdir('/vf')")
+    assert board.eval("'vf' in os.listdir('/sd')") is False
     assert board.eval("hasattr(vfs, 'VfsFat')") is False   # no FAT on a block device of one's own
 
 
