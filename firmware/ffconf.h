@@ -44,6 +44,6 @@
 #define FF_NORTC_YEAR       2025
 #define FF_FS_CRTIME        0
 #define FF_FS_NOFSINFO      0
-#define FF_FS_LOCK          8       // refuse to remove/rename a file that is open
+#define FF_FS_LOCK          0       // off as upstream: file.c keeps its own table (one writer per file, no remove/rename of an open file)
 #define FF_FS_REENTRANT     0
 #define FF_FS_TIMEOUT       1000

@@ -7,14 +7,163 @@
 #include "py/mperrno.h"
 
 #include "vfs.h"
+#include "vfs_py.h"
 
 const char *os_path_str(mp_obj_t path_in);   // modos.c
 
 typedef struct _file_obj_t {
     mp_obj_base_t base;
     bool open;
+    bool writer;
     FIL fp;
 } file_obj_t;
+
+// The port's own record of open files (FatFs's FF_FS_LOCK is off: it also refuses a reader plus
+// an appender, which upstream allows). It keeps the FAT safe with less: one writer per file, and
+// no remove/rename of an open file. The GC does not scan this table, so it does not keep file
+// objects alive; the finaliser takes them out.
+#define OPEN_MAX 16
+static file_obj_t *open_files[OPEN_MAX];
+
+// A file is its directory entry: volume, sector and offset in the sector (same for every alias).
+typedef struct {
+    FATFS *fs;
+    LBA_t sect;
+    ptrdiff_t off;
+} entry_key_t;
+
+static entry_key_t key_of(const FIL *fp) {
+    return (entry_key_t) { fp->obj.fs, fp->dir_sect, fp->dir_ptr - fp->obj.fs->win };
+}
+
+static file_obj_t *holder_of(entry_key_t k, bool writers_only) {
+    for (size_t i = 0; i < OPEN_MAX; i++) {
+        file_obj_t *o = open_files[i];
+        if (o && o->open && (o->writer || !writers_only)) {
+            entry_key_t ok = key_of(&o->fp);
+            if (ok.fs == k.fs && ok.sect == k.sect && ok.off == k.off) {
+                return o;
+            }
+        }
+    }
+    return NULL;
+}
+
+static file_obj_t *holder(const FIL *fp, bool writers_only) {
+    return holder_of(key_of(fp), writers_only);
+}
+
+static bool table_empty(void) {
+    for (size_t i = 0; i < OPEN_MAX; i++) {
+        if (open_files[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Finds who holds fp; when someone does, a collection first closes the unreachable ones (as after
+// open(p, 'w').write(d)), which flushes their data. Returns the reachable holder or NULL.
+static file_obj_t *holder_after_collect(entry_key_t k, bool writers_only) {
+    if (holder_of(k, writers_only) == NULL) {
+        return NULL;
+    }
+    gc_collect();
+    return holder_of(k, writers_only);
+}
+
+static void raise_busy(const char *path, bool writer) {
+    vfs_raise_oserror(MP_EBUSY, "'%s' is open%s by a file object that is still referenced; close it first",
+        path, writer ? " for writing" : "");
+}
+
+FRESULT file_open_for_reading(FIL *fp, const char *ff_path) {
+    // A caller's FIL on the stack is 4 KiB of stale words, which the collection below scans:
+    // left as they are, they could keep the very object it has to close alive.
+    memset(fp, 0, sizeof(*fp));
+    FRESULT res = f_open(fp, ff_path, FA_READ);
+    if (res == FR_OK && holder(fp, true) != NULL) {
+        f_close(fp);
+        gc_collect();
+        // reopened: a collected writer has changed the entry (size, first cluster)
+        res = f_open(fp, ff_path, FA_READ);
+        if (res == FR_OK && holder(fp, true) != NULL) {
+            f_close(fp);
+            return FR_LOCKED;
+        }
+    }
+    return res;
+}
+
+// The entry of ff_path, found by opening it: in a frame of its own, so its 4 KiB FIL is not on
+// the stack (and scanned) while the collection runs.
+static MP_NOINLINE bool key_of_path(const char *ff_path, entry_key_t *k) {
+    FIL probe;
+    if (f_open(&probe, ff_path, FA_READ) != FR_OK) {
+        return false;
+    }
+    *k = key_of(&probe);   // f_close clears probe.obj.fs
+    f_close(&probe);
+    return true;
+}
+
+// Whether a file object has path open (writers_only: for writing). Its own frame, so the
+// resolved path and the probe are off the stack when the caller collects.
+static MP_NOINLINE bool held(const char *path, bool writers_only) {
+    char ff_path[VFS_PATH_MAX];
+    vfs_vol_t vol;
+    entry_key_t k;
+    return vfs_resolve(path, ff_path, sizeof(ff_path), &vol) == 0 && vol != VFS_ROOT
+        && key_of_path(ff_path, &k) && holder_of(k, writers_only) != NULL;
+}
+
+// Zeroes the stack just below the caller: the collector's own frames (a jmp_buf is mostly
+// unwritten bytes) then hold no stale words from calls that have returned.
+static MP_NOINLINE void scrub_stack_below(void) {
+    volatile uintptr_t scratch[256];   // volatile: the stores must not be optimised away
+    for (size_t i = 0; i < MP_ARRAY_SIZE(scratch); i++) {
+        scratch[i] = 0;
+    }
+}
+
+void file_release_unreachable(const char *path, bool writers_only) {
+    // The collection runs here, near the top of the call, because the GC scans the stack
+    // conservatively: stale words in deeper frames often still hold the pointer to the very
+    // file object just dropped (as in open(p, 'w').write(d) in a function).
+    if (!table_empty() && held(path, writers_only)) {
+        scrub_stack_below();
+        gc_collect();
+    }
+}
+
+void file_check_unused(const char *ff_path, const char *path) {
+    entry_key_t k;
+    if (table_empty() || !key_of_path(ff_path, &k)) {
+        return;   // nothing open; or a directory or no such file: the caller's own call says which
+    }
+    file_obj_t *o = holder_after_collect(k, false);
+    if (o != NULL) {
+        raise_busy(path, o->writer);
+    }
+}
+
+static bool track(file_obj_t *o) {
+    for (size_t i = 0; i < OPEN_MAX; i++) {
+        if (open_files[i] == NULL) {
+            open_files[i] = o;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void untrack(file_obj_t *o) {
+    for (size_t i = 0; i < OPEN_MAX; i++) {
+        if (open_files[i] == o) {
+            open_files[i] = NULL;
+        }
+    }
+}
 
 extern const mp_obj_type_t file_fileio_type;
 extern const mp_obj_type_t file_textio_type;
@@ -71,6 +220,7 @@ static mp_uint_t file_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, 
     if (request == MP_STREAM_CLOSE) {
         if (self->open) {
             self->open = false;
+            untrack(self);
             FRESULT res = f_close(&self->fp);
             if (res != FR_OK) {
                 *errcode = vfs_errno(res);
@@ -188,26 +338,53 @@ static BYTE parse_mode(const char *mode, bool *text) {
     return flags;
 }
 
-static mp_obj_t file_open(mp_obj_t path_in, const char *mode) {
+static mp_obj_t file_open(mp_obj_t path_in, mp_obj_t mode_in) {
+    const char *mode = mp_obj_str_get_str(mode_in);
     bool text;
     BYTE flags = parse_mode(mode, &text);
+    const char *path = os_path_str(path_in);
     char ff_path[VFS_PATH_MAX];
     vfs_vol_t vol;
-    int r = vfs_resolve(os_path_str(path_in), ff_path, sizeof(ff_path), &vol);
+    int py;
+    int r = vfs_resolve_any(path, ff_path, sizeof(ff_path), &vol, &py);
     if (r != 0) {
         mp_raise_OSError(-r);
+    }
+    if (vol == VFS_PYTHON) {
+        // a filesystem written in Python (os.mount) makes its own file objects
+        return vfs_py_call(py, MP_QSTR_open, ff_path, 1, &mode_in);
     }
     if (vol == VFS_ROOT || strlen(ff_path) <= 3) {
         mp_raise_OSError(MP_EISDIR);
     }
     file_obj_t *o = mp_obj_malloc_with_finaliser(file_obj_t, text ? &file_textio_type : &file_fileio_type);
     o->open = false;
-    FRESULT res = f_open(&o->fp, ff_path, flags);
-    if (res == FR_LOCKED || res == FR_TOO_MANY_OPEN_FILES) {
-        // Often a file object that is unreachable but not yet finalised, as after
-        // open(p, 'w').write(d): collecting closes (and flushes) it, then the open can go ahead.
+    o->writer = (flags & FA_WRITE) != 0;
+    // 'w' must not truncate before the checks below: open the entry as it is first
+    BYTE first = (flags & FA_CREATE_ALWAYS) ? (BYTE)((flags & ~FA_CREATE_ALWAYS) | FA_OPEN_ALWAYS) : flags;
+    FRESULT res = f_open(&o->fp, ff_path, first);
+    if (res == FR_OK && holder(&o->fp, true) != NULL) {
+        // A writer holds it, often one that is unreachable but not yet finalised (as after
+        // open(p, 'w').write(d)): collecting closes and flushes it. One writer per file: two
+        // would each extend the cluster chain their own way.
+        f_close(&o->fp);
         gc_collect();
+        res = f_open(&o->fp, ff_path, first);
+        if (res == FR_OK && o->writer && holder(&o->fp, true) != NULL) {
+            f_close(&o->fp);
+            raise_busy(path, true);
+        }
+    }
+    if (res == FR_OK && first != flags) {
+        f_close(&o->fp);
         res = f_open(&o->fp, ff_path, flags);
+    }
+    if (res == FR_OK && !track(o)) {
+        gc_collect();   // file objects that are unreachable but not yet finalised
+        if (!track(o)) {
+            f_close(&o->fp);
+            mp_raise_OSError(MP_EMFILE);
+        }
     }
     if (res != FR_OK) {
         if (res == FR_NO_FILE || res == FR_DENIED) {
@@ -233,6 +410,9 @@ static mp_obj_t builtin_open(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
-    return file_open(args[ARG_file].u_obj, mp_obj_str_get_str(args[ARG_mode].u_obj));
+    if (mp_obj_is_str(args[ARG_file].u_obj)) {
+        file_release_unreachable(os_path_str(args[ARG_file].u_obj), true);
+    }
+    return file_open(args[ARG_file].u_obj, args[ARG_mode].u_obj);
 }
 MP_DEFINE_CONST_FUN_OBJ_KW(mp_builtin_open_obj, 1, builtin_open);

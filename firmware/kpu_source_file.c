@@ -43,13 +43,15 @@ int kpu_source_with_file(const char *path, uint32_t max_size, kpu_source_use_t u
         || (f_stat(ff_path, &fno) == FR_OK && (fno.fattrib & AM_DIR)));
     if (r != 0 || is_dir) {
         return kmodel_fail(e, KMODEL_EOS, r ? -r : EISDIR, "kpu.load('%s'): %s", path,
-            r ? "no such file (paths start with /sd or /flash)" : "is a directory; give the path of a .kmodel file");
+            r == -EOPNOTSUPP ? "models load from /sd or /flash, not from a mounted Python filesystem; copy it there"
+            : r ? "no such file (paths start with /sd or /flash)" : "is a directory; give the path of a .kmodel file");
     }
-    FRESULT res = f_open(&f->fp, ff_path, FA_READ);
+    FRESULT res = file_open_for_reading(&f->fp, ff_path);
     if (res != FR_OK) {
         int err = vfs_errno(res);
         return kmodel_fail(e, KMODEL_EOS, err, "kpu.load('%s'): cannot open: %s", path,
-            err == ENOENT ? "no such file" : strerror(err));
+            err == ENOENT ? "no such file"
+            : res == FR_LOCKED ? "a file object still has it open for writing; close it first" : strerror(err));
     }
     FSIZE_t size = f_size(&f->fp);
     if (max_size != 0) {

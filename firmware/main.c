@@ -19,6 +19,7 @@
 #include "kpu_mem.h"
 #include "settings.h"
 #include "vfs.h"
+#include "vfs_py.h"
 
 int k210_maixpy_compat;
 
@@ -73,6 +74,8 @@ hard_reset:
         layout_memory(&gc_start, &gc_end);
         gc_init(gc_start, gc_end);
         mp_init();
+        vfs_py_init();
+        vfs_reset_cwd();   // main.py starts where a freshly powered board does, whatever ran before
         init_sys_path();
         readline_init0();
 

@@ -11,6 +11,7 @@
 
 #include "storage.h"
 #include "vfs.h"
+#include "vfs_py.h"
 
 #define MODE_DIR  (0x4000)
 #define MODE_FILE (0x8000)
@@ -25,15 +26,25 @@ const char *os_path_str(mp_obj_t path_in) {
     return path;
 }
 
-// Resolves a Python path argument or raises OSError.
-static vfs_vol_t resolve(mp_obj_t path_in, char *ff_path) {
+// Resolves a Python path argument or raises OSError; *py is the slot of a Python filesystem.
+static vfs_vol_t resolve_any(mp_obj_t path_in, char *ff_path, int *py) {
     vfs_vol_t vol;
-    int r = vfs_resolve(os_path_str(path_in), ff_path, VFS_PATH_MAX, &vol);
+    int r = vfs_resolve_any(os_path_str(path_in), ff_path, VFS_PATH_MAX, &vol, py);
     if (r != 0) {
         mp_raise_OSError(-r);
     }
     return vol;
 }
+
+// The operations below take this path when the file is inside a Python filesystem: its own
+// method gets the path inside it.
+#define PY_FORWARD(meth, path_in, n_extra, extra) \
+    char ff_path[VFS_PATH_MAX]; \
+    int py; \
+    vfs_vol_t vol = resolve_any(path_in, ff_path, &py); \
+    if (vol == VFS_PYTHON) { \
+        return vfs_py_call(py, meth, ff_path, n_extra, extra); \
+    }
 
 static void check(FRESULT res) {
     if (res != FR_OK) {
@@ -62,9 +73,25 @@ static MP_DEFINE_CONST_FUN_OBJ_1(os_chdir_obj, os_chdir);
 // One (name, type, inode, size) tuple per entry: what ilistdir yields and listdir/stat build on.
 static mp_obj_t entries(mp_obj_t path_in, bool names_only) {
     char ff_path[VFS_PATH_MAX];
-    vfs_vol_t vol = resolve(path_in, ff_path);
+    int py;
+    vfs_vol_t vol = resolve_any(path_in, ff_path, &py);
     mp_obj_t list = mp_obj_new_list(0, NULL);
+    if (vol == VFS_PYTHON) {
+        mp_obj_t it = mp_getiter(vfs_py_call(py, MP_QSTR_ilistdir, ff_path, 0, NULL), NULL);
+        for (mp_obj_t e; (e = mp_iternext(it)) != MP_OBJ_STOP_ITERATION;) {
+            mp_obj_list_append(list, names_only ? mp_obj_subscr(e, MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_SENTINEL) : e);
+        }
+        return list;
+    }
     if (vol == VFS_ROOT) {
+        for (int i = 0; i < VFS_PY_MAX; i++) {
+            const char *n = vfs_py_name(i);
+            if (n != NULL) {
+                mp_obj_t name = mp_obj_new_str(n, strlen(n));
+                mp_obj_t t[4] = { name, MP_OBJ_NEW_SMALL_INT(MODE_DIR), MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_NEW_SMALL_INT(0) };
+                mp_obj_list_append(list, names_only ? name : mp_obj_new_tuple(4, t));
+            }
+        }
         for (int v = 0; v < VFS_COUNT; v++) {
             if (vfs_is_mounted((vfs_vol_t)v)) {
                 const char *n = vfs_mount_name((vfs_vol_t)v);
@@ -108,8 +135,9 @@ static mp_obj_t entries(mp_obj_t path_in, bool names_only) {
     return list;
 }
 
+// No argument: the current directory. (MP_QSTR__dot_ is the qstr "_dot_", not ".")
 static mp_obj_t default_path(size_t n_args, const mp_obj_t *args) {
-    return n_args > 0 ? args[0] : MP_OBJ_NEW_QSTR(MP_QSTR__dot_);
+    return n_args > 0 ? args[0] : mp_obj_new_str(".", 1);
 }
 
 static mp_obj_t os_listdir(size_t n_args, const mp_obj_t *args) {
@@ -123,8 +151,7 @@ static mp_obj_t os_ilistdir(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(os_ilistdir_obj, 0, 1, os_ilistdir);
 
 static mp_obj_t os_stat(mp_obj_t path_in) {
-    char ff_path[VFS_PATH_MAX];
-    vfs_vol_t vol = resolve(path_in, ff_path);
+    PY_FORWARD(MP_QSTR_stat, path_in, 0, NULL);
     mp_int_t mode = MODE_DIR;
     mp_uint_t size = 0, mtime = 0;
     if (vol != VFS_ROOT && !is_volume_root(ff_path)) {
@@ -147,8 +174,7 @@ static mp_obj_t os_stat(mp_obj_t path_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(os_stat_obj, os_stat);
 
 static mp_obj_t os_statvfs(mp_obj_t path_in) {
-    char ff_path[VFS_PATH_MAX];
-    vfs_vol_t vol = resolve(path_in, ff_path);
+    PY_FORWARD(MP_QSTR_statvfs, path_in, 0, NULL);
     mp_uint_t bsize = 0, blocks = 0, bfree = 0;
     if (vol != VFS_ROOT) {
         FATFS *fs;
@@ -180,8 +206,7 @@ static void refuse_mount_points(vfs_vol_t vol, const char *ff_path, int err) {
 }
 
 static mp_obj_t os_mkdir(mp_obj_t path_in) {
-    char ff_path[VFS_PATH_MAX];
-    vfs_vol_t vol = resolve(path_in, ff_path);
+    PY_FORWARD(MP_QSTR_mkdir, path_in, 0, NULL);
     refuse_mount_points(vol, ff_path, MP_EEXIST);
     check(f_mkdir(ff_path));
     return mp_const_none;
@@ -189,9 +214,8 @@ static mp_obj_t os_mkdir(mp_obj_t path_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(os_mkdir_obj, os_mkdir);
 
 // f_unlink removes files and empty directories alike; Python's remove/rmdir each take one kind.
-static void remove_kind(mp_obj_t path_in, bool want_dir) {
-    char ff_path[VFS_PATH_MAX];
-    vfs_vol_t vol = resolve(path_in, ff_path);
+static mp_obj_t remove_kind(mp_obj_t path_in, bool want_dir) {
+    PY_FORWARD(want_dir ? MP_QSTR_rmdir : MP_QSTR_remove, path_in, 0, NULL);
     refuse_mount_points(vol, ff_path, want_dir ? MP_EBUSY : MP_EISDIR);
     FILINFO fno;
     check(f_stat(ff_path, &fno));
@@ -199,30 +223,49 @@ static void remove_kind(mp_obj_t path_in, bool want_dir) {
     if (is_dir != want_dir) {
         mp_raise_OSError(want_dir ? MP_ENOTDIR : MP_EISDIR);
     }
+    if (!is_dir) {
+        file_check_unused(ff_path, os_path_str(path_in));
+    }
     FRESULT res = f_unlink(ff_path);
     if (res == FR_DENIED && want_dir) {
         mp_raise_OSError(MP_ENOTEMPTY);
     }
     check(res);
+    return mp_const_none;
 }
 
 static mp_obj_t os_remove(mp_obj_t path_in) {
-    remove_kind(path_in, false);
-    return mp_const_none;
+    file_release_unreachable(os_path_str(path_in), false);
+    return remove_kind(path_in, false);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(os_remove_obj, os_remove);
 
 static mp_obj_t os_rmdir(mp_obj_t path_in) {
-    remove_kind(path_in, true);
-    return mp_const_none;
+    return remove_kind(path_in, true);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(os_rmdir_obj, os_rmdir);
 
 // POSIX rename: an existing destination file is replaced.
+static mp_obj_t rename(mp_obj_t old_in, mp_obj_t new_in);
+
 static mp_obj_t os_rename(mp_obj_t old_in, mp_obj_t new_in) {
+    file_release_unreachable(os_path_str(old_in), false);
+    file_release_unreachable(os_path_str(new_in), false);
+    return rename(old_in, new_in);
+}
+
+static mp_obj_t rename(mp_obj_t old_in, mp_obj_t new_in) {
     char old_path[VFS_PATH_MAX], new_path[VFS_PATH_MAX];
-    vfs_vol_t old_vol = resolve(old_in, old_path);
-    vfs_vol_t new_vol = resolve(new_in, new_path);
+    int old_py, new_py;
+    vfs_vol_t old_vol = resolve_any(old_in, old_path, &old_py);
+    vfs_vol_t new_vol = resolve_any(new_in, new_path, &new_py);
+    if (old_vol == VFS_PYTHON || new_vol == VFS_PYTHON) {
+        if (old_vol != new_vol || old_py != new_py) {
+            mp_raise_OSError(MP_EXDEV);
+        }
+        mp_obj_t extra = mp_obj_new_str(new_path, strlen(new_path));
+        return vfs_py_call(old_py, MP_QSTR_rename, old_path, 1, &extra);
+    }
     refuse_mount_points(old_vol, old_path, MP_EBUSY);
     refuse_mount_points(new_vol, new_path, MP_EBUSY);
     if (old_vol != new_vol) {
@@ -234,6 +277,12 @@ static mp_obj_t os_rename(mp_obj_t old_in, mp_obj_t new_in) {
         return mp_const_none;
     }
     bool replace = f_stat(new_path, &dst) == FR_OK;
+    if (!(src.fattrib & AM_DIR)) {
+        file_check_unused(old_path, os_path_str(old_in));
+    }
+    if (replace && !(dst.fattrib & AM_DIR)) {
+        file_check_unused(new_path, os_path_str(new_in));
+    }
     if (replace) {
         if (dst.fattrib & AM_DIR) {
             mp_raise_OSError((src.fattrib & AM_DIR) ? MP_EEXIST : MP_EISDIR);
@@ -296,6 +345,8 @@ static const mp_rom_map_elem_t os_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_rename), MP_ROM_PTR(&os_rename_obj) },
     { MP_ROM_QSTR(MP_QSTR_sync), MP_ROM_PTR(&os_sync_obj) },
     { MP_ROM_QSTR(MP_QSTR_uname), MP_ROM_PTR(&os_uname_obj) },
+    { MP_ROM_QSTR(MP_QSTR_mount), MP_ROM_PTR(&vfs_py_mount_obj) },
+    { MP_ROM_QSTR(MP_QSTR_umount), MP_ROM_PTR(&vfs_py_umount_obj) },
 };
 static MP_DEFINE_CONST_DICT(os_module_globals, os_module_globals_table);
 

@@ -14,6 +14,8 @@
 #define MPZ_DIG_SIZE                         (16)  // frozen .mpy (mpy-tool.py) assumes 16-bit digits
 #define MICROPY_FLOAT_IMPL                   (MICROPY_FLOAT_IMPL_DOUBLE)
 #define MICROPY_ENABLE_EXTERNAL_IMPORT       (1)
+#define MICROPY_HAS_FILE_READER              (1)   // firmware/import.c: mp_reader_new_file
+#define MICROPY_PERSISTENT_CODE_LOAD         (1)   // import of .mpy files (bytecode; mpremote mip installs them)
 #define MICROPY_PY_SYS_STDFILES              (1)
 #define MICROPY_PY_SYS_STDIO_BUFFER          (1)   // binary transfers read sys.stdin.buffer
 #define MICROPY_PY_SYS_PLATFORM              "k210"

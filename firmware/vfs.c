@@ -75,6 +75,10 @@ static void mount(vfs_vol_t vol) {
 void vfs_mount_all(void) {
     mount(VFS_FLASH);
     mount(VFS_SD);
+    vfs_reset_cwd();
+}
+
+void vfs_reset_cwd(void) {
     // MaixPy starts in /sd when a card is there, else /flash; scripts rely on that.
     strcpy(cwd, mounted[VFS_SD] ? "/sd" : mounted[VFS_FLASH] ? "/flash" : "/");
 }
@@ -131,11 +135,30 @@ static int fold(const char *path, char *out, size_t len) {
     return 0;
 }
 
+int vfs_abspath(const char *path, char *out, size_t len) {
+    return fold(path, out, len);
+}
+
 int vfs_resolve(const char *path, char *ff_path, size_t len, vfs_vol_t *vol) {
+    int py;
+    int r = vfs_resolve_any(path, ff_path, len, vol, &py);
+    return r == 0 && *vol == VFS_PYTHON ? -EOPNOTSUPP : r;
+}
+
+int vfs_resolve_any(const char *path, char *ff_path, size_t len, vfs_vol_t *vol, int *py) {
     char abs[VFS_PATH_MAX];
     int r = fold(path, abs, sizeof(abs));
     if (r != 0) {
         return r;
+    }
+    const char *inner;
+    *py = vfs_py_match(abs, &inner);
+    if (*py >= 0) {
+        *vol = VFS_PYTHON;
+        if ((size_t)snprintf(ff_path, len, "%s", *inner ? inner : "/") >= len) {
+            return -ENAMETOOLONG;
+        }
+        return 0;
     }
     if (strcmp(abs, "/") == 0) {
         *vol = VFS_ROOT;
@@ -163,6 +186,11 @@ const char *vfs_getcwd(void) {
     return cwd;
 }
 
+bool vfs_cwd_within(const char *abs) {
+    size_t n = strlen(abs);
+    return strncmp(cwd, abs, n) == 0 && (cwd[n] == 0 || cwd[n] == '/');
+}
+
 int vfs_chdir(const char *path) {
     char abs[VFS_PATH_MAX];
     int r = fold(path, abs, sizeof(abs));
@@ -171,11 +199,17 @@ int vfs_chdir(const char *path) {
     }
     char ff_path[VFS_PATH_MAX];
     vfs_vol_t vol;
-    r = vfs_resolve(abs, ff_path, sizeof(ff_path), &vol);
+    int py;
+    r = vfs_resolve_any(abs, ff_path, sizeof(ff_path), &vol, &py);
     if (r != 0) {
         return r;
     }
-    if (vol != VFS_ROOT && strlen(ff_path) > 3) {   // the root of a volume always exists
+    if (vol == VFS_PYTHON) {
+        r = vfs_py_chdir(py, ff_path);   // the filesystem checks it (it may raise)
+        if (r != 0) {
+            return r;
+        }
+    } else if (vol != VFS_ROOT && strlen(ff_path) > 3) {   // the root of a volume always exists
         FILINFO fno;
         FRESULT res = f_stat(ff_path, &fno);
         if (res != FR_OK) {

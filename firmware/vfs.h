@@ -9,7 +9,8 @@
 
 #define VFS_PATH_MAX 256
 
-typedef enum { VFS_SD = 0, VFS_FLASH = 1, VFS_COUNT = 2, VFS_ROOT = -1 } vfs_vol_t;
+// VFS_PYTHON: a filesystem written in Python, mounted with os.mount (vfs_py.c)
+typedef enum { VFS_SD = 0, VFS_FLASH = 1, VFS_COUNT = 2, VFS_ROOT = -1, VFS_PYTHON = -2 } vfs_vol_t;
 
 // Mounts /flash (formatting the region if it holds no filesystem, as MaixPy does) and /sd (only a
 // blank, never-formatted card is formatted). Prints a line for a volume that cannot be mounted.
@@ -19,13 +20,41 @@ bool vfs_is_mounted(vfs_vol_t vol);
 const char *vfs_mount_name(vfs_vol_t vol);   // "sd", "flash"
 FATFS *vfs_fatfs(vfs_vol_t vol);
 
+// Sets the current directory to where a board starts: /sd when a card is mounted, else /flash
+// (as MaixPy), else /. Runs at every soft reset, so main.py starts there whatever ran before.
+void vfs_reset_cwd(void);
+
 // Turns a path (absolute, or relative to the current directory; ".", ".." and repeated "/" are
 // folded) into the FatFs path "N:/a/b". Returns 0, or -ENOENT for a path outside any mounted
 // volume, -ENAMETOOLONG. *vol is VFS_ROOT for "/" itself.
+// A path inside a Python filesystem gives -EOPNOTSUPP: C readers (kpu.load) need FatFs files.
 int vfs_resolve(const char *path, char *ff_path, size_t len, vfs_vol_t *vol);
+
+// The same for os, open() and import: a path inside a Python filesystem gives *vol = VFS_PYTHON,
+// *py = its mount slot and in ff_path the path inside it ("/" or "/a/b").
+int vfs_resolve_any(const char *path, char *ff_path, size_t len, vfs_vol_t *vol, int *py);
+
+// The absolute, folded form of path ("/" or "/a/b"); 0 or -ENAMETOOLONG.
+int vfs_abspath(const char *path, char *out, size_t len);
+
+// Slot of the Python filesystem whose mount point is abs or a parent of it, or -1; *inner is
+// set to the rest of abs (implemented by vfs_py.c, or a stub that finds none).
+int vfs_py_match(const char *abs, const char **inner);
 
 const char *vfs_getcwd(void);
 int vfs_chdir(const char *path);    // 0 or -errno
+bool vfs_cwd_within(const char *abs);   // the current directory is abs or below it
+int vfs_py_chdir(int py, const char *inner);   // vfs_py.c: 0 or -errno
+
+// file.c, for readers outside open() (kpu.load, import, boot scripts) and for remove/rename:
+// a file held by an unreachable file object is released by a collection first (closing it
+// flushes what it wrote). f_open for reading, or FR_LOCKED while a reachable object writes it.
+FRESULT file_open_for_reading(FIL *fp, const char *ff_path);
+// Collects when a file object holds path open (for writing: writers_only), from the caller's
+// frame: call it first thing in a binding, before its own buffers are on the stack.
+void file_release_unreachable(const char *path, bool writers_only);
+// Raises OSError EBUSY naming path when a reachable file object has ff_path open.
+void file_check_unused(const char *ff_path, const char *path);
 
 int vfs_errno(FRESULT res);         // FatFs result -> positive errno
 

@@ -7,6 +7,7 @@
 #include "py/binary.h"
 #include "py/objarray.h"
 #include "py/runtime.h"
+#include "vfs.h"
 #include "py/mperrno.h"
 
 #include "kmodel.h"
@@ -102,6 +103,10 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
         { MP_QSTR_size, MP_ARG_OBJ, { .u_obj = mp_const_none } },
         { MP_QSTR_act_rule, MP_ARG_KW_ONLY | MP_ARG_OBJ, { .u_obj = mp_const_none } },
     };
+    if (n_args > 0 && mp_obj_is_str(pos_args[0])) {
+        // a writer dropped unclosed (open(p, 'wb').write(d)) is flushed before the model is read
+        file_release_unreachable(mp_obj_str_get_str(pos_args[0]), true);
+    }
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed), allowed, args);
     mp_obj_t src_obj = args[ARG_src].u_obj;

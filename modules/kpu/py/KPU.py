@@ -13,7 +13,7 @@ load = _kpu.load
 mem_info = _kpu.mem_info
 
 
-class fmap:
+class _Fmap:
     """A model output: indexing, slices (-> tuple), len and MaixPy's accessor methods."""
 
     def __init__(self, data, index, w, h, ch):
@@ -50,6 +50,14 @@ class fmap:
 
     def data(self):
         return self._d
+
+
+def fmap(fm, ch=None):
+    """MaixPy's kpu.fmap(fmap, ch) makes an image of one channel: there is no image module here."""
+    raise NotImplementedError(
+        "KPU.fmap(fmap, ch) is not supported: it makes an OpenMV image of one channel and this "
+        "firmware has no image module; read the channel from the fmap itself "
+        "(fm[ch * fm.w() * fm.h():(ch + 1) * fm.w() * fm.h()]) or use fm.data()")
 
 
 def _shape3(shape):
@@ -95,7 +103,7 @@ def forward(net, img, out_index=0):
     shp = _outputs.get(id(net), {}).get(out_index)
     if shp is None:
         shp = _fmap_shape(_kpu.netinfo(net), len(out))
-    return fmap(out, out_index, shp[0], shp[1], shp[2])
+    return _Fmap(out, out_index, shp[0], shp[1], shp[2])
 
 
 def _fmap_shape(info, n):

@@ -6,7 +6,12 @@ from planar import Image
 
 def load(path):
     """Reads a .bmp/.pgm/.ppm file (format from its first bytes) into a planar.Image."""
-    with open(path, "rb") as f:
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        # the board's OSError carries only the number: name the file
+        raise OSError(e.errno, "imgfile.load: cannot open %s" % path)
+    with f:
         magic = f.read(2)
         f.seek(0)
         if magic == b"BM":
