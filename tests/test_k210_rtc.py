@@ -10,7 +10,7 @@ import errno
 
 import pytest
 
-from k210fake.chip import Chip, compile_lib, driver_sources
+from k210fake.chip import Chip, hal_library
 
 PERI_RTC = 1 << 29
 
@@ -22,8 +22,8 @@ class DateTime(ctypes.Structure):
 
 
 @pytest.fixture(scope="session")
-def rtc_lib(tmp_path_factory):
-    return compile_lib(tmp_path_factory.mktemp("k210rtc") / "librtc.so", driver_sources(["sysctl", "clint", "rtc"]))
+def rtc_lib():
+    return hal_library("k210rtc")   # the RTC driver and the clocks it needs, over the fakes
 
 
 @pytest.fixture
