@@ -209,6 +209,16 @@ void kpu_sim_bn_act_row(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *
     unsigned shift = bn.shift;
     int64_t add = bn.add;
     const int64_t *xs = a->x_start;
+#if defined(__x86_64__) || defined(__i386__)
+    if (kpu_sim_use_avx2()) {
+        int done = kpu_sim_bn_act_avx2(a, bn, lo, hi, tx, tw, out, n);
+        lo += done;
+        hi = hi != NULL ? hi + done : NULL;
+        tx += done;
+        out += done;
+        n -= done;
+    }
+#endif
     if (hi != NULL || !a->ascending) {
         for (int p = 0; p < n; p++) {
             int64_t acc = (int64_t)lo[p] + (hi != NULL ? (int64_t)hi[p] * 256 : 0) + tx[p] + tw;

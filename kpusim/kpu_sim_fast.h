@@ -47,6 +47,12 @@ typedef void (*kpu_sim_kernel_t)(int32_t *acc, const int32_t *planes, size_t pla
 // The kernel this process uses (AVX2 or portable, chosen once), and its name.
 kpu_sim_kernel_t kpu_sim_kernel(void);
 const char *kpu_sim_kernel_name(void);
+// Nonzero when the AVX2 kernels are in use (the BN + activation loop follows the same choice).
+int kpu_sim_use_avx2(void);
+// The AVX2 BN + activation over a prefix of n outputs (kpu_sim_bnact.c): how many it did (a
+// multiple of 4; 0 for a table only the scalar path takes).
+int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
+    const int32_t *hi, const int64_t *tx, int64_t tw, uint8_t *out, int n);
 
 // BN (spec 3.5 step 3) and activation of n conv outputs: acc = lo[i] (+ 256 * hi[i] when hi is
 // not NULL) + tx[i] + tw, exactly as the reference path's post-processing.

@@ -97,6 +97,14 @@ kpu_sim_kernel_t kpu_sim_kernel(void) {
     return chosen;
 }
 
+int kpu_sim_use_avx2(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return kpu_sim_kernel() == kernel_avx2;
+#else
+    return 0;
+#endif
+}
+
 const char *kpu_sim_kernel_name(void) {
     kpu_sim_kernel();
     return chosen_name;
