@@ -5,6 +5,8 @@
 // xor its sign mask, and the segment is the count of x_start[1..15] the value passes, which for
 // an ascending table is the end of the prefix the scalar bisection finds. Tables this cannot
 // take (not ascending, a segment shift past 62) stay on the scalar path.
+#include <string.h>
+
 #include "kpu_sim_fast.h"
 
 #if KPU_SIM_FAST && (defined(__x86_64__) || defined(__i386__))
@@ -26,7 +28,7 @@ static inline AVX2 __m256i sra64_var(__m256i x, __m256i n) {
 }
 
 AVX2 int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int32_t *hi, const int64_t *tx, int64_t tw, uint8_t *out, int n) {
+    const int32_t *hi, const int64_t *tx, int64_t tw, int acc32, uint8_t *out, int n) {
     int banker = a->rule == KPU_ACT_RULE_NNCASE02;
     if (!a->ascending) {
         return 0;
@@ -46,6 +48,7 @@ AVX2 int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int3
     const __m256i vadd = _mm256_set1_epi64x((int64_t)bn.add);
     const __m128i bshift = _mm_cvtsi32_si128((int)bn.shift);
     const __m256i v255 = _mm256_set1_epi64x(255);
+    const __m256i lanes = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);   // low dword of each lane
     __m256i xs[16];
     for (int j = 0; j < 16; j++) {
         xs[j] = _mm256_set1_epi64x(a->x_start[j]);
@@ -60,7 +63,8 @@ AVX2 int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int3
         acc = _mm256_add_epi64(acc, _mm256_loadu_si256((const __m256i *)(tx + p)));
         acc = _mm256_add_epi64(acc, vtw);
         // v = ((acc * mul) >> shift) + add, arithmetic shift
-        __m256i prod = mul64_s32(acc, vmul);
+        // acc32: the caller proved |acc| < 2^31, so one signed 32x32->64 multiply is exact
+        __m256i prod = acc32 ? _mm256_mul_epi32(acc, vmul) : mul64_s32(acc, vmul);
         __m256i m = _mm256_cmpgt_epi64(zero, prod);
         __m256i v = _mm256_xor_si256(_mm256_srl_epi64(_mm256_xor_si256(prod, m), bshift), m);
         v = _mm256_add_epi64(v, vadd);
@@ -102,12 +106,10 @@ AVX2 int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int3
         r = _mm256_add_epi64(r, bj);
         r = _mm256_blendv_epi8(r, v255, _mm256_cmpgt_epi64(r, v255));
         r = _mm256_andnot_si256(_mm256_cmpgt_epi64(zero, r), r);
-        int64_t o[4];
-        _mm256_storeu_si256((__m256i *)o, r);
-        out[p] = (uint8_t)o[0];
-        out[p + 1] = (uint8_t)o[1];
-        out[p + 2] = (uint8_t)o[2];
-        out[p + 3] = (uint8_t)o[3];
+        __m128i d = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(r, lanes));
+        d = _mm_packus_epi16(_mm_packus_epi32(d, d), d);
+        int32_t four = _mm_cvtsi128_si32(d);
+        memcpy(out + p, &four, 4);
     }
     return p;
 }

@@ -77,6 +77,18 @@ static void pack_dw(const kpu_sim_map_t *in, int c, int y_first, int prow, int W
     }
 }
 
+// tx[i] = (arg_x * Sx[i]) >> shr_x, as kpu_sim_exec.c; returns the largest |tx[i]|.
+static int64_t input_term(const kpu_sim_layer_t *L, const int32_t *sx, int64_t *tx, size_t n) {
+    int64_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = ((int64_t)L->arg_x * sx[i]) >> L->shr_x;
+        tx[i] = t;
+        t = t < 0 ? -t : t;
+        m = t > m ? t : m;
+    }
+    return m;
+}
+
 int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
     const kpu_sim_wpack_t *pk = kpu_sim_wcache_get(L);
     if (pk == NULL) {
@@ -122,6 +134,8 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
     }
     int64_t g_ic = L->depthwise ? 1 : L->in.c;
     size_t per = (size_t)nplanes * (size_t)ntaps;
+    int64_t s_max = (int64_t)(L->depthwise ? 1 : L->in.c) * k * k * 255 * 255;
+    int64_t tx_max = 0;
 
     for (int y0 = 0; y0 < rows_used; y0 += band) {
         int n = rows_used - y0 < band ? rows_used - y0 : band;
@@ -135,17 +149,13 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
                     halo, L->pad_value, planes + (size_t)p * stride, stride);
             }
             kernel(sx, planes, stride, nplanes, toff, ntaps, pk->ones, nacc);
-            for (size_t i = 0; i < nacc; i++) {
-                tx[i] = ((int64_t)L->arg_x * sx[i]) >> L->shr_x;
-            }
+            tx_max = input_term(L, sx, tx, nacc);
         }
         for (int o = 0; o < L->out.c; o++) {
             if (L->depthwise) {
                 pack_dw(&L->in, o, y0 - halo, prow, Wp, halo, L->pad_value, planes, stride);
                 kernel(sx, planes, stride, 1, toff, ntaps, pk->ones, nacc);
-                for (size_t i = 0; i < nacc; i++) {
-                    tx[i] = ((int64_t)L->arg_x * sx[i]) >> L->shr_x;
-                }
+                tx_max = input_term(L, sx, tx, nacc);
             }
             const int32_t *w = pk->w + (size_t)o * (size_t)wb * per;
             kernel(lo, planes, stride, nplanes, toff, ntaps, w, nacc);
@@ -154,9 +164,11 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
             }
             int64_t tw = (((int64_t)L->arg_w * pk->sw[o]) >> L->shr_w) + L->arg_add * g_ic;
             kpu_sim_bn_t bn = kpu_sim_bn_decode(L->bn + 8 * (size_t)o);
+            // |acc| <= |S| + |tx| + |tw| with S at most taps x 255 x 255 per byte plane
+            int acc32 = wb == 1 && s_max + tx_max + (tw < 0 ? -tw : tw) < ((int64_t)1 << 31);
             for (int r = 0; r < rows; r++) {
                 size_t at = (size_t)r * (size_t)Wp;
-                kpu_sim_bn_act_row(&L->act, bn, lo + at, wb == 2 ? hi + at : NULL, tx + at, tw,
+                kpu_sim_bn_act_row(&L->act, bn, lo + at, wb == 2 ? hi + at : NULL, tx + at, tw, acc32,
                     conv + (size_t)r * (size_t)W, W);
             }
             kpu_sim_pool_band(L->pool, conv, y0, rows, H, W, pooled, out_rows, ow);

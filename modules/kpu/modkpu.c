@@ -12,6 +12,7 @@
 #include "kmodel.h"
 #include "kmodel_src.h"
 #include "kpu_ledger.h"
+#include "kpu_timing.h"
 #include "mem_budget.h"
 
 typedef struct {
@@ -354,6 +355,8 @@ static mp_obj_t kpu_netinfo(mp_obj_t obj) {
         dict_set(d, MP_QSTR_out_shape, shape_tuple(&li.out));
         dict_set(d, MP_QSTR_out_type, MP_OBJ_NEW_QSTR(li.out.dtype == KMODEL_F32 ? MP_QSTR_f : MP_QSTR_B));
         dict_set(d, MP_QSTR_bytes, mp_obj_new_int_from_uint(li.body_bytes));
+        // predicted silicon time (kpu_timing.c); the model's total is the sum over layers
+        dict_set(d, MP_QSTR_predicted_ms, mp_obj_new_float((mp_float_t)kpu_timing_ns(&li) / 1e6));
         if (li.on_kpu) {
             dict_set(d, MP_QSTR_kernel, MP_OBJ_NEW_SMALL_INT(li.kernel));
             dict_set(d, MP_QSTR_pool, MP_OBJ_NEW_SMALL_INT(li.pool));
