@@ -47,6 +47,9 @@ typedef void (*kpu_sim_kernel_t)(int32_t *acc, const int32_t *planes, size_t pla
 // The kernel this process uses (AVX2 or portable, chosen once), and its name.
 kpu_sim_kernel_t kpu_sim_kernel(void);
 const char *kpu_sim_kernel_name(void);
+// For the tests: the portable kernels (portable = 1) or the SIMD ones; 0 when the SIMD ones
+// were asked for and this CPU has none (the portable ones then stay).
+int kpu_sim_select_kernel(int portable);
 // Nonzero when the AVX2 kernels are in use (the BN + activation loop follows the same choice).
 int kpu_sim_use_avx2(void);
 // The AVX2 BN + activation over a prefix of n outputs (kpu_sim_bnact.c): how many it did (a

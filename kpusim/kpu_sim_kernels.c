@@ -97,6 +97,19 @@ kpu_sim_kernel_t kpu_sim_kernel(void) {
     return chosen;
 }
 
+int kpu_sim_select_kernel(int portable) {
+    kpu_sim_kernel();
+    chosen = kernel_portable;
+    chosen_name = "portable";
+#if defined(__x86_64__) || defined(__i386__)
+    if (!portable && __builtin_cpu_supports("avx2")) {
+        chosen = kernel_avx2;
+        chosen_name = "avx2";
+    }
+#endif
+    return portable || kpu_sim_use_avx2();
+}
+
 int kpu_sim_use_avx2(void) {
 #if defined(__x86_64__) || defined(__i386__)
     return kpu_sim_kernel() == kernel_avx2;
