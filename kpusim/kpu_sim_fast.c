@@ -77,16 +77,29 @@ static void pack_dw(const kpu_sim_map_t *in, int c, int y_first, int prow, int W
     }
 }
 
-// tx[i] = (arg_x * Sx[i]) >> shr_x, as kpu_sim_exec.c; returns the largest |tx[i]|.
-static int64_t input_term(const kpu_sim_layer_t *L, const int32_t *sx, int64_t *tx, size_t n) {
-    int64_t m = 0;
+// tx[i] = (arg_x * Sx[i]) >> shr_x, as kpu_sim_exec.c; its range into *mn, *mx.
+static void input_term(const kpu_sim_layer_t *L, const int32_t *sx, int64_t *tx, size_t n,
+    int64_t *mn, int64_t *mx) {
+    int64_t a = INT64_MAX, b = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
         int64_t t = ((int64_t)L->arg_x * sx[i]) >> L->shr_x;
         tx[i] = t;
-        t = t < 0 ? -t : t;
-        m = t > m ? t : m;
+        a = t < a ? t : a;
+        b = t > b ? t : b;
     }
-    return m;
+    *mn = a;
+    *mx = b;
+}
+
+// The range of n sums (the bound the BN + activation loop may use to narrow its arithmetic).
+static void range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx) {
+    int32_t a = INT32_MAX, b = INT32_MIN;
+    for (size_t i = 0; i < n; i++) {
+        a = v[i] < a ? v[i] : a;
+        b = v[i] > b ? v[i] : b;
+    }
+    *mn = a;
+    *mx = b;
 }
 
 int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
@@ -134,8 +147,7 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
     }
     int64_t g_ic = L->depthwise ? 1 : L->in.c;
     size_t per = (size_t)nplanes * (size_t)ntaps;
-    int64_t s_max = (int64_t)(L->depthwise ? 1 : L->in.c) * k * k * 255 * 255;
-    int64_t tx_max = 0;
+    int64_t tx_min = 0, tx_max = 0;
 
     for (int y0 = 0; y0 < rows_used; y0 += band) {
         int n = rows_used - y0 < band ? rows_used - y0 : band;
@@ -149,13 +161,13 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
                     halo, L->pad_value, planes + (size_t)p * stride, stride);
             }
             kernel(sx, planes, stride, nplanes, toff, ntaps, pk->ones, nacc);
-            tx_max = input_term(L, sx, tx, nacc);
+            input_term(L, sx, tx, nacc, &tx_min, &tx_max);
         }
         for (int o = 0; o < L->out.c; o++) {
             if (L->depthwise) {
                 pack_dw(&L->in, o, y0 - halo, prow, Wp, halo, L->pad_value, planes, stride);
                 kernel(sx, planes, stride, 1, toff, ntaps, pk->ones, nacc);
-                tx_max = input_term(L, sx, tx, nacc);
+                input_term(L, sx, tx, nacc, &tx_min, &tx_max);
             }
             const int32_t *w = pk->w + (size_t)o * (size_t)wb * per;
             kernel(lo, planes, stride, nplanes, toff, ntaps, w, nacc);
@@ -164,11 +176,15 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
             }
             int64_t tw = (((int64_t)L->arg_w * pk->sw[o]) >> L->shr_w) + L->arg_add * g_ic;
             kpu_sim_bn_t bn = kpu_sim_bn_decode(L->bn + 8 * (size_t)o);
-            // |acc| <= |S| + |tx| + |tw| with S at most taps x 255 x 255 per byte plane
-            int acc32 = wb == 1 && s_max + tx_max + (tw < 0 ? -tw : tw) < ((int64_t)1 << 31);
+            int64_t s_min = 0, s_max = 0, acc_min = INT64_MIN, acc_max = INT64_MAX;
+            if (wb == 1) {   // 16-bit weights take the general path anyway
+                range32(lo, nacc, &s_min, &s_max);
+                acc_min = s_min + tx_min + tw;
+                acc_max = s_max + tx_max + tw;
+            }
             for (int r = 0; r < rows; r++) {
                 size_t at = (size_t)r * (size_t)Wp;
-                kpu_sim_bn_act_row(&L->act, bn, lo + at, wb == 2 ? hi + at : NULL, tx + at, tw, acc32,
+                kpu_sim_bn_act_row(&L->act, bn, lo + at, wb == 2 ? hi + at : NULL, tx + at, tw, acc_min, acc_max,
                     conv + (size_t)r * (size_t)W, W);
             }
             kpu_sim_pool_band(L->pool, conv, y0, rows, H, W, pooled, out_rows, ow);

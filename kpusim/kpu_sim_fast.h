@@ -55,12 +55,14 @@ int kpu_sim_use_avx2(void);
 // The AVX2 BN + activation over a prefix of n outputs (kpu_sim_bnact.c): how many it did (a
 // multiple of 4; 0 for a table only the scalar path takes).
 int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int32_t *hi, const int64_t *tx, int64_t tw, int acc32, uint8_t *out, int n);
+    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
+    int n);
 
 // BN (spec 3.5 step 3) and activation of n conv outputs: acc = lo[i] (+ 256 * hi[i] when hi is
-// not NULL) + tx[i] + tw, exactly as the reference path's post-processing. acc32: the caller
-// guarantees |acc| < 2^31 for every element (a cheaper multiply is then exact).
+// not NULL) + tx[i] + tw, exactly as the reference path's post-processing. The caller
+// guarantees acc_min <= acc <= acc_max for every element (narrower arithmetic when it can).
 void kpu_sim_bn_act_row(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int32_t *hi, const int64_t *tx, int64_t tw, int acc32, uint8_t *out, int n);
+    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
+    int n);
 
 #endif
