@@ -131,7 +131,7 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
     int32_t *hi = grow(&b_hi, &c_hi, nacc_max * sizeof(int32_t));
     int32_t *sx = grow(&b_sx, &c_sx, nacc_max * sizeof(int32_t));
     int64_t *tx = grow(&b_tx, &c_tx, nacc_max * sizeof(int64_t));
-    uint8_t *conv = grow(&b_u8, &c_u8, (size_t)max_rows * (size_t)W);
+    uint8_t *conv = grow(&b_u8, &c_u8, nacc_max);
     uint8_t *pooled = grow(&b_pool, &c_pool, (size_t)max_rows * (size_t)W);
     if (!planes || !lo || !hi || !sx || !tx || !conv || !pooled) {
         return -1;
@@ -182,10 +182,13 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
                 acc_min = s_min + tx_min + tw;
                 acc_max = s_max + tx_max + tw;
             }
-            for (int r = 0; r < rows; r++) {
-                size_t at = (size_t)r * (size_t)Wp;
-                kpu_sim_bn_act_row(&L->act, bn, lo + at, wb == 2 ? hi + at : NULL, tx + at, tw, acc_min, acc_max,
-                    conv + (size_t)r * (size_t)W, W);
+            // the whole band in one call (narrow maps would leave short rows to the scalar
+            // tail), the Wp - W padding columns included: they are sums of real bytes, inside
+            // the range above; then the rows are closed up to W
+            int span = rows * Wp - (Wp - W);
+            kpu_sim_bn_act_row(&L->act, bn, lo, wb == 2 ? hi : NULL, tx, tw, acc_min, acc_max, conv, span);
+            for (int r = 1; Wp != W && r < rows; r++) {
+                memmove(conv + (size_t)r * (size_t)W, conv + (size_t)r * (size_t)Wp, (size_t)W);
             }
             kpu_sim_pool_band(L->pool, conv, y0, rows, H, W, pooled, out_rows, ow);
             for (int r = 0; r < out_rows; r++) {
