@@ -11,6 +11,16 @@
 
 #if KPU_SIM_FAST
 
+// acc[i] += pairwise product of q[i] with (wl, wh), over fixed chunks of KPU_SIM_STRIP with
+// restrict pointers: a trip count the compiler knows lets -O2 vectorise it without checks.
+static void madd_row(int32_t *restrict acc, const uint32_t *restrict q, int32_t wl, int32_t wh, size_t n) {
+    for (size_t i = 0; i < n; i += KPU_SIM_STRIP) {
+        for (size_t j = 0; j < KPU_SIM_STRIP; j++) {
+            acc[i + j] += (int32_t)(q[i + j] & 0xFFFF) * wl + (int32_t)(q[i + j] >> 16) * wh;
+        }
+    }
+}
+
 static void kernel_portable(int32_t *acc, const int32_t *planes, size_t plane_stride,
     int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n) {
     for (size_t i = 0; i < n; i++) {
@@ -24,10 +34,7 @@ static void kernel_portable(int32_t *acc, const int32_t *planes, size_t plane_st
             if (wv == 0) {
                 continue;
             }
-            const uint32_t *q = (const uint32_t *)(base + toff[t]);
-            for (size_t i = 0; i < n; i++) {
-                acc[i] += (int32_t)(q[i] & 0xFFFF) * wl + (int32_t)(q[i] >> 16) * wh;
-            }
+            madd_row(acc, (const uint32_t *)(base + toff[t]), wl, wh, n);
         }
     }
 }
