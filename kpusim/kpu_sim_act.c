@@ -194,3 +194,50 @@ void kpu_sim_act_apply_n(const kpu_sim_act_t *a, const int64_t *v, uint8_t *out,
         }
     }
 }
+
+#include "kpu_sim_fast.h"
+
+// BN then activation per element, without the intermediate arrays of the reference path
+// (same expressions as kpu_sim_exec.c's post_process and kpu_sim_act_apply_n above).
+static inline int64_t bn_apply(int64_t acc, uint64_t mul, unsigned shift, int64_t add) {
+    return (int64_t)((uint64_t)((int64_t)((uint64_t)acc * mul) >> shift) + (uint64_t)add);
+}
+
+void kpu_sim_bn_act_row(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
+    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
+    int n) {
+    (void)acc_min;
+    (void)acc_max;
+    uint64_t mul = (uint64_t)(int64_t)bn.mul;
+    unsigned shift = bn.shift;
+    int64_t add = bn.add;
+    const int64_t *xs = a->x_start;
+#if defined(__x86_64__) || defined(__i386__)
+    if (kpu_sim_use_avx2()) {
+        int done = kpu_sim_bn_act_avx2(a, bn, lo, hi, tx, tw, acc_min, acc_max, out, n);
+        lo += done;
+        hi = hi != NULL ? hi + done : NULL;
+        tx += done;
+        out += done;
+        n -= done;
+    }
+#endif
+    if (hi != NULL || !a->ascending) {
+        for (int p = 0; p < n; p++) {
+            int64_t acc = (int64_t)lo[p] + (hi != NULL ? (int64_t)hi[p] * 256 : 0) + tx[p] + tw;
+            out[p] = kpu_sim_act_apply(a, bn_apply(acc, mul, shift, add));
+        }
+    } else if (a->rule == KPU_ACT_RULE_NNCASE02) {
+        for (int p = 0; p < n; p++) {
+            int64_t v = bn_apply((int64_t)lo[p] + tx[p] + tw, mul, shift, add);
+            int j = seg_asc(xs, v, 1);
+            out[p] = finish(a, j, round_banker_inl(seg_product(a, j, v), a->shift[j]));
+        }
+    } else {
+        for (int p = 0; p < n; p++) {
+            int64_t v = bn_apply((int64_t)lo[p] + tx[p] + tw, mul, shift, add);
+            int j = seg_asc(xs, v, 0);
+            out[p] = finish(a, j, round_sdk_inl(seg_product(a, j, v), a->shift[j]));
+        }
+    }
+}

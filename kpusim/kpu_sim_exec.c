@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kpu_sim.h"
+#include "kpu_sim_fast.h"
 
 #define BAND_ELEMS 4096   // conv outputs per band: >= 4 rows of the widest (960) map, the
                           // most a pool window (4) or a stride-1 pool (1 + 1) needs
@@ -85,6 +86,11 @@ static void post_process(const kpu_sim_layer_t *L, int o, size_t cnt) {
 }
 
 void kpu_sim_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
+#if KPU_SIM_FAST
+    if (kpu_sim_fast_exec(L, dma_out) == 0) {
+        return;
+    }
+#endif
     int W = L->in.w, H = L->in.h;
     int s = (int)kpu_pool_stride((uint32_t)L->pool);
     int extra = (int)kpu_pool_extra_row((uint32_t)L->pool);

@@ -21,8 +21,15 @@ from realmodels import model_path  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def sim() -> Lib:
+def _sim_lib() -> Lib:
     return Lib("sim")
+
+
+@pytest.fixture(params=["simd", "portable"])
+def sim(_sim_lib, request) -> Lib:
+    """The behavioural KPU, on its SIMD kernels and again on its portable ones."""
+    _sim_lib.select_kernels(request.param)
+    return _sim_lib
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@
 #include "kpu_source.h"
 #include "kpu_ledger.h"
 #include "kpu_mem.h"
+#include "kpu_timing.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -363,6 +364,8 @@ static mp_obj_t kpu_netinfo(mp_obj_t obj) {
         dict_set(d, MP_QSTR_out_shape, shape_tuple(&li.out));
         dict_set(d, MP_QSTR_out_type, MP_OBJ_NEW_QSTR(li.out.dtype == KMODEL_F32 ? MP_QSTR_f : MP_QSTR_B));
         dict_set(d, MP_QSTR_bytes, mp_obj_new_int_from_uint(li.body_bytes));
+        // predicted silicon time (kpu_timing.c); the model's total is the sum over layers
+        dict_set(d, MP_QSTR_predicted_ms, mp_obj_new_float((mp_float_t)kpu_timing_ns(&li) / 1e6));
         if (li.on_kpu) {
             dict_set(d, MP_QSTR_kernel, MP_OBJ_NEW_SMALL_INT(li.kernel));
             dict_set(d, MP_QSTR_pool, MP_OBJ_NEW_SMALL_INT(li.pool));

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import struct
 from pathlib import Path
 
 from . import boards, flashmap, transfer
@@ -26,6 +27,8 @@ def model_build(p: argparse.ArgumentParser) -> None:
     i.add_argument("model", type=Path)
     i.add_argument("--board", default="SIM", help="board whose model pool to check against (default SIM)")
     i.add_argument("--brief", action="store_true", help="no layer table")
+    i.add_argument("--time", action="store_true",
+                   help="predicted silicon time per layer and in total (the model of kpu.netinfo's predicted_ms)")
     i.set_defaults(_model=info_run)
     u = sub.add_parser("push", help="put a model where kpu.load finds it: a file on /sd or a flash offset")
     u.add_argument("model", type=Path)
@@ -48,7 +51,33 @@ def info_run(args: argparse.Namespace, s: Session) -> int:
     for line in report(info, mem["model_pool"] if mem else None, boards.board(args.board).name, not args.brief,
                        mem.get("model_pool_max") if mem else None):
         print(line)
+    if args.time and info.supported:
+        for line in time_report(args.model.read_bytes(), args.board):
+            print(line)
     return 0
+
+
+def time_report(data: bytes, board: str) -> list[str]:
+    """The --time table: per layer where it runs and its predicted ms, then the totals."""
+    from .kmodel import timing
+    try:
+        geo = timing.geometry(data)
+    except (struct.error, IndexError) as e:
+        raise K210Error(f"model info --time: the layer table does not parse ({e})") from None
+    name = boards.board(board).name
+    lines = [f"predicted silicon time on {name} (KPU {timing.KPU_HZ // 1_000_000} MHz, "
+             f"CPU {timing.CPU_HZ // 1_000_000} MHz; model: k210tools/kmodel/timing.py):",
+             f"  {'#':>4}  {'layer':<34} {'runs on':<7} {'ms':>9}"]
+    kpu = cpu = 0.0
+    for i, g in enumerate(geo):
+        ms = timing.layer_ms(g)
+        if g.on_kpu:
+            kpu += ms
+        else:
+            cpu += ms
+        lines.append(f"  {i:>4}  {g.kind:<34} {'KPU' if g.on_kpu else 'CPU':<7} {ms:>9.3f}")
+    lines.append(f"  total {kpu + cpu:.2f} ms (KPU {kpu:.2f} ms, CPU {cpu:.2f} ms)")
+    return lines
 
 
 def push_run(args: argparse.Namespace, s: Session) -> int:

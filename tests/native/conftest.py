@@ -6,7 +6,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from kpusim import KpuSim, build_library  # noqa: E402
+from kpusim import KpuSim, build_library, select_kernels  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -14,9 +14,10 @@ def _kpusim_lib():
     return KpuSim(build_library())
 
 
-@pytest.fixture
-def kpusim(_kpusim_lib):
+@pytest.fixture(params=["simd", "portable"])
+def kpusim(_kpusim_lib, request):
     """The behavioural KPU with cleared AI SRAM, a fresh main-memory bump pointer, defaults
-    (8-bit weights, nncase 0.2 rule)."""
+    (8-bit weights, nncase 0.2 rule), on its SIMD kernels and again on its portable ones."""
+    select_kernels(_kpusim_lib.lib, request.param)
     _kpusim_lib.reset()
     return _kpusim_lib

@@ -128,6 +128,14 @@ def map_lines(c: int, h: int, w: int) -> int:
     return rl * h * -(-c // g)
 
 
+def select_kernels(lib, which: str) -> None:
+    """Runs the layers that follow on the SIMD ("simd") or the portable ("portable") kernels of
+    kpusim/kpu_sim_kernels.c; skips the test when this CPU has no SIMD kernels."""
+    import pytest
+    if not lib.kpu_sim_select_kernel(1 if which == "portable" else 0):
+        pytest.skip("this CPU has no AVX2: only the portable kernels run here")
+
+
 class KpuSim:
     """The library plus its two arenas. Main-memory buffers are bump-allocated per test."""
 

@@ -74,6 +74,13 @@ class Lib:
         self.so.kv4_op_name.restype = C.c_char_p
         self.so.kv4_at.restype = C.c_void_p
 
+    def select_kernels(self, which: str) -> None:
+        """kpu="sim": the SIMD ("simd") or portable ("portable") kernels of kpusim/; skips the
+        test when this CPU has no SIMD kernels."""
+        import pytest
+        if not self.so.kpu_sim_select_kernel(1 if which == "portable" else 0):
+            pytest.skip("this CPU has no AVX2: only the portable kernels run here")
+
     @staticmethod
     def ptr(a: np.ndarray) -> C.c_void_p:
         return C.c_void_p(a.ctypes.data)

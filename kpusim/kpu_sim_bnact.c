@@ -1,0 +1,244 @@
+// BN + activation of four conv outputs per step in AVX2 (the fast engine's hot loop after the
+// multiply-adds). Every step is the 64-bit integer expression of the scalar path
+// (kpu_sim_act.c): products are the low 64 bits built from 32x32->64 multiplies (so they wrap
+// exactly like the scalar uint64 arithmetic), arithmetic shifts are logical shifts of the value
+// xor its sign mask, and the segment is the count of x_start[1..15] the value passes, which for
+// an ascending table is the end of the prefix the scalar bisection finds. Tables this cannot
+// take (not ascending, a segment shift past 62) stay on the scalar path.
+#include <string.h>
+
+#include "kpu_sim_fast.h"
+
+#if KPU_SIM_FAST && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2")))
+
+// Low 64 bits of a * b for b a sign-extended 32-bit value in every lane.
+static inline AVX2 __m256i mul64_s32(__m256i a, __m256i b) {
+    __m256i a_hi = _mm256_srli_epi64(a, 32), b_hi = _mm256_srli_epi64(b, 32);
+    __m256i lo = _mm256_mul_epu32(a, b);
+    __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(a_hi, b), _mm256_mul_epu32(a, b_hi));
+    return _mm256_add_epi64(lo, _mm256_slli_epi64(cross, 32));
+}
+
+static inline AVX2 __m256i sra64_var(__m256i x, __m256i n) {
+    __m256i m = _mm256_cmpgt_epi64(_mm256_setzero_si256(), x);
+    return _mm256_xor_si256(_mm256_srlv_epi64(_mm256_xor_si256(x, m), n), m);
+}
+
+
+// The 8-lane path: when the caller's bound on |acc| shows that the BN output v, the segment
+// products and the rounded values all fit int32 (checked segment by segment below), the
+// activation runs on eight 32-bit lanes with native variable shifts and min/max. The answer is
+// the same integers: the bounds guarantee none of the 32-bit steps wraps.
+static inline AVX2 __m256i pack_lo_dwords(__m256i a, __m256i b) {
+    const __m256i idx = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    __m256i pa = _mm256_permutevar8x32_epi32(a, idx), pb = _mm256_permutevar8x32_epi32(b, idx);
+    return _mm256_permute2x128_si256(pa, pb, 0x20);
+}
+
+static inline AVX2 __m256i lookup16(__m256i lo8, __m256i hi8, __m256i j) {
+    __m256i upper = _mm256_cmpgt_epi32(j, _mm256_set1_epi32(7));
+    return _mm256_blendv_epi8(_mm256_permutevar8x32_epi32(lo8, j), _mm256_permutevar8x32_epi32(hi8, j), upper);
+}
+
+static inline AVX2 __m256i bn4(const int32_t *lo, const int64_t *tx, __m256i vtw, __m256i vmul,
+    __m128i bshift, __m256i vadd) {
+    __m256i acc = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)lo));
+    acc = _mm256_add_epi64(_mm256_add_epi64(acc, _mm256_loadu_si256((const __m256i *)tx)), vtw);
+    __m256i prod = _mm256_mul_epi32(acc, vmul);
+    __m256i m = _mm256_cmpgt_epi64(_mm256_setzero_si256(), prod);
+    __m256i v = _mm256_xor_si256(_mm256_srl_epi64(_mm256_xor_si256(prod, m), bshift), m);
+    return _mm256_add_epi64(v, vadd);
+}
+
+static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
+    const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out, int n) {
+    const int64_t lim = ((int64_t)1 << 31) - 256;
+    // BN is monotone in acc, so the ends of the acc range give the ends of the v range
+    int64_t va = (((acc_min * (int64_t)bn.mul)) >> bn.shift) + bn.add;
+    int64_t vz = (((acc_max * (int64_t)bn.mul)) >> bn.shift) + bn.add;
+    int64_t vmin = va < vz ? va : vz, vmax = va < vz ? vz : va;
+    if (!a->ascending || vmin <= -lim || vmax >= lim) {
+        return 0;
+    }
+    int banker = a->rule == KPU_ACT_RULE_NNCASE02;
+    int32_t xs[16], seg[16];
+    for (int j = 0; j < 16; j++) {
+        int64_t x = a->x_start[j];
+        xs[j] = (int32_t)(x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x);
+        seg[j] = (int32_t)(((uint32_t)(uint16_t)a->y_mul[j] << 16) | ((uint32_t)a->shift[j] << 8) | a->bias[j]);
+        // the values of v that pick segment j, and what they need
+        int64_t lo_v = j == 0 || x < vmin ? vmin : x;
+        int64_t hi_v = j < 15 && a->x_start[j + 1] < vmax ? a->x_start[j + 1] : vmax;
+        if (hi_v < lo_v) {
+            continue;                                   // no v in range picks it
+        }
+        if (a->shift[j] > 30) {
+            return 0;
+        }
+        if (a->y_mul[j] != 0) {
+            int64_t d1 = lo_v - x, d2 = hi_v - x;
+            int64_t d = (d1 < 0 ? -d1 : d1) > (d2 < 0 ? -d2 : d2) ? (d1 < 0 ? -d1 : d1) : (d2 < 0 ? -d2 : d2);
+            int64_t y = a->y_mul[j] < 0 ? -(int64_t)a->y_mul[j] : a->y_mul[j];
+            if (x < INT32_MIN || x > INT32_MAX || d >= lim || d * y >= lim) {
+                return 0;
+            }
+        }
+    }
+    const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1), m8 = _mm256_set1_epi32(0xFF);
+    const __m256i vtw = _mm256_set1_epi64x(tw), vmul = _mm256_set1_epi64x((int64_t)bn.mul);
+    const __m256i vadd = _mm256_set1_epi64x((int64_t)bn.add), v255 = _mm256_set1_epi32(255);
+    const __m128i bshift = _mm_cvtsi32_si128((int)bn.shift);
+    __m256i xk[16];
+    for (int k = 0; k < 16; k++) {
+        xk[k] = _mm256_set1_epi32(xs[k]);
+    }
+    const __m256i xs_lo = _mm256_loadu_si256((const __m256i *)xs), xs_hi = _mm256_loadu_si256((const __m256i *)(xs + 8));
+    const __m256i sg_lo = _mm256_loadu_si256((const __m256i *)seg), sg_hi = _mm256_loadu_si256((const __m256i *)(seg + 8));
+    int p = 0;
+    for (; p + 8 <= n; p += 8) {
+        __m256i v = pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),
+            bn4(lo + p + 4, tx + p + 4, vtw, vmul, bshift, vadd));
+        __m256i j;
+        if (banker) {
+            j = zero;
+            for (int k = 1; k < 16; k++) {
+                j = _mm256_sub_epi32(j, _mm256_cmpgt_epi32(v, xk[k]));
+            }
+        } else {
+            j = _mm256_set1_epi32(15);
+            for (int k = 1; k < 16; k++) {
+                j = _mm256_add_epi32(j, _mm256_cmpgt_epi32(xk[k], v));
+            }
+        }
+        __m256i xj = lookup16(xs_lo, xs_hi, j);
+        __m256i sgw = lookup16(sg_lo, sg_hi, j);
+        __m256i yj = _mm256_srai_epi32(sgw, 16);
+        __m256i sj = _mm256_and_si256(_mm256_srli_epi32(sgw, 8), m8);
+        __m256i bj = _mm256_and_si256(sgw, m8);
+        __m256i t = _mm256_mullo_epi32(_mm256_sub_epi32(v, xj), yj);
+        __m256i sgn = _mm256_or_si256(_mm256_srai_epi32(t, 31), one);   // -1 or +1
+        __m256i r;
+        if (banker) {
+            __m256i q = _mm256_srav_epi32(t, sj);
+            __m256i f = _mm256_and_si256(t, _mm256_sub_epi32(_mm256_sllv_epi32(one, sj), one));
+            __m256i h = _mm256_sllv_epi32(one, _mm256_sub_epi32(sj, one));   // s = 0: count -1 gives 0
+            __m256i up = _mm256_or_si256(_mm256_cmpgt_epi32(f, h),
+                _mm256_and_si256(_mm256_cmpeq_epi32(f, h), _mm256_cmpeq_epi32(_mm256_and_si256(q, one), one)));
+            r = _mm256_add_epi32(q, _mm256_and_si256(up, sgn));
+        } else {
+            __m256i u = _mm256_srav_epi32(t, _mm256_sub_epi32(sj, one));
+            __m256i q = _mm256_srai_epi32(u, 1);
+            __m256i odd = _mm256_cmpeq_epi32(_mm256_and_si256(u, one), one);
+            r = _mm256_add_epi32(q, _mm256_and_si256(odd, sgn));
+        }
+        r = _mm256_blendv_epi8(r, t, _mm256_cmpeq_epi32(sj, zero));   // shift 0: t itself
+        r = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(r, bj), zero), v255);
+        __m256i w = _mm256_packus_epi32(r, r);                         // per 128-bit lane
+        w = _mm256_packus_epi16(w, w);
+        uint32_t a4 = (uint32_t)_mm256_extract_epi32(w, 0), b4 = (uint32_t)_mm256_extract_epi32(w, 4);
+        memcpy(out + p, &a4, 4);
+        memcpy(out + p + 4, &b4, 4);
+    }
+    return p;
+}
+
+AVX2 int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
+    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
+    int n) {
+    int acc32 = hi == NULL && acc_min > INT32_MIN && acc_max < INT32_MAX;
+    if (acc32) {
+        int done = bn_act_i32(a, bn, lo, tx, tw, acc_min, acc_max, out, n);
+        if (done > 0) {
+            return done;
+        }
+    }
+    int banker = a->rule == KPU_ACT_RULE_NNCASE02;
+    if (!a->ascending) {
+        return 0;
+    }
+    // one gather fetches a segment's y_mul (high 16 bits), shift (bits 8-15) and bias (0-7)
+    int32_t seg[16];
+    for (int j = 0; j < 16; j++) {
+        if (a->shift[j] > 62) {
+            return 0;
+        }
+        seg[j] = (int32_t)(((uint32_t)(uint16_t)a->y_mul[j] << 16) | ((uint32_t)a->shift[j] << 8) | a->bias[j]);
+    }
+    const __m128i m8 = _mm_set1_epi32(0xFF);
+    const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi64x(1);
+    const __m256i vtw = _mm256_set1_epi64x(tw);
+    const __m256i vmul = _mm256_set1_epi64x((int64_t)bn.mul);
+    const __m256i vadd = _mm256_set1_epi64x((int64_t)bn.add);
+    const __m128i bshift = _mm_cvtsi32_si128((int)bn.shift);
+    const __m256i v255 = _mm256_set1_epi64x(255);
+    const __m256i lanes = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);   // low dword of each lane
+    __m256i xs[16];
+    for (int j = 0; j < 16; j++) {
+        xs[j] = _mm256_set1_epi64x(a->x_start[j]);
+    }
+    int p = 0;
+    for (; p + 4 <= n; p += 4) {
+        __m256i acc = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(lo + p)));
+        if (hi != NULL) {
+            __m256i h = _mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(hi + p)));
+            acc = _mm256_add_epi64(acc, _mm256_slli_epi64(h, 8));
+        }
+        acc = _mm256_add_epi64(acc, _mm256_loadu_si256((const __m256i *)(tx + p)));
+        acc = _mm256_add_epi64(acc, vtw);
+        // v = ((acc * mul) >> shift) + add, arithmetic shift
+        // acc32: |acc| < 2^31, so one signed 32x32->64 multiply is exact
+        __m256i prod = acc32 ? _mm256_mul_epi32(acc, vmul) : mul64_s32(acc, vmul);
+        __m256i m = _mm256_cmpgt_epi64(zero, prod);
+        __m256i v = _mm256_xor_si256(_mm256_srl_epi64(_mm256_xor_si256(prod, m), bshift), m);
+        v = _mm256_add_epi64(v, vadd);
+        // segment: strict (v > x) counts passes, non-strict (v >= x) is 15 minus (x > v)
+        __m256i j = zero;
+        if (banker) {
+            for (int k = 1; k < 16; k++) {
+                j = _mm256_sub_epi64(j, _mm256_cmpgt_epi64(v, xs[k]));
+            }
+        } else {
+            j = _mm256_set1_epi64x(15);
+            for (int k = 1; k < 16; k++) {
+                j = _mm256_add_epi64(j, _mm256_cmpgt_epi64(xs[k], v));
+            }
+        }
+        __m256i xj = _mm256_i64gather_epi64((const long long *)a->x_start, j, 8);
+        __m128i sg4 = _mm256_i64gather_epi32(seg, j, 4);
+        __m256i yj = _mm256_cvtepi32_epi64(_mm_srai_epi32(sg4, 16));
+        __m256i sj = _mm256_cvtepi32_epi64(_mm_and_si128(_mm_srli_epi32(sg4, 8), m8));
+        __m256i bj = _mm256_cvtepi32_epi64(_mm_and_si128(sg4, m8));
+        __m256i t = mul64_s32(_mm256_sub_epi64(v, xj), yj);
+        __m256i neg = _mm256_cmpgt_epi64(zero, t);
+        __m256i sg = _mm256_or_si256(neg, one);          // -1 or +1
+        __m256i r;
+        if (banker) {
+            __m256i q = sra64_var(t, sj);
+            __m256i h = _mm256_sllv_epi64(one, _mm256_sub_epi64(sj, one));
+            __m256i f = _mm256_and_si256(t, _mm256_sub_epi64(_mm256_sllv_epi64(one, sj), one));
+            __m256i up = _mm256_or_si256(_mm256_cmpgt_epi64(f, h),
+                _mm256_and_si256(_mm256_cmpeq_epi64(f, h), _mm256_cmpeq_epi64(_mm256_and_si256(q, one), one)));
+            r = _mm256_add_epi64(q, _mm256_and_si256(up, sg));
+        } else {
+            __m256i u = sra64_var(t, _mm256_sub_epi64(sj, one));
+            __m256i q = sra64_var(u, one);
+            __m256i odd = _mm256_cmpeq_epi64(_mm256_and_si256(u, one), one);
+            r = _mm256_add_epi64(q, _mm256_and_si256(odd, sg));
+        }
+        r = _mm256_blendv_epi8(r, t, _mm256_cmpeq_epi64(sj, zero));   // shift 0: t itself
+        // clamp(r + bias, 0, 255): |r| < 2^62, so the sum cannot wrap
+        r = _mm256_add_epi64(r, bj);
+        r = _mm256_blendv_epi8(r, v255, _mm256_cmpgt_epi64(r, v255));
+        r = _mm256_andnot_si256(_mm256_cmpgt_epi64(zero, r), r);
+        __m128i d = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(r, lanes));
+        d = _mm_packus_epi16(_mm_packus_epi32(d, d), d);
+        int32_t four = _mm_cvtsi128_si32(d);
+        memcpy(out + p, &four, 4);
+    }
+    return p;
+}
+
+#endif

@@ -1,0 +1,68 @@
+// The fast engine of the behavioural KPU (hosted builds: the simulated board and the native
+// tests; the QEMU board keeps the banded reference path of kpu_sim_exec.c, which needs no heap).
+// Same integers as the reference path, computed differently:
+//  - weights rearranged once per layer into 16-bit pairs (kpu_sim_wcache.c), kept in host
+//    memory of the simulator (never charged to the simulated board) and checked against a copy
+//    of the original bytes on every run, so a model freed and another loaded at the same
+//    address can never reuse stale weights;
+//  - each band of input rows packed once into padded planes of u16 pairs (two channels, or two
+//    horizontal taps for depthwise), so every tap is one unaligned load with no edge cases;
+//  - the sum S as pairwise 16x16->32 multiply-adds: AVX2 (vpmaddwd) when the CPU has it,
+//    otherwise the portable C loop over the same data (K210_KPUSIM_PORTABLE=1 forces it);
+//  - BN and activation fused per row, then pooling and write-back, per band.
+#ifndef K210_KPU_SIM_FAST_H
+#define K210_KPU_SIM_FAST_H
+
+#include "kpu_sim.h"
+
+#if !defined(__riscv)
+#define KPU_SIM_FAST 1
+#else
+#define KPU_SIM_FAST 0
+#endif
+
+// Runs the layer; 0, or -1 when this engine cannot take it (no memory): the caller then runs
+// the reference path.
+int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out);
+
+// The rearranged weights of one layer: per virtual channel (output channel o, or 2o and 2o+1
+// for the low and high byte planes of u16 weights) nplanes x ntaps words, each two u16
+// weights (low half: even channel or left tap). sw[o] = sum of the original weights.
+typedef struct {
+    int nvirt, nplanes, ntaps;
+    const int32_t *w;        // nvirt x nplanes x ntaps
+    const int32_t *ones;     // nplanes x ntaps: the weights of the input-sum term Sx
+    const int64_t *sw;       // oc
+} kpu_sim_wpack_t;
+
+// The packed weights of L (cached by weight address and checked against the original bytes).
+// NULL when out of host memory.
+const kpu_sim_wpack_t *kpu_sim_wcache_get(const kpu_sim_layer_t *L);
+
+// acc[i] (i < n, n a multiple of KPU_SIM_STRIP) = sum over planes p and taps t of the pairwise
+// product of word planes[p * plane_stride + toff[t] + i] with w[p * ntaps + t].
+#define KPU_SIM_STRIP 32
+typedef void (*kpu_sim_kernel_t)(int32_t *acc, const int32_t *planes, size_t plane_stride,
+    int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n);
+// The kernel this process uses (AVX2 or portable, chosen once), and its name.
+kpu_sim_kernel_t kpu_sim_kernel(void);
+const char *kpu_sim_kernel_name(void);
+// For the tests: the portable kernels (portable = 1) or the SIMD ones; 0 when the SIMD ones
+// were asked for and this CPU has none (the portable ones then stay).
+int kpu_sim_select_kernel(int portable);
+// Nonzero when the AVX2 kernels are in use (the BN + activation loop follows the same choice).
+int kpu_sim_use_avx2(void);
+// The AVX2 BN + activation over a prefix of n outputs (kpu_sim_bnact.c): how many it did (a
+// multiple of 4; 0 for a table only the scalar path takes).
+int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
+    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
+    int n);
+
+// BN (spec 3.5 step 3) and activation of n conv outputs: acc = lo[i] (+ 256 * hi[i] when hi is
+// not NULL) + tx[i] + tw, exactly as the reference path's post-processing. The caller
+// guarantees acc_min <= acc <= acc_max for every element (narrower arithmetic when it can).
+void kpu_sim_bn_act_row(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
+    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
+    int n);
+
+#endif

@@ -1,0 +1,133 @@
+// The multiply-add kernels of the fast engine (see kpu_sim_fast.h): the sum S over planes of
+// u16 pairs. Inputs and weights are u8 (or one byte plane of u16 weights), so every pairwise
+// product fits a signed 16x16->32 multiply-add without saturation, and the int32 sum of at most
+// 1024 x 9 products of 255 x 255 cannot overflow (kpu_sim_conv.c gives the bound). Integer sums
+// do not depend on their order, so both kernels give the same bits as the reference path.
+// The AVX2 kernel is compiled with a per-function target attribute and picked at run time, so
+// the build flags stay those of every other file.
+#include <stdlib.h>
+
+#include "kpu_sim_fast.h"
+
+#if KPU_SIM_FAST
+
+// acc[i] += pairwise product of q[i] with (wl, wh), over fixed chunks of KPU_SIM_STRIP with
+// restrict pointers: a trip count the compiler knows lets -O2 vectorise it without checks.
+static void madd_row(int32_t *restrict acc, const uint32_t *restrict q, int32_t wl, int32_t wh, size_t n) {
+    for (size_t i = 0; i < n; i += KPU_SIM_STRIP) {
+        for (size_t j = 0; j < KPU_SIM_STRIP; j++) {
+            acc[i + j] += (int32_t)(q[i + j] & 0xFFFF) * wl + (int32_t)(q[i + j] >> 16) * wh;
+        }
+    }
+}
+
+static void kernel_portable(int32_t *acc, const int32_t *planes, size_t plane_stride,
+    int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        acc[i] = 0;
+    }
+    for (int p = 0; p < nplanes; p++) {
+        const int32_t *base = planes + (size_t)p * plane_stride;
+        for (int t = 0; t < ntaps; t++) {
+            uint32_t wv = (uint32_t)w[p * ntaps + t];
+            int32_t wl = (int32_t)(wv & 0xFFFF), wh = (int32_t)(wv >> 16);
+            if (wv == 0) {
+                continue;
+            }
+            madd_row(acc, (const uint32_t *)(base + toff[t]), wl, wh, n);
+        }
+    }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+// 32 outputs per pass in four registers, all planes and taps summed before one store. NT is the
+// tap count known at compile time (1, 6 or 9) so the tap loop unrolls.
+#define AVX2_BODY(NT)                                                                          \
+    for (size_t i = 0; i < n; i += KPU_SIM_STRIP) {                                            \
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;                       \
+        const int32_t *wp = w;                                                                 \
+        for (int p = 0; p < nplanes; p++) {                                                    \
+            const int32_t *base = planes + (size_t)p * plane_stride + i;                       \
+            for (int t = 0; t < (NT); t++) {                                                   \
+                __m256i wv = _mm256_set1_epi32(wp[t]);                                         \
+                const __m256i *q = (const __m256i *)(base + toff[t]);                          \
+                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_loadu_si256(q), wv));       \
+                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_loadu_si256(q + 1), wv));   \
+                a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_loadu_si256(q + 2), wv));   \
+                a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_loadu_si256(q + 3), wv));   \
+            }                                                                                  \
+            wp += (NT);                                                                        \
+        }                                                                                      \
+        _mm256_storeu_si256((__m256i *)(acc + i), a0);                                         \
+        _mm256_storeu_si256((__m256i *)(acc + i + 8), a1);                                     \
+        _mm256_storeu_si256((__m256i *)(acc + i + 16), a2);                                    \
+        _mm256_storeu_si256((__m256i *)(acc + i + 24), a3);                                    \
+    }
+
+__attribute__((target("avx2")))
+static void kernel_avx2(int32_t *acc, const int32_t *planes, size_t plane_stride,
+    int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n) {
+    switch (ntaps) {
+        case 1: AVX2_BODY(1) break;
+        case 6: AVX2_BODY(6) break;
+        case 9: AVX2_BODY(9) break;
+        default: AVX2_BODY(ntaps) break;
+    }
+}
+#endif
+
+static kpu_sim_kernel_t chosen;
+static const char *chosen_name;
+
+static void choose(void) {
+    const char *force = getenv("K210_KPUSIM_PORTABLE");
+    chosen = kernel_portable;
+    chosen_name = "portable";
+    if (force != NULL && force[0] != '\0' && force[0] != '0') {
+        return;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) {
+        chosen = kernel_avx2;
+        chosen_name = "avx2";
+    }
+#endif
+}
+
+kpu_sim_kernel_t kpu_sim_kernel(void) {
+    if (chosen == NULL) {
+        choose();
+    }
+    return chosen;
+}
+
+int kpu_sim_select_kernel(int portable) {
+    kpu_sim_kernel();
+    chosen = kernel_portable;
+    chosen_name = "portable";
+#if defined(__x86_64__) || defined(__i386__)
+    if (!portable && __builtin_cpu_supports("avx2")) {
+        chosen = kernel_avx2;
+        chosen_name = "avx2";
+    }
+#endif
+    return portable || kpu_sim_use_avx2();
+}
+
+int kpu_sim_use_avx2(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return kpu_sim_kernel() == kernel_avx2;
+#else
+    return 0;
+#endif
+}
+
+const char *kpu_sim_kernel_name(void) {
+    kpu_sim_kernel();
+    return chosen_name;
+}
+
+#endif
