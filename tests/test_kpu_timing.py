@@ -1,5 +1,5 @@
 """Predicted silicon time: the cycle model by hand, and the board (kpu.netinfo predicted_ms,
-modules/kpu/kpu_timing.c) against the host (k210tools/kmodel/timing.py) on every shared model."""
+modules/kpu/core/kpu_timing.c) against the host (k210tools/kmodel/timing.py) on every shared model."""
 import re
 import subprocess
 import sys
@@ -7,9 +7,10 @@ import sys
 import pytest
 
 from k210tools.kmodel import timing
-from kpu_board import MODELS, model_bytes, put_model
+from kpu_board import model_bytes, put_model
+from realmodels import model_names, model_path, need_models
 
-SHARED = sorted(p.name for p in MODELS.glob("*.kmodel") if p.stem.endswith(("_v3", "_v4")))
+SHARED = model_names("*_v[34].kmodel")
 
 
 def G(**kw):
@@ -37,6 +38,7 @@ def test_cycle_model_by_hand(geo, cycles):
 
 
 def test_shared_models_are_found():
+    need_models()
     assert len(SHARED) >= 9, SHARED
 
 
@@ -55,7 +57,7 @@ def test_board_and_host_predict_the_same(board, name):
 
 def test_cli_time_table():
     out = subprocess.run([sys.executable, "-m", "k210tools.cli", "model", "info", "--time", "--brief",
-                          str(MODELS / "yolo20class_nncase01_v3.kmodel")],
+                          str(model_path("yolo20class_nncase01_v3.kmodel"))],
                          capture_output=True, text=True, check=True).stdout
     geo = timing.geometry(model_bytes("yolo20class_nncase01_v3.kmodel"))
     total = sum(timing.layer_ms(g) for g in geo)
