@@ -30,6 +30,10 @@ static int file_read(kmodel_src_t *s, uint32_t off, void *buf, size_t n) {
     return got == n ? 0 : -EIO;
 }
 
+void kpu_source_release_writers(const char *path) {
+    file_release_unreachable(path, true);
+}
+
 int kpu_source_with_file(const char *path, uint32_t max_size, kpu_source_use_t use, void *ctx, kmodel_err_t *e) {
     file_src_t file, *f = &file;
     memset(f, 0, sizeof(*f));

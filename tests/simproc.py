@@ -10,8 +10,9 @@ from pathlib import Path
 import serial
 
 ROOT = Path(__file__).resolve().parents[1]
-# K210_SIM_BIN picks another build of the board (e.g. build/sim-asan/k210-sim, scripts/test-asan).
-SIM = Path(os.environ.get("K210_SIM_BIN") or ROOT / "build" / "sim" / "k210-sim")
+# K210_SIM picks another build of the board (e.g. build/sim-asan/k210-sim, scripts/test-asan): the
+# same variable the board fixture's launcher (k210tools.simboard) reads.
+SIM = Path(os.environ.get("K210_SIM") or ROOT / "build" / "sim" / "k210-sim")
 
 
 class SimProcess:

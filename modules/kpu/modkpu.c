@@ -7,7 +7,6 @@
 #include "py/binary.h"
 #include "py/objarray.h"
 #include "py/runtime.h"
-#include "vfs.h"
 #include "py/mperrno.h"
 
 #include "kmodel.h"
@@ -97,17 +96,13 @@ static int load_from(kmodel_src_t *src, void *ctx, kmodel_err_t *e) {
     return kmodel_load(src, ld->m->id, ld->tag, ld->rule, &ld->m->km, e);
 }
 
-static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+static MP_NOINLINE mp_obj_t kpu_load_args(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
     enum { ARG_src, ARG_size, ARG_act_rule };
     static const mp_arg_t allowed[] = {
         { MP_QSTR_src, MP_ARG_REQUIRED | MP_ARG_OBJ, { .u_obj = MP_OBJ_NULL } },
         { MP_QSTR_size, MP_ARG_OBJ, { .u_obj = mp_const_none } },
         { MP_QSTR_act_rule, MP_ARG_KW_ONLY | MP_ARG_OBJ, { .u_obj = mp_const_none } },
     };
-    if (n_args > 0 && mp_obj_is_str(pos_args[0])) {
-        // a writer dropped unclosed (open(p, 'wb').write(d)) is flushed before the model is read
-        file_release_unreachable(mp_obj_str_get_str(pos_args[0]), true);
-    }
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed), allowed, args);
     mp_obj_t src_obj = args[ARG_src].u_obj;
@@ -168,6 +163,15 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
     m->epoch = kpu_ledger_epoch();
     m->live = true;
     return MP_OBJ_FROM_PTR(m);
+}
+// A writer dropped unclosed (open(p, 'wb').write(d)) is flushed before the model is read. The
+// port's collection runs from this small frame: the work (and its locals, which may hold stale
+// words of the caller's earlier calls) sits in kpu_load_args, below it.
+static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    if (n_args > 0 && mp_obj_is_str(pos_args[0])) {
+        kpu_source_release_writers(mp_obj_str_get_str(pos_args[0]));
+    }
+    return kpu_load_args(n_args, pos_args, kw_args);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(kpu_load_obj, 1, kpu_load);
 
