@@ -238,8 +238,14 @@ def open_port(spec: str | None, baud: int = 115200, board: str | None = None, ma
     else:
         url = spec
     try:
+        # pyserial's RFC 2217 client refuses write_timeout (what labgrid/ser2net hand out)
+        # and ser2net on a pty never confirms DTR/RTS changes (they are still sent).
+        wt = {} if url.startswith("rfc2217://") else {"write_timeout": 10}
+        if url.startswith("rfc2217://") and "ign_set_control" not in url:
+            url += ("&" if "?" in url else "?") + "ign_set_control"
+
         port = serial.serial_for_url(url, do_not_open=True, baudrate=baud, timeout=0.02,
-                                     write_timeout=10, exclusive=True)
+                                     exclusive=True, **wt)
         # Maix boards wire DTR/RTS to RESET and IO16 (ISP): keep both released (docs 2.5).
         port.dtr = False
         port.rts = False

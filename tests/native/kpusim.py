@@ -37,14 +37,15 @@ def build_library() -> Path:
     out = ROOT / "build/native" / f"libkpusim-{h.hexdigest()[:16]}.so"
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".tmp.so")
+        # one temp file per process: xdist workers may build the same library at once
+        tmp = out.with_suffix(f".{os.getpid()}.tmp.so")
         cmd = ["cc", *os.environ.get("KPUSIM_OPT", "-O2").split(), "-std=c11", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
                "-I", str(ROOT / "firmware"), "-I", str(ROOT / "kpusim"),
                "-I", str(ROOT / "modules/kpu"), *map(str, sources()), "-o", str(tmp)]
         subprocess.run(cmd, check=True)
         tmp.rename(out)
         for stale in out.parent.glob("libkpusim-*.so"):   # older builds of changed sources
-            if stale != out:
+            if stale != out and ".tmp" not in stale.name:
                 stale.unlink(missing_ok=True)
     return out
 

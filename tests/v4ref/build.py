@@ -3,6 +3,7 @@ shared library for ctypes, cached under build/v4test/ by the hash of the sources
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def library(kpu: str = "numpy") -> Path:
     out = ROOT / "build" / "v4test" / f"libkv4-{kpu}-{h.hexdigest()[:16]}.so"
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".tmp")
+        # one temp file per process: xdist workers may build the same library at once
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
         cmd = ["cc", *FLAGS, f"-I{KPU}", f"-I{ROOT / 'firmware'}", f"-I{SIM}", "-o", str(tmp), *map(str, srcs), "-lm"]
         subprocess.run(cmd, check=True)
         tmp.rename(out)
