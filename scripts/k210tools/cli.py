@@ -23,6 +23,9 @@ class Session:
     def board(self) -> Board:
         if self._board is None:
             port = self.args.port or os.environ.get("K210_PORT") or None
+            if port and port.startswith(("id:", "usb:")):    # a board by USB serial number / location
+                from .farm import resolve
+                port = resolve([port])[0]
             self._board = Board.connect(port, self.args.baud, getattr(self.args, "board", None),
                                         maixpy_sim=self.args.maixpy_sim)
         return self._board
@@ -52,7 +55,7 @@ def _table() -> list[Command]:
 def parser(commands: list[Command]) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="k210", description="Host tools for k210-kpu boards (Sipeed Maix, or the simulated board).")
-    p.add_argument("-p", "--port", help="serial device, pyserial URL (socket://, rfc2217://), 'sim' "
+    p.add_argument("-p", "--port", help="serial device, pyserial URL (socket://, rfc2217://), id:SERIAL or usb:LOCATION, 'sim' "
                    "for the simulated board, 'qemu' for the QEMU_VIRT board, or omit to autodetect (env K210_PORT)")
     p.add_argument("-b", "--baud", type=int, default=115200, help="REPL baud rate (default 115200)")
     p.add_argument("--maixpy-sim", action="store_true", help=argparse.SUPPRESS)  # sim imitating MaixPy-v1

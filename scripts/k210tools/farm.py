@@ -37,7 +37,8 @@ def _match(spec: str, ports: list[PortInfo]) -> PortInfo:
         what = "USB serial number"
         known = sorted({p.serial_number for p in ports if p.serial_number})
     else:
-        found = [p for p in ports if _location(p) == want]
+        # usb:1-1.2 is the device (its REPL channel is picked below); usb:1-1.2:1.0 one interface
+        found = [p for p in ports if want in (_location(p), p.location)]
         what = "USB location"
         known = sorted({_location(p) for p in ports if _location(p)})
     if len(found) > 1:
