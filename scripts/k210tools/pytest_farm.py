@@ -103,7 +103,7 @@ def _labgrid_board(config: pytest.Config, where: str) -> Board:
         target = env.get_target(tname)
         drv = target.get_driver(K210Driver, name=dname or None)
     except Exception as e:   # labgrid's own errors (place not acquired / taken, no coordinator) in one line
-        msg = " ".join(str(getattr(e, "msg", None) or e).split())
+        msg = " ".join(str(getattr(e, "msg", None) or e).split()).removeprefix("Error: ")
         raise K210Error(f"labgrid target {tname!r}: {msg or type(e).__name__}") from None
     return drv.connect()
 
