@@ -20,7 +20,10 @@ ENV = ROOT / "labgrid" / "k210-farm.yaml"
 PLACE = "k210-farm"
 SUBSET = ["tests/test_farm.py::test_two_boards_one_writes_a_model_both_run_it",
           "tests/test_farm.py::test_identity_comes_from_the_board",
-          "tests/test_kpu_iris.py", "-m", "qemu_subset or boards"]
+          "tests/test_kpu_iris.py::test_iris_from_sd_gives_published_scores",
+          "tests/test_kpu_iris.py::test_iris_from_flash_offset_is_identical",
+          "tests/test_kpu_iris.py::test_model_repr_attributes_and_charge",
+          "tests/test_kpu_iris.py::test_list_input_and_memoryview_accepted"]
 
 pytestmark = [pytest.mark.sim_only("starts simulated boards behind a local labgrid farm")]
 
