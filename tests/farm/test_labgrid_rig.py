@@ -85,6 +85,13 @@ def test_suite_subset_runs_on_two_boards_of_a_labgrid_place(rig, tmp_path):
     for props in cases.values():
         assert props["board_kind"].startswith("Simulated K210 board"), props
 
+    # one xdist worker per board of the place: each runs its share on its own board
+    xml2 = tmp_path / "junit-n2.xml"
+    par = _inner_pytest(rig, ["-n", "2", *SUBSET[2:], f"--junitxml={xml2}"])
+    assert par.returncode == 0, par.stdout[-3000:] + par.stderr[-2000:]
+    ports = {p.get("value") for p in ET.parse(xml2).iter("property") if p.get("name") == "board_port"}
+    assert ports == {"lg:main/board0", "lg:main/board1"}, ports
+
     # what the rig listens on (coordinator, exporter, one ser2net per acquired board): loopback only
     pids = rig.observe()
     socks = listening(pids)
