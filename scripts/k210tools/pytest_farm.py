@@ -118,7 +118,8 @@ class _Extra:
 
     def get(self, i: int) -> Board:
         s = specs(self.config)
-        spec = s[i] if i < len(s) else "sim"        # more fresh sims on a simulated run
+        # beyond the list: more fresh boards of the run's kind (sim, or qemu with --port qemu)
+        spec = s[i] if i < len(s) else (s[0] if s and s[0] in farm.FRESH else "sim")
         if i not in self.boards and i not in self.errors:
             try:
                 state = Path(self.config._tmp_path_factory.mktemp(f"board{i}-state"))  # type: ignore[attr-defined]
@@ -223,7 +224,7 @@ def _record_identity(item: pytest.Item) -> None:
     if "boards" in names:
         s = specs(item.config)
         extra: _Extra = item.config._k210_extra  # type: ignore[attr-defined]
-        used += [(b, s[i] if i < len(s) else "sim") for i, b in sorted(extra.boards.items())]
+        used += [(b, s[i] if i < len(s) else (s[0] if s else "sim")) for i, b in sorted(extra.boards.items())]
     lines = []
     for i, (b, port) in enumerate(used):
         try:

@@ -4,6 +4,7 @@ simulated boards through ser2net (RFC 2217), a client acquiring the place, a sub
 refused in one line, nothing listening beyond 127.0.0.1, and no process left at the end."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,14 @@ def _inner_pytest(r: Rig, args: list[str], user: str | None = None, timeout: flo
 def test_suite_subset_runs_on_two_boards_of_a_labgrid_place(rig, tmp_path):
     got = rig.client("-p", PLACE, "acquire")
     assert got.returncode == 0, got.stdout + got.stderr
+
+    # `k210 -p` takes what the place hands out: board1's RFC 2217 address
+    show = rig.client("-p", PLACE, "show", check=True).stdout
+    block = show.split("Acquired resource 'board1'", 1)[1]
+    port = int(re.search(r"'port': (\d+)", block).group(1))
+    cli = subprocess.run([str(Path(sys.executable).parent / "k210"), "-p", f"rfc2217://127.0.0.1:{port}",
+                          "exec", "import os; print(os.uname()[4])"], capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 0 and cli.stdout.startswith("Simulated K210 board"), cli.stdout + cli.stderr
 
     # a second user: labgrid refuses the place; the plugin says so in one line, no hang
     taken = _inner_pytest(rig, ["tests/test_farm.py::test_identity_comes_from_the_board"], user="intruder",
