@@ -4,6 +4,7 @@ through labgrid in tests/farm/test_labgrid_rig.py)."""
 from __future__ import annotations
 
 import binascii
+import os
 import subprocess
 import sys
 import time
@@ -176,3 +177,37 @@ def test_junit_per_board_carries_the_identity(tmp_path):
         assert len(props["board_unique_id"]) == 16
         if c.get("name") == "test_b":
             assert props["board_unique_id_1"] != props["board_unique_id"]
+
+
+def test_shares_host_tests_take_turns(tmp_path):
+    """Four tests of one host resource under -n 2: each logs entering and leaving; no two overlap
+    (enter/leave pairs alternate in the shared log), while the unmarked ones run alongside."""
+    log = tmp_path / "log.txt"
+    (tmp_path / "test_x.py").write_text(
+        "import os, time, pytest\n"
+        "def note(what):\n"
+        f"    with open({str(log)!r}, 'a') as f:\n"
+        "        f.write(what + ' ' + os.environ['PYTEST_XDIST_WORKER'] + '\\n')\n"
+        f"@pytest.mark.shares_host('k210-test-{os.getpid()}')\n"
+        "@pytest.mark.parametrize('i', range(4))\n"
+        "def test_x(i):\n"
+        "    note('enter')\n"
+        "    time.sleep(0.3)\n"
+        "    note('leave')\n")
+    r = _pytest(["-n", "2", "test_x.py"], tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    events = log.read_text().split("\n")[:-1]
+    assert len(events) == 8
+    assert len({e.split()[1] for e in events}) == 2, events      # both workers ran some
+    for enter, leave in zip(events[::2], events[1::2]):
+        assert enter.split()[0] == "enter" and leave == "leave " + enter.split()[1], events
+
+
+def test_host_lock_waits_are_bounded(tmp_path):
+    with farm.host_lock(f"k210-test-{os.getpid()}"):
+        held = subprocess.run([sys.executable, "-c",
+                               "from k210tools import farm\n"
+                               f"with farm.host_lock('k210-test-{os.getpid()}', timeout=0.5):\n    pass\n"],
+                              capture_output=True, text=True, timeout=60)
+    assert held.returncode != 0
+    assert f"host resource 'k210-test-{os.getpid()}': still held by pid {os.getpid()} after 0.5s" in held.stderr

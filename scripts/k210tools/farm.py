@@ -3,9 +3,15 @@ the port it opens, checked for duplicates, split among pytest-xdist workers, and
 identity (kind, firmware, unique id) for test reports."""
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import re
+import tempfile
+import time
 from dataclasses import dataclass
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, Iterator
 
 from .errors import K210Error
 from .ports import PortInfo, scan
@@ -125,3 +131,29 @@ def identify(board, port: str) -> Identity:
         "__import__('binascii').hexlify(m.unique_id()).decode() if hasattr(m,'unique_id') else ''))"
         "(__import__('os'),__import__('machine'))")
     return Identity(str(kind), str(version), str(uid), port)
+
+
+@contextlib.contextmanager
+def host_lock(name: str, timeout: float | None = 300.0, poll: float = 0.05) -> Iterator[Path]:
+    """An exclusive lock on one host resource, shared by every process of this user on the host
+    (flock on $TMPDIR/k210-host-NAME.lock, released by the kernel if the holder dies)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    path = Path(tempfile.gettempdir()) / f"k210-host-{safe}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        start = time.monotonic()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if timeout is not None and time.monotonic() - start > timeout:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                    raise K210Error(f"host resource {name!r}: still held by pid {holder} after "
+                                    f"{timeout:g}s ({path})") from None
+                time.sleep(poll)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield path
+    finally:
+        os.close(fd)      # closing the descriptor releases the lock

@@ -8,8 +8,8 @@
   --board-junit DIR    one JUnit XML file per board (per xdist worker), named after the board
   @pytest.mark.boards(N) the test takes N boards from the `boards` fixture (a list; the first is
                        `board`); skipped, with the reason, when the run has fewer
-  @pytest.mark.shares_host(NAME) tests that use one host resource: under xdist they all run on
-                       one worker, one after another (needs --dist loadgroup, as ./scripts/test uses)
+  @pytest.mark.shares_host(NAME) tests that use one host resource take turns: each holds a
+                       host-wide lock on NAME while it runs (xdist workers and other runs wait)
 
 Every test that uses a board gets the board's identity (kind, firmware, unique id, port) as JUnit
 properties and as a report section."""
@@ -146,7 +146,7 @@ def available(config: pytest.Config) -> int | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "boards(n): the test uses n boards at once (the `boards` fixture)")
-    config.addinivalue_line("markers", "shares_host(name): uses a host resource; under xdist runs on one worker")
+    config.addinivalue_line("markers", "shares_host(name): uses a host resource; holds a host-wide lock on it while it runs")
     config._k210_extra = _Extra(config)  # type: ignore[attr-defined]
     d = config.getoption("board_junit")
     xdist_controller = getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
@@ -161,11 +161,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(xml, "k210-board-junit")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        m = item.get_closest_marker("shares_host")
-        if m:
-            item.add_marker(pytest.mark.xdist_group(m.args[0] if m.args else "host"))
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """A shares_host(NAME) test holds a host-wide lock on NAME for its whole run (setup to
+    teardown), so xdist workers, and other runs on this host, take turns."""
+    m = item.get_closest_marker("shares_host")
+    if m is None:
+        yield
+        return
+    name = str(m.args[0] if m.args else "host")
+    with farm.host_lock(name, timeout=item.config.getoption("board_timeout") or None):
+        yield
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
