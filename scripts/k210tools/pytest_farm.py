@@ -161,6 +161,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(xml, "k210-board-junit")
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    s = specs(config)
+    return [f"boards of this run: {', '.join(s)} (the first is `board`)"] if len(s) > 1 else []
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem):
     """A shares_host(NAME) test holds a host-wide lock on NAME for its whole run (setup to

@@ -94,3 +94,27 @@ def test_unknown_board_kind_is_refused_with_the_list():
     RawSerialPort(t, name=None, port="/dev/ttyUSB9", speed=115200)
     with pytest.raises(ValueError, match="unknown board 'MAIX_FOO': choose one of SIM, MAIX_BIT"):
         K210Driver(t, name=None, board="MAIX_FOO")
+
+
+def test_flash_goes_through_kflash_with_the_boards_isp_sequence(tmp_path):
+    """K210Driver.flash on a fake K210 in ISP mode (k210tools.fakeisp): the image lands at 0 in
+    kflash's boot format (flag byte, length, payload, SHA-256: built here from the spec)."""
+    import hashlib
+    import os
+    import struct
+
+    from k210tools.fakeisp import FakeIsp
+    fw = tmp_path / "fw.bin"
+    payload = os.urandom(50000)
+    fw.write_bytes(payload)
+    isp = FakeIsp()
+    try:
+        t, drv = _target(isp.path, "MAIX_DOCK")
+        t.activate(drv)
+        drv.flash(fw, baud=115200)
+        body = b"\x02" + struct.pack("<I", len(payload)) + payload     # flag 2: dual-IO flash
+        assert isp.image(0, len(body) + 32) == body + hashlib.sha256(body).digest()
+        assert isp.log.rebooted
+        t.cleanup()
+    finally:
+        isp.close()
