@@ -14,7 +14,7 @@ import pytest
 from k210tools import farm
 from k210tools.errors import K210Error
 from k210tools.ports import PortInfo
-from kpu_board import IRIS_IN, IRIS_OUT, MODELS
+from kpu_board import IRIS_IN, IRIS_OUT, model_bytes
 
 FT = (0x0403, 0x6010)
 SCAN = [PortInfo("/dev/ttyUSB0", *FT, "SIPEED1", 0, "Sipeed-Debug", (), "1-1.2:1.0"),
@@ -97,7 +97,7 @@ def test_two_boards_one_writes_a_model_both_run_it(boards):
     board); both run it: identical outputs, and the published scores (an oracle of neither)."""
     a, b = boards
     assert farm.identify(a, "a").unique_id != farm.identify(b, "b").unique_id
-    model = (MODELS / "iris_nncase01_v3.kmodel").read_bytes()
+    model = model_bytes("iris_nncase01_v3.kmodel")
     a.put(model, "/sd/farm_iris.kmodel")
     from_a = a.get("/sd/farm_iris.kmodel")
     assert from_a == model
