@@ -17,7 +17,7 @@ def _table() -> list[Command]:
 def parser(commands: list[Command]) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="k210", description="Host tools for k210-kpu boards (Sipeed Maix, or the simulated board).")
-    p.add_argument("-p", "--port", help="serial device, pyserial URL (socket://, rfc2217://), 'sim' "
+    p.add_argument("-p", "--port", help="serial device, pyserial URL (socket://, rfc2217://), id:SERIAL or usb:LOCATION, 'sim' "
                    "for the simulated board, 'qemu' for the QEMU_VIRT board, or omit to autodetect (env K210_PORT)")
     p.add_argument("-b", "--baud", type=int, default=115200, help="REPL baud rate (default 115200)")
     p.add_argument("--maixpy-sim", action="store_true", help=argparse.SUPPRESS)  # sim imitating MaixPy-v1

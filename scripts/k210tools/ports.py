@@ -19,6 +19,7 @@ class PortInfo:
     interface: int | None
     description: str
     boards: tuple[str, ...]     # boards whose REPL this port can be
+    location: str = ""          # USB location (pyserial: "1-1.2:1.0"), for `usb:1-1.2` in farm lists
 
     @property
     def is_candidate(self) -> bool:
@@ -60,7 +61,7 @@ def scan() -> list[PortInfo]:
     for p in sorted(list_ports.comports(), key=lambda p: p.device):
         iface = _interface(p)
         out.append(PortInfo(p.device, p.vid, p.pid, p.serial_number or "", iface,
-                            p.description or "", classify(p.vid, p.pid, iface)))
+                            p.description or "", classify(p.vid, p.pid, iface), getattr(p, "location", None) or ""))
     return out
 
 

@@ -35,8 +35,9 @@ class BoardTestTimeout(Exception):
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("k210", "k210-kpu board")
     g.addoption("--port", default=os.environ.get("K210_TEST_PORT"),
-                help="board to test: serial device or pyserial URL, 'qemu' (a fresh QEMU_VIRT board) "
-                     "or 'sim' (default: a fresh simulated board)")
+                help="board to test: serial device or pyserial URL, id:SERIAL, usb:LOCATION, 'qemu' (a fresh "
+                     "QEMU_VIRT board) or 'sim' (default: a fresh simulated board); a comma-separated list "
+                     "for several boards (one per xdist worker)")
     g.addoption("--port-baud", type=int, default=115200, help="baud rate of --port (default 115200)")
     g.addoption("--board-timeout", type=float, default=300.0,
                 help="seconds one test may run before it fails (default 300, 0 = no limit)")
@@ -54,7 +55,9 @@ class _Lazy:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.port: str | None = config.getoption("port")
+        # farm: this run's (xdist worker's) first board of --port a,b / --lg-env (pytest_farm)
+        from .pytest_farm import first_spec
+        self.port: str | None = first_spec(config)
         self.board: Board | None = None
         self.error: str | None = None
 
@@ -74,7 +77,8 @@ class _Lazy:
                     state = Path(self.config._tmp_path_factory.mktemp("board-state"))  # type: ignore[attr-defined]
                     self.board = Board.connect("qemu" if self.qemu else "sim", state_dir=state)
                 else:
-                    self.board = Board.connect(self.port, self.config.getoption("port_baud"))
+                    from .pytest_farm import connect
+                    self.board = connect(self.config, self.port, self.config.getoption("port_baud"))
             except K210Error as e:
                 self.error = str(e)
         if self.board is None:

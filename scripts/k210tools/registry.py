@@ -22,6 +22,9 @@ class Session:
     def board(self) -> Board:
         if self._board is None:
             port = self.args.port or os.environ.get("K210_PORT") or None
+            if port and port.startswith(("id:", "usb:")):   # a board picked by USB serial or location
+                from .farm import resolve
+                port = resolve([port])[0]
             self._board = Board.connect(port, self.args.baud, getattr(self.args, "board", None),
                                         maixpy_sim=self.args.maixpy_sim)
         return self._board

@@ -1,0 +1,5 @@
+"""tests/farm import their rig helpers (rig.py) directly."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
