@@ -127,7 +127,7 @@ def test_models_refused_over_firmware_or_filesystem(fw, tmp_path, addr, msg):
     (byte_swapped(kmodel(100)), "offset 0: a byte-swapped kmodel"),
     (b"LDMK" + (5).to_bytes(4, "little") + bytes(92), "kmodel v5 (nncase 1.x) is not supported"),
     (bytes(100), "offset 0: not a kmodel"),
-])
+], ids=["byte-swapped", "v5", "not-a-kmodel"])   # fixed ids: the bytes are random (xdist compares ids)
 def test_flash_model_gets_the_model_push_checks(isp, fw, tmp_path, capsys, monkeypatch, data, msg):
     """`flash --model` refuses what `model push` refuses, with the same line, before touching flash."""
     monkeypatch.setenv("K210_SIM_DIR", str(tmp_path / "state"))

@@ -97,7 +97,7 @@ def test_unknown_board_kind_is_refused_with_the_list():
 
 
 def test_flash_goes_through_kflash_with_the_boards_isp_sequence(tmp_path):
-    """K210Driver.flash on a fake K210 in ISP mode (k210tools.fakeisp): the image lands at 0 in
+    """K210Driver.flash on a fake K210 in ISP mode (k210tools.testing.fakeisp): the image lands at 0 in
     kflash's boot format (flag byte, length, payload, SHA-256: built here from the spec)."""
     import hashlib
     import os
