@@ -81,13 +81,13 @@ static int fail(kv4_err_t *err, int32_t node, uint32_t off, const char *fmt, ...
 kv4_mr_t kv4_input(const uint8_t *f, const kv4_header_t *h, uint32_t i) { return kv4_rd_mr(f + h->inputs_off + 16 * i); }
 kv4_mr_t kv4_output(const uint8_t *f, const kv4_header_t *h, uint32_t i) { return kv4_rd_mr(f + h->outputs_off + 16 * i); }
 void kv4_input_shape(const uint8_t *f, const kv4_header_t *h, uint32_t i, int32_t shape[4]) {
-    kv4_shape_t s = kv4_rd_shape(f + h->shapes_off + 16 * i);
+    kernel_shape_t s = kv4_rd_shape(f + h->shapes_off + 16 * i);
     memcpy(shape, s.d, sizeof(s.d));
 }
 uint32_t kv4_input_bytes(const uint8_t *f, const kv4_header_t *h, uint32_t i) {
     kv4_mr_t r = kv4_input(f, h, i);
-    kv4_shape_t s = kv4_rd_shape(f + h->shapes_off + 16 * i);
-    return (uint32_t)kv4_count(&s) * kv4_dt_bytes(r.dtype);
+    kernel_shape_t s = kv4_rd_shape(f + h->shapes_off + 16 * i);
+    return (uint32_t)kernel_count(&s) * kv4_dt_bytes(r.dtype);
 }
 
 static const char *const pool_names[3] = { "constants", "main memory", "KPU memory" };
@@ -123,7 +123,7 @@ static int check_io(src_t *s, const kv4_header_t *h, kv4_err_t *err) {
         kv4_mr_t r = kv4_rd_mr(b);
         if (get(s, h->shapes_off + 16 * i, b, 16, err))
             return -1;
-        kv4_shape_t sh = kv4_rd_shape(b);
+        kernel_shape_t sh = kv4_rd_shape(b);
         if (r.type != KV4_MEM_MAIN && r.type != KV4_MEM_KPU)
             return fail(err, -1, at, "input %u has memory type %u (expected 1 main or 2 kpu)", (unsigned)i, (unsigned)r.type);
         if (r.dtype > KV4_DT_U8)

@@ -103,7 +103,7 @@ int kv4_node_info(const uint8_t *f, const kv4_header_t *h, uint32_t i, kv4_node_
         case 0x00: case 0x04: case 0x10: case 0x11: case 0x12:   // a, b (or table), out
             info->out = kv4_rd_mr(b + 32);
             if (info->opcode == 0x00 || info->opcode == 0x11) {
-                kv4_shape_t s = kv4_rd_shape(b + 84);
+                kernel_shape_t s = kv4_rd_shape(b + 84);
                 memcpy(info->out_shape, s.d, sizeof(s.d));
             }
             break;
@@ -129,7 +129,7 @@ int kv4_node_info(const uint8_t *f, const kv4_header_t *h, uint32_t i, kv4_node_
             break;
         }
         case 0x2001: {
-            kv4_shape_t s = kv4_rd_shape(b + 32);
+            kernel_shape_t s = kv4_rd_shape(b + 32);
             info->out = kv4_rd_mr(b + 16);
             info->out.size = (uint32_t)s.d[0] * kv4_map_bytes(s.d[3], s.d[2], s.d[1]);
             memcpy(info->out_shape, s.d, sizeof(s.d));
@@ -139,13 +139,13 @@ int kv4_node_info(const uint8_t *f, const kv4_header_t *h, uint32_t i, kv4_node_
         default:   // in, out, ...
             info->out = kv4_rd_mr(b + 16);
             if (info->opcode == 0x07) {
-                kv4_shape_t s = kv4_rd_shape(b + 52);
+                kernel_shape_t s = kv4_rd_shape(b + 52);
                 memcpy(info->out_shape, s.d, sizeof(s.d));
             } else if (info->opcode == 0x0C) {
-                kv4_shape_t s = kv4_rd_shape(b + 32), p = kv4_rd_shape(b + 48);
+                kernel_shape_t s = kv4_rd_shape(b + 32), p = kv4_rd_shape(b + 48);
                 set_shape(info, s.d[p.d[0]], s.d[p.d[1]], s.d[p.d[2]], s.d[p.d[3]]);
             } else if (info->opcode == 0x05) {
-                kv4_shape_t s = kv4_rd_shape(b + 32);
+                kernel_shape_t s = kv4_rd_shape(b + 32);
                 for (int k = 0; k < 4; k++)
                     info->out_shape[k] = s.d[k] + kv4_rd_i32(b + 48 + 8 * k) + kv4_rd_i32(b + 52 + 8 * k);
             }

@@ -51,7 +51,7 @@ int kv4_check_mr(kv4_env_t *env, const kv4_mr_t *r, uint32_t at, const char *wha
     return 0;
 }
 
-int kv4_check_shape(kv4_env_t *env, const kv4_shape_t *s, uint32_t at, const char *what) {
+int kv4_check_shape(kv4_env_t *env, const kernel_shape_t *s, uint32_t at, const char *what) {
     uint64_t n = 1;
     for (int i = 0; i < 4; i++) {
         if (s->d[i] < 1 || s->d[i] > (1 << 24))

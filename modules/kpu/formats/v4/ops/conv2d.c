@@ -5,13 +5,13 @@
 static int32_t max_i(int32_t a, int32_t b) { return a > b ? a : b; }
 static int32_t min_i(int32_t a, int32_t b) { return a < b ? a : b; }
 
-static int32_t windowed(int32_t size, int32_t filter, int32_t stride, int32_t dilation, kv4_padding_t pad) {
+static int32_t windowed(int32_t size, int32_t filter, int32_t stride, int32_t dilation, kernel_padding_t pad) {
     int32_t eff = (filter - 1) * dilation + 1;
     return (size + pad.before + pad.after - eff + stride) / stride;
 }
 
 void kv4_conv2d(const float *in, float *out, const float *weights, const float *bias, const kv4_conv2d_params_t *p) {
-    const kv4_shape_t *s = &p->in_shape;
+    const kernel_shape_t *s = &p->in_shape;
     int32_t out_h = windowed(s->d[2], p->filter_h, p->stride_h, p->dilation_h, p->pad_h);
     int32_t out_w = windowed(s->d[3], p->filter_w, p->stride_w, p->dilation_w, p->pad_w);
     int32_t g_ic = s->d[1] / p->groups, g_oc = p->out_channels / p->groups;
@@ -37,7 +37,7 @@ void kv4_conv2d(const float *in, float *out, const float *weights, const float *
                                 for (int32_t kx = kx0; kx < kx1; kx++)
                                     v += ip[(iy0 + p->dilation_h * ky) * s->d[3] + ix0 + p->dilation_w * kx] * wp[ky * p->filter_w + kx];
                         }
-                        *out++ = kv4_clampf(v, p->act);
+                        *out++ = kernel_clamp(v, p->act);
                     }
             }
         }
@@ -91,7 +91,7 @@ int kv4_node_conv2d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
         return -1;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
     uint64_t out_n = (uint64_t)p.in_shape.d[0] * p.out_channels * oh * ow;
-    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_F32, 4ull * kv4_count(&p.in_shape), 0)
+    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_F32, 4ull * kernel_count(&p.in_shape), 0)
         || kv4_check_mr(env, &o, 16, "output", KV4_DT_F32, 4 * out_n, 1))
         return -1;
     if (env->run) {

@@ -9,8 +9,8 @@ static int32_t max_i(int32_t a, int32_t b) { return a > b ? a : b; }
 static int32_t min_i(int32_t a, int32_t b) { return a < b ? a : b; }
 
 void kv4_conv2d_transpose(const float *in, float *out, const float *weights, const kv4_conv2d_transpose_params_t *p) {
-    const kv4_shape_t *is = &p->in_shape, *os = &p->out_shape;
-    size_t out_n = kv4_count(os);
+    const kernel_shape_t *is = &p->in_shape, *os = &p->out_shape;
+    size_t out_n = kernel_count(os);
     for (size_t i = 0; i < out_n; i++)
         out[i] = 0.0f;
     int32_t g_ic = is->d[1] / p->groups, g_oc = os->d[1] / p->groups;
@@ -41,7 +41,7 @@ void kv4_conv2d_transpose(const float *in, float *out, const float *weights, con
     }
     if (!(p->act.lo == -FLT_MAX && p->act.hi == FLT_MAX))
         for (size_t i = 0; i < out_n; i++)
-            out[i] = kv4_clampf(out[i], p->act);
+            out[i] = kernel_clamp(out[i], p->act);
 }
 
 int kv4_node_conv2d_transpose(const uint8_t *body, uint32_t size, kv4_env_t *env) {
@@ -68,8 +68,8 @@ int kv4_node_conv2d_transpose(const uint8_t *body, uint32_t size, kv4_env_t *env
     if (kv4_need_body(env, size, 116 + 4 * (wn + (uint64_t)p.out_shape.d[1]), "conv2d_transpose weights and bias")
         || kv4_check_f32_ptr(env, body + 116, 116, "conv2d_transpose weights"))
         return -1;
-    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_F32, 4ull * kv4_count(&p.in_shape), 0)
-        || kv4_check_mr(env, &o, 16, "output", KV4_DT_F32, 4ull * kv4_count(&p.out_shape), 1))
+    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_F32, 4ull * kernel_count(&p.in_shape), 0)
+        || kv4_check_mr(env, &o, 16, "output", KV4_DT_F32, 4ull * kernel_count(&p.out_shape), 1))
         return -1;
     if (env->run)
         kv4_conv2d_transpose((const float *)kv4_env_at(env, &in), (float *)kv4_env_at(env, &o), (const float *)(body + 116), &p);

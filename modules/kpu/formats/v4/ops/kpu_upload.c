@@ -25,7 +25,7 @@ int kv4_node_kpu_upload(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 48, "kpu_upload"))
         return -1;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
-    kv4_shape_t s = kv4_rd_shape(body + 32);
+    kernel_shape_t s = kv4_rd_shape(body + 32);
     if (kv4_check_shape(env, &s, 32, "input shape"))
         return -1;
     if (s.d[3] > 1024 || s.d[2] > 512 || s.d[1] > 1024)
@@ -34,7 +34,7 @@ int kv4_node_kpu_upload(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     uint64_t touched = (uint64_t)s.d[0] * kv4_map_bytes(s.d[3], s.d[2], s.d[1]);
     kv4_mr_t span = o;
     span.size = (uint32_t)(touched > 0xFFFFFFFFu ? 0xFFFFFFFFu : touched);   // what is written, not what the range says
-    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_U8, kv4_count(&s), 0)
+    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_U8, kernel_count(&s), 0)
         || kv4_check_mr(env, &o, 16, "output", KV4_DT_U8, 0, 1)
         || kv4_check_mr(env, &span, 16, "uploaded map", KV4_DT_U8, touched, 1))
         return -1;

@@ -3,7 +3,7 @@
 #include "ops_v4.h"
 
 void kv4_pad(const uint8_t *in, uint8_t *out, const kv4_pad_params_t *p) {
-    const kv4_shape_t *s = &p->in_shape;
+    const kernel_shape_t *s = &p->in_shape;
     int32_t od[4];
     for (int i = 0; i < 4; i++)
         od[i] = s->d[i] + p->pad[i].before + p->pad[i].after;
@@ -17,7 +17,7 @@ void kv4_pad(const uint8_t *in, uint8_t *out, const kv4_pad_params_t *p) {
                     if (i0 < 0 || i0 >= s->d[0] || i1 < 0 || i1 >= s->d[1] || i2 < 0 || i2 >= s->d[2] || i3 < 0 || i3 >= s->d[3])
                         memcpy(out, p->value, e);
                     else
-                        memcpy(out, in + kv4_offset(s, i0, i1, i2, i3) * e, e);
+                        memcpy(out, in + kernel_offset(s, i0, i1, i2, i3) * e, e);
                 }
 }
 
@@ -29,7 +29,7 @@ int kv4_node_pad(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     p.in_shape = kv4_rd_shape(body + 32);
     if (kv4_check_shape(env, &p.in_shape, 32, "input shape"))
         return -1;
-    kv4_shape_t os;
+    kernel_shape_t os;
     for (int i = 0; i < 4; i++) {
         p.pad[i] = kv4_rd_padding(body + 48 + 8 * i);
         int64_t d = (int64_t)p.in_shape.d[i] + p.pad[i].before + p.pad[i].after;
@@ -44,8 +44,8 @@ int kv4_node_pad(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     p.elem = kv4_dt_bytes(in.dtype);
     memcpy(p.value, body + 84, 4);   // the scalar's storage, read as the input's type
     if (kv4_check_shape(env, &os, 48, "padded shape")
-        || kv4_check_mr(env, &in, 0, "input", -1, (uint64_t)p.elem * kv4_count(&p.in_shape), 0)
-        || kv4_check_mr(env, &o, 16, "output", (int)in.dtype, (uint64_t)p.elem * kv4_count(&os), 1))
+        || kv4_check_mr(env, &in, 0, "input", -1, (uint64_t)p.elem * kernel_count(&p.in_shape), 0)
+        || kv4_check_mr(env, &o, 16, "output", (int)in.dtype, (uint64_t)p.elem * kernel_count(&os), 1))
         return -1;
     if (env->run)
         kv4_pad(kv4_env_at(env, &in), kv4_env_at(env, &o), &p);

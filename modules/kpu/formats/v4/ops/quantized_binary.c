@@ -30,9 +30,9 @@ static uint8_t one(const kv4_qbinary_params_t *p, uint8_t a, uint8_t b) {
 }
 
 void kv4_quantized_binary(const uint8_t *a, const uint8_t *b, uint8_t *out, const kv4_qbinary_params_t *p) {
-    const kv4_shape_t *as = &p->a_shape, *bs = &p->b_shape, *os = &p->out_shape;
+    const kernel_shape_t *as = &p->a_shape, *bs = &p->b_shape, *os = &p->out_shape;
     if (memcmp(as->d, bs->d, sizeof(as->d)) == 0) {
-        size_t n = kv4_count(as);
+        size_t n = kernel_count(as);
         for (size_t i = 0; i < n; i++)
             out[i] = one(p, a[i], b[i]);
         return;
@@ -41,9 +41,9 @@ void kv4_quantized_binary(const uint8_t *a, const uint8_t *b, uint8_t *out, cons
         for (int32_t d1 = 0; d1 < os->d[1]; d1++)
             for (int32_t d2 = 0; d2 < os->d[2]; d2++)
                 for (int32_t d3 = 0; d3 < os->d[3]; d3++) {
-                    uint8_t va = a[kv4_offset(as, d0 < as->d[0] ? d0 : 0, d1 < as->d[1] ? d1 : 0, d2 < as->d[2] ? d2 : 0, d3 < as->d[3] ? d3 : 0)];
-                    uint8_t vb = b[kv4_offset(bs, d0 < bs->d[0] ? d0 : 0, d1 < bs->d[1] ? d1 : 0, d2 < bs->d[2] ? d2 : 0, d3 < bs->d[3] ? d3 : 0)];
-                    out[kv4_offset(os, d0, d1, d2, d3)] = one(p, va, vb);
+                    uint8_t va = a[kernel_offset(as, d0 < as->d[0] ? d0 : 0, d1 < as->d[1] ? d1 : 0, d2 < as->d[2] ? d2 : 0, d3 < as->d[3] ? d3 : 0)];
+                    uint8_t vb = b[kernel_offset(bs, d0 < bs->d[0] ? d0 : 0, d1 < bs->d[1] ? d1 : 0, d2 < bs->d[2] ? d2 : 0, d3 < bs->d[3] ? d3 : 0)];
+                    out[kernel_offset(os, d0, d1, d2, d3)] = one(p, va, vb);
                 }
 }
 
@@ -61,9 +61,9 @@ int kv4_node_quantized_binary(const uint8_t *body, uint32_t size, kv4_env_t *env
     if (kv4_check_shape(env, &p.a_shape, 52, "a shape") || kv4_check_shape(env, &p.b_shape, 68, "b shape")
         || kv4_check_shape(env, &p.out_shape, 84, "out shape"))
         return -1;
-    size_t out_n = memcmp(p.a_shape.d, p.b_shape.d, sizeof(p.a_shape.d)) == 0 ? kv4_count(&p.a_shape) : kv4_count(&p.out_shape);
-    if (kv4_check_mr(env, &a, 0, "input a", KV4_DT_U8, kv4_count(&p.a_shape), 0)
-        || kv4_check_mr(env, &b, 16, "input b", KV4_DT_U8, kv4_count(&p.b_shape), 0)
+    size_t out_n = memcmp(p.a_shape.d, p.b_shape.d, sizeof(p.a_shape.d)) == 0 ? kernel_count(&p.a_shape) : kernel_count(&p.out_shape);
+    if (kv4_check_mr(env, &a, 0, "input a", KV4_DT_U8, kernel_count(&p.a_shape), 0)
+        || kv4_check_mr(env, &b, 16, "input b", KV4_DT_U8, kernel_count(&p.b_shape), 0)
         || kv4_check_mr(env, &o, 32, "output", KV4_DT_U8, out_n, 1))
         return -1;
     if (env->run)

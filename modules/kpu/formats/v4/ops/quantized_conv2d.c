@@ -8,7 +8,7 @@ static int32_t min_i(int32_t a, int32_t b) { return a < b ? a : b; }
 
 void kv4_quantized_conv2d(const uint8_t *in, uint8_t *out, const uint8_t *weights, const uint8_t *bias_le,
     const kv4_conv2d_params_t *p, const kv4_qargs_t *q) {
-    const kv4_shape_t *s = &p->in_shape;
+    const kernel_shape_t *s = &p->in_shape;
     int32_t ih = s->d[2], iw = s->d[3];
     int32_t out_h = (ih + p->pad_h.before + p->pad_h.after - ((p->filter_h - 1) * p->dilation_h + 1) + p->stride_h) / p->stride_h;
     int32_t out_w = (iw + p->pad_w.before + p->pad_w.after - ((p->filter_w - 1) * p->dilation_w + 1) + p->stride_w) / p->stride_w;
@@ -59,7 +59,7 @@ int kv4_node_quantized_conv2d(const uint8_t *body, uint32_t size, kv4_env_t *env
     if (kv4_need_body(env, size, 116 + 4ull * p.out_channels + wn, "quantized_conv2d bias and weights"))
         return -1;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
-    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_U8, kv4_count(&p.in_shape), 0)
+    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_U8, kernel_count(&p.in_shape), 0)
         || kv4_check_mr(env, &o, 16, "output", KV4_DT_U8, (uint64_t)p.in_shape.d[0] * p.out_channels * oh * ow, 1))
         return -1;
     if (env->run)

@@ -9,7 +9,7 @@ static int32_t axis_count(int32_t b, int32_t e, int32_t s) {
 }
 
 void kv4_strided_slice(const uint8_t *in, uint8_t *out, const kv4_slice_params_t *p) {
-    const kv4_shape_t *s = &p->in_shape;
+    const kernel_shape_t *s = &p->in_shape;
     int32_t n[4];
     for (int i = 0; i < 4; i++)
         n[i] = axis_count(p->begin.d[i], p->end.d[i], p->strides.d[i]);
@@ -21,7 +21,7 @@ void kv4_strided_slice(const uint8_t *in, uint8_t *out, const kv4_slice_params_t
             for (int32_t i2 = 0; i2 < n[2]; i2++) {
                 int32_t d2 = p->begin.d[2] + i2 * p->strides.d[2];
                 for (int32_t i3 = 0; i3 < n[3]; i3++, out += e)
-                    memcpy(out, in + kv4_offset(s, d0, d1, d2, p->begin.d[3] + i3 * p->strides.d[3]) * e, e);
+                    memcpy(out, in + kernel_offset(s, d0, d1, d2, p->begin.d[3] + i3 * p->strides.d[3]) * e, e);
             }
         }
     }
@@ -51,7 +51,7 @@ int kv4_node_strided_slice(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (in.dtype > KV4_DT_U8)
         return kv4_check_mr(env, &in, 0, "input", -1, 0, 0);
     p.elem = kv4_dt_bytes(in.dtype);
-    if (kv4_check_mr(env, &in, 0, "input", -1, (uint64_t)p.elem * kv4_count(&p.in_shape), 0)
+    if (kv4_check_mr(env, &in, 0, "input", -1, (uint64_t)p.elem * kernel_count(&p.in_shape), 0)
         || kv4_check_mr(env, &o, 16, "output", (int)in.dtype, p.elem * out_n, 1))
         return -1;
     if (env->run)

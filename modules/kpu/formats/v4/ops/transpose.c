@@ -2,7 +2,7 @@
 #include "ops_v4.h"
 
 void kv4_transpose(const uint8_t *in, uint8_t *out, const kv4_transpose_params_t *p) {
-    kv4_shape_t os;
+    kernel_shape_t os;
     for (int i = 0; i < 4; i++)
         os.d[i] = p->in_shape.d[p->perm.d[i]];
     // stride of each output axis in the input
@@ -37,7 +37,7 @@ int kv4_node_transpose(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (in.dtype > KV4_DT_U8)
         return kv4_check_mr(env, &in, 0, "input", -1, 0, 0);
     p.elem = kv4_dt_bytes(in.dtype);
-    uint64_t bytes = (uint64_t)p.elem * kv4_count(&p.in_shape);
+    uint64_t bytes = (uint64_t)p.elem * kernel_count(&p.in_shape);
     if (kv4_check_mr(env, &in, 0, "input", -1, bytes, 0) || kv4_check_mr(env, &o, 16, "output", (int)in.dtype, bytes, 1))
         return -1;
     if (env->run)
