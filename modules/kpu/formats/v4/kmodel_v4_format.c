@@ -25,15 +25,10 @@ static int src_read(void *ctx, uint32_t off, void *buf, size_t n) {
     return s->read(s, off, buf, n);
 }
 
-static int v4_fail(kmodel_err_t *e, const char *where, const char *name, const kv4_err_t *ke) {
-    return kmodel_fail(e, KMODEL_EVALUE, 0, "%s(%s): %s", where, name, ke->msg);
-}
-
 static int v4_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e) {
     kv4_header_t h;
-    kv4_err_t ke;
-    if (kv4_check(src_read, src, src->size, &h, &ke) != 0)
-        return v4_fail(e, "kpu.load", src->name, &ke);
+    if (kv4_check(src_read, src, src->size, &h, e) != 0)
+        return kmodel_refile(e, KMODEL_EVALUE, 0, "kpu.load(%s): ", src->name);
     plan->image_bytes = h.declared_bytes;
     plan->main_bytes = h.main_mem;
     plan->state_bytes = sizeof(kv4_model_t);
@@ -47,10 +42,9 @@ static kmodel_tensor_t vector(uint32_t dtype, uint32_t bytes) {
 
 static int v4_prepare(kmodel_t *m, kmodel_err_t *e) {
     kv4_model_t *s = V4_STATE(m);
-    kv4_err_t ke;
     // the bytes now in the block are checked again: they are what will run
-    if (kv4_parse(m->image, m->image_bytes, &s->h, &ke) != 0)
-        return v4_fail(e, "kpu.load", "image", &ke);
+    if (kv4_parse(m->image, m->image_bytes, &s->h, e) != 0)
+        return kmodel_refile(e, KMODEL_EVALUE, 0, "kpu.load(image): ");
     s->file = m->image;
     s->main_mem = m->main;
     s->ai_sram = kpu_driver_ai_sram();
@@ -67,16 +61,15 @@ static int v4_prepare(kmodel_t *m, kmodel_err_t *e) {
 static int v4_run(kmodel_t *m, const uint8_t *input, uint32_t n, kmodel_err_t *e) {
     kv4_model_t *s = V4_STATE(m);
     s->ai_sram = kpu_driver_ai_sram();
-    kv4_err_t ke;
-    if (kv4_set_input(s, 0, input, m->input.bytes, &ke) != 0)
-        return kmodel_fail(e, KMODEL_ERUNTIME, EIO, "kpu.forward: %s", ke.msg);
+    if (kv4_set_input(s, 0, input, m->input.bytes, e) != 0)
+        return kmodel_refile(e, KMODEL_ERUNTIME, EIO, "kpu.forward: ");
     uint32_t end = n == 0 || n > s->h.n_nodes ? s->h.n_nodes : n;
     for (uint32_t i = 0; i < end; i++) {   // node by node, so a Ctrl-C stops at a node boundary
         if (i > 0 && kmodel_stop_requested())
             return kmodel_fail(e, KMODEL_EINTR, EINTR, "kpu.forward: interrupted after node %lu of %lu",
                 (unsigned long)i - 1, (unsigned long)end);
-        if (kv4_run_nodes(s, i, i + 1, &ke) != 0)
-            return kmodel_fail(e, KMODEL_ERUNTIME, EIO, "kpu.forward: %s", ke.msg);
+        if (kv4_run_nodes(s, i, i + 1, e) != 0)
+            return kmodel_refile(e, KMODEL_ERUNTIME, EIO, "kpu.forward: ");
     }
     return 0;
 }

@@ -1,6 +1,5 @@
 // kmodel v4: feeding inputs, running nodes in order, and describing nodes (netinfo, set_layers).
 // The model was checked by kv4_parse, so the ranges used here are inside their pools.
-#include <stdio.h>
 
 #include "kmodel_v4.h"
 #include "kpu_args.h"
@@ -9,7 +8,7 @@
 
 kv4_node_fn kv4_node_function(uint32_t opcode);
 
-static void env_of(const kv4_model_t *m, kv4_env_t *env, kv4_err_t *err) {
+static void env_of(const kv4_model_t *m, kv4_env_t *env, kmodel_err_t *err) {
     memset(env, 0, sizeof(*env));
     env->base[KV4_MEM_CONST] = (uint8_t *)(uintptr_t)(m->file + m->h.const_off);
     env->base[KV4_MEM_MAIN] = m->main_mem;
@@ -28,22 +27,17 @@ uint8_t *kv4_at(const kv4_model_t *m, const kv4_mr_t *r) {
     return env.base[r->type] + r->start;
 }
 
-int kv4_set_input(kv4_model_t *m, uint32_t i, const uint8_t *data, size_t len, kv4_err_t *err) {
-    err->node = -1;
-    err->offset = m->h.inputs_off + 16 * i;
-    if (i >= m->h.n_inputs) {
-        snprintf(err->msg, sizeof(err->msg), "input %u of a model with %u inputs", (unsigned)i, (unsigned)m->h.n_inputs);
-        return -1;
-    }
+int kv4_set_input(kv4_model_t *m, uint32_t i, const uint8_t *data, size_t len, kmodel_err_t *err) {
+    if (i >= m->h.n_inputs)
+        return kmodel_fail(err, KMODEL_EVALUE, 0, "input %u of a model with %u inputs", (unsigned)i, (unsigned)m->h.n_inputs);
     kv4_mr_t r = kv4_input(m->file, &m->h, i);
     int32_t shape[4];
     kv4_input_shape(m->file, &m->h, i, shape);
     uint32_t need = kv4_input_bytes(m->file, &m->h, i);
-    if (len != need) {
-        snprintf(err->msg, sizeof(err->msg), "input %u needs %u bytes (%s [%d,%d,%d,%d]), got %u", (unsigned)i, (unsigned)need,
-            r.dtype == KV4_DT_U8 ? "u8" : "f32", (int)shape[0], (int)shape[1], (int)shape[2], (int)shape[3], (unsigned)len);
-        return -1;
-    }
+    if (len != need)
+        return kmodel_fail(err, KMODEL_EVALUE, 0, "input %u needs %u bytes (%s [%d,%d,%d,%d]), got %u", (unsigned)i,
+            (unsigned)need, r.dtype == KV4_DT_U8 ? "u8" : "f32", (int)shape[0], (int)shape[1], (int)shape[2], (int)shape[3],
+            (unsigned)len);
     uint8_t *dst = kv4_at(m, &r);
     if (r.type == KV4_MEM_KPU)
         kv4_upload_map(data, dst, shape);
@@ -52,11 +46,11 @@ int kv4_set_input(kv4_model_t *m, uint32_t i, const uint8_t *data, size_t len, k
     return 0;
 }
 
-int kv4_run(kv4_model_t *m, uint32_t n, kv4_err_t *err) {
+int kv4_run(kv4_model_t *m, uint32_t n, kmodel_err_t *err) {
     return kv4_run_nodes(m, 0, n, err);
 }
 
-int kv4_run_nodes(kv4_model_t *m, uint32_t first, uint32_t end, kv4_err_t *err) {
+int kv4_run_nodes(kv4_model_t *m, uint32_t first, uint32_t end, kmodel_err_t *err) {
     kv4_env_t env;
     env_of(m, &env, err);
     env.run = 1;
@@ -74,7 +68,7 @@ int kv4_run_nodes(kv4_model_t *m, uint32_t first, uint32_t end, kv4_err_t *err) 
         env.visible = avail;
         env.op = kv4_op_name(opcode);
         if (kv4_node_function(opcode)(m->file + off, avail, &env))
-            return -1;
+            return -EINVAL;
         off += size;
     }
     return 0;
@@ -89,7 +83,7 @@ static void set_shape(kv4_node_info_t *info, int32_t a, int32_t b, int32_t c, in
 
 int kv4_node_info(const uint8_t *f, const kv4_header_t *h, uint32_t i, kv4_node_info_t *info) {
     if (i >= h->n_nodes)
-        return -1;
+        return -EINVAL;
     memset(info, 0, sizeof(*info));
     uint64_t off = h->bodies_off;
     for (uint32_t k = 0; k < i; k++)

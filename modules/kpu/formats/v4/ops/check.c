@@ -1,27 +1,21 @@
 // Shared validation for the v4 node decoders: every range, shape and body length a kernel will
 // touch is checked here at load, so the kernels themselves never bounds-check.
 #include <stdarg.h>
-#include <stdio.h>
 
 #include "ops_v4.h"
 
 static const char *const pool_names[3] = { "constants", "main memory", "KPU memory" };
 
 int kv4_fail(kv4_env_t *env, uint32_t at, const char *fmt, ...) {
-    kv4_err_t *e = env->err;
+    kmodel_err_t *e = env->err;
     if (e == NULL)
-        return -1;
-    e->node = (int32_t)env->node;
-    e->offset = env->body_off + at;
-    int n = snprintf(e->msg, sizeof(e->msg), "node %u (%s) at offset %u: ", (unsigned)env->node, env->op ? env->op : "?",
-        (unsigned)e->offset);
-    if (n < 0 || (size_t)n >= sizeof(e->msg))
-        n = 0;
+        return -EINVAL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg + n, sizeof(e->msg) - n, fmt, ap);
+    kmodel_vfail(e, KMODEL_EVALUE, 0, fmt, ap);
     va_end(ap);
-    return -1;
+    return kmodel_refile(e, KMODEL_EVALUE, 0, "node %u (%s) at offset %u: ", (unsigned)env->node, env->op ? env->op : "?",
+        (unsigned)(env->body_off + at));
 }
 
 int kv4_need_body(kv4_env_t *env, uint32_t size, uint64_t need, const char *what) {

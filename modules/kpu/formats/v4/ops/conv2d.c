@@ -58,7 +58,7 @@ int kv4_conv2d_head(const uint8_t *body, kv4_env_t *env, kv4_conv2d_params_t *p,
     p->dilation_h = kv4_rd_i32(body + 88);
     p->dilation_w = kv4_rd_i32(body + 92);
     if (kv4_check_shape(env, &p->in_shape, 32, "input shape"))
-        return -1;
+        return -EINVAL;
     if (p->groups < 1 || p->out_channels < 1 || p->in_shape.d[1] % p->groups || p->out_channels % p->groups)
         return kv4_fail(env, 48, "groups %d do not divide %d input / %d output channels",
             (int)p->groups, (int)p->in_shape.d[1], (int)p->out_channels);
@@ -79,21 +79,21 @@ int kv4_conv2d_head(const uint8_t *body, kv4_env_t *env, kv4_conv2d_params_t *p,
 
 int kv4_node_conv2d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 104, "conv2d"))
-        return -1;
+        return -EINVAL;
     kv4_conv2d_params_t p;
     int32_t oh, ow;
     if (kv4_conv2d_head(body, env, &p, &oh, &ow))
-        return -1;
+        return -EINVAL;
     p.act = kv4_rd_vrange(body + 96);
     uint64_t wn = (uint64_t)p.out_channels * (p.in_shape.d[1] / p.groups) * p.filter_h * p.filter_w;
     if (kv4_need_body(env, size, 104 + 4 * (wn + (uint64_t)p.out_channels), "conv2d weights and bias")
         || kv4_check_f32_ptr(env, body + 104, 104, "conv2d weights"))
-        return -1;
+        return -EINVAL;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
     uint64_t out_n = (uint64_t)p.in_shape.d[0] * p.out_channels * oh * ow;
     if (kv4_check_mr(env, &in, 0, "input", KV4_DT_F32, 4ull * kernel_count(&p.in_shape), 0)
         || kv4_check_mr(env, &o, 16, "output", KV4_DT_F32, 4 * out_n, 1))
-        return -1;
+        return -EINVAL;
     if (env->run) {
         const float *w = (const float *)(body + 104);
         kv4_conv2d((const float *)kv4_env_at(env, &in), (float *)kv4_env_at(env, &o), w, w + wn, &p);

@@ -46,13 +46,13 @@ void kv4_conv2d_transpose(const float *in, float *out, const float *weights, con
 
 int kv4_node_conv2d_transpose(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 116, "conv2d_transpose"))
-        return -1;
+        return -EINVAL;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
     kv4_conv2d_transpose_params_t p = { kv4_rd_shape(body + 32), kv4_rd_shape(body + 48), kv4_rd_i32(body + 64),
         kv4_rd_padding(body + 68), kv4_rd_padding(body + 76), kv4_rd_i32(body + 84), kv4_rd_i32(body + 88),
         kv4_rd_i32(body + 92), kv4_rd_i32(body + 96), kv4_rd_i32(body + 100), kv4_rd_i32(body + 104), kv4_rd_vrange(body + 108) };
     if (kv4_check_shape(env, &p.in_shape, 32, "input shape") || kv4_check_shape(env, &p.out_shape, 48, "output shape"))
-        return -1;
+        return -EINVAL;
     if (p.in_shape.d[0] != p.out_shape.d[0])
         return kv4_fail(env, 48, "output batch %d differs from input batch %d", (int)p.out_shape.d[0], (int)p.in_shape.d[0]);
     if (p.groups < 1 || p.in_shape.d[1] % p.groups || p.out_shape.d[1] % p.groups)
@@ -67,10 +67,10 @@ int kv4_node_conv2d_transpose(const uint8_t *body, uint32_t size, kv4_env_t *env
     uint64_t wn = (uint64_t)p.out_shape.d[1] * (p.in_shape.d[1] / p.groups) * p.filter_h * p.filter_w;
     if (kv4_need_body(env, size, 116 + 4 * (wn + (uint64_t)p.out_shape.d[1]), "conv2d_transpose weights and bias")
         || kv4_check_f32_ptr(env, body + 116, 116, "conv2d_transpose weights"))
-        return -1;
+        return -EINVAL;
     if (kv4_check_mr(env, &in, 0, "input", KV4_DT_F32, 4ull * kernel_count(&p.in_shape), 0)
         || kv4_check_mr(env, &o, 16, "output", KV4_DT_F32, 4ull * kernel_count(&p.out_shape), 1))
-        return -1;
+        return -EINVAL;
     if (env->run)
         kv4_conv2d_transpose((const float *)kv4_env_at(env, &in), (float *)kv4_env_at(env, &o), (const float *)(body + 116), &p);
     return 0;

@@ -38,7 +38,7 @@ int kv4_kpu_conv2d(const uint64_t layer[12], int32_t batches, const uint8_t *bn,
 
 int kv4_node_kpu_conv2d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 120, "kpu_conv2d"))
-        return -1;
+        return -EINVAL;
     kv4_mr_t mo = kv4_rd_mr(body);
     int32_t batches = kv4_rd_i32(body + 16);
     uint64_t w[12];
@@ -74,7 +74,7 @@ int kv4_node_kpu_conv2d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
             (unsigned long long)in_end, (unsigned long long)out_end, (unsigned)env->size[KV4_MEM_KPU]);
     uint64_t out_bytes = (uint64_t)batches * a.oc * a.oh * a.ow;
     if (mo.size && kv4_check_mr(env, &mo, 0, "main_mem_output", KV4_DT_U8, out_bytes, 1))
-        return -1;
+        return -EINVAL;
     if (!env->run)
         return 0;
     if (!env->kpu_ready) {

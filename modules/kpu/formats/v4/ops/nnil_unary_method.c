@@ -104,7 +104,7 @@ void kv4_nnil_unary_method(const float *in, float *out, size_t count, const uint
 
 int kv4_node_nnil_unary_method(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 32, "nnil_unary_method"))
-        return -1;
+        return -EINVAL;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
     if (size > env->visible)
         return kv4_fail(env, 32, "nnil program of %u bytes is longer than the %u bytes the loader reads", (unsigned)(size - 32),
@@ -114,7 +114,7 @@ int kv4_node_nnil_unary_method(const uint8_t *body, uint32_t size, kv4_env_t *en
     if (kv4_nnil_check(body + 32, size - 32, &bad, &why))
         return kv4_fail(env, 32 + (uint32_t)bad, "%s 0x%02x", why, body[32 + bad]);
     if (kv4_check_mr(env, &in, 0, "input", KV4_DT_F32, 0, 0) || kv4_check_mr(env, &o, 16, "output", KV4_DT_F32, in.size / 4 * 4ull, 1))
-        return -1;
+        return -EINVAL;
     if (env->run)
         kv4_nnil_unary_method((const float *)kv4_env_at(env, &in), (float *)kv4_env_at(env, &o), in.size / 4, body + 32, size - 32);
     return 0;

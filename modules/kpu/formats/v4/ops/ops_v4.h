@@ -25,7 +25,7 @@ typedef struct kv4_env {
     uint32_t node, body_off;
     uint32_t visible;       // body bytes readable at `body` (the load check reads a window)
     const char *op;
-    kv4_err_t *err;
+    kmodel_err_t *err;
 } kv4_env_t;
 
 // --- body decoding (little endian, alignment-safe) ---

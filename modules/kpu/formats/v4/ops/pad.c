@@ -23,12 +23,12 @@ void kv4_pad(const uint8_t *in, uint8_t *out, const kv4_pad_params_t *p) {
 
 int kv4_node_pad(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 88, "pad"))
-        return -1;
+        return -EINVAL;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
     kv4_pad_params_t p;
     p.in_shape = kv4_rd_shape(body + 32);
     if (kv4_check_shape(env, &p.in_shape, 32, "input shape"))
-        return -1;
+        return -EINVAL;
     kernel_shape_t os;
     for (int i = 0; i < 4; i++) {
         p.pad[i] = kv4_rd_padding(body + 48 + 8 * i);
@@ -46,7 +46,7 @@ int kv4_node_pad(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_check_shape(env, &os, 48, "padded shape")
         || kv4_check_mr(env, &in, 0, "input", -1, (uint64_t)p.elem * kernel_count(&p.in_shape), 0)
         || kv4_check_mr(env, &o, 16, "output", (int)in.dtype, (uint64_t)p.elem * kernel_count(&os), 1))
-        return -1;
+        return -EINVAL;
     if (env->run)
         kv4_pad(kv4_env_at(env, &in), kv4_env_at(env, &o), &p);
     return 0;

@@ -5,7 +5,7 @@
 
 static int32_t div_rv(int32_t a, int32_t b) {
     if (b == 0)
-        return -1;
+        return -EINVAL;
     if (a == INT32_MIN && b == -1)
         return INT32_MIN;
     return a / b;
@@ -49,7 +49,7 @@ void kv4_quantized_binary(const uint8_t *a, const uint8_t *b, uint8_t *out, cons
 
 int kv4_node_quantized_binary(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 136, "quantized_binary"))
-        return -1;
+        return -EINVAL;
     kv4_mr_t a = kv4_rd_mr(body), b = kv4_rd_mr(body + 16), o = kv4_rd_mr(body + 32);
     kv4_qbinary_params_t p = { kv4_rd_u32(body + 48), kv4_rd_shape(body + 52), kv4_rd_shape(body + 68), kv4_rd_shape(body + 84),
         kv4_rd_i32(body + 100), kv4_rd_i32(body + 104), kv4_rd_i32(body + 108), kv4_rd_i32(body + 112),
@@ -60,12 +60,12 @@ int kv4_node_quantized_binary(const uint8_t *body, uint32_t size, kv4_env_t *env
         return kv4_fail(env, 108, "shifts %d, %d, %d out of range 0..62", (int)p.a_shift, (int)p.b_shift, (int)p.out_shift);
     if (kv4_check_shape(env, &p.a_shape, 52, "a shape") || kv4_check_shape(env, &p.b_shape, 68, "b shape")
         || kv4_check_shape(env, &p.out_shape, 84, "out shape"))
-        return -1;
+        return -EINVAL;
     size_t out_n = memcmp(p.a_shape.d, p.b_shape.d, sizeof(p.a_shape.d)) == 0 ? kernel_count(&p.a_shape) : kernel_count(&p.out_shape);
     if (kv4_check_mr(env, &a, 0, "input a", KV4_DT_U8, kernel_count(&p.a_shape), 0)
         || kv4_check_mr(env, &b, 16, "input b", KV4_DT_U8, kernel_count(&p.b_shape), 0)
         || kv4_check_mr(env, &o, 32, "output", KV4_DT_U8, out_n, 1))
-        return -1;
+        return -EINVAL;
     if (env->run)
         kv4_quantized_binary(kv4_env_at(env, &a), kv4_env_at(env, &b), kv4_env_at(env, &o), &p);
     return 0;

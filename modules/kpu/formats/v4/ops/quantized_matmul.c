@@ -17,7 +17,7 @@ void kv4_quantized_matmul(const uint8_t *a, const uint8_t *b, uint8_t *out, cons
 
 int kv4_node_quantized_matmul(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 80, "quantized_matmul"))
-        return -1;
+        return -EINVAL;
     kv4_mr_t a = kv4_rd_mr(body), b = kv4_rd_mr(body + 16), o = kv4_rd_mr(body + 32);
     int32_t rows = kv4_rd_i32(body + 48), cols = kv4_rd_i32(body + 52), bcols = kv4_rd_i32(body + 56);
     // a_offset, b_offset map onto the in/filter offsets of the shared quant args
@@ -30,7 +30,7 @@ int kv4_node_quantized_matmul(const uint8_t *body, uint32_t size, kv4_env_t *env
         || kv4_check_mr(env, &a, 0, "input a", KV4_DT_U8, (uint64_t)rows * cols, 0)
         || kv4_check_mr(env, &b, 16, "input b", KV4_DT_U8, (uint64_t)cols * bcols, 0)
         || kv4_check_mr(env, &o, 32, "output", KV4_DT_U8, (uint64_t)rows * bcols, 1))
-        return -1;
+        return -EINVAL;
     if (env->run)
         kv4_quantized_matmul(kv4_env_at(env, &a), kv4_env_at(env, &b), kv4_env_at(env, &o), body + 80, rows, cols, bcols, &q);
     return 0;

@@ -29,11 +29,11 @@ void kv4_strided_slice(const uint8_t *in, uint8_t *out, const kv4_slice_params_t
 
 int kv4_node_strided_slice(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 116, "strided_slice"))
-        return -1;
+        return -EINVAL;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
     kv4_slice_params_t p = { kv4_rd_shape(body + 32), kv4_rd_shape(body + 48), kv4_rd_shape(body + 64), kv4_rd_shape(body + 80), 0 };
     if (kv4_check_shape(env, &p.in_shape, 32, "input shape"))
-        return -1;
+        return -EINVAL;
     uint64_t out_n = 1;
     for (int i = 0; i < 4; i++) {
         int32_t b = p.begin.d[i], e = p.end.d[i], s = p.strides.d[i];
@@ -53,7 +53,7 @@ int kv4_node_strided_slice(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     p.elem = kv4_dt_bytes(in.dtype);
     if (kv4_check_mr(env, &in, 0, "input", -1, (uint64_t)p.elem * kernel_count(&p.in_shape), 0)
         || kv4_check_mr(env, &o, 16, "output", (int)in.dtype, p.elem * out_n, 1))
-        return -1;
+        return -EINVAL;
     if (env->run)
         kv4_strided_slice(kv4_env_at(env, &in), kv4_env_at(env, &o), &p);
     return 0;

@@ -22,11 +22,11 @@ void kv4_transpose(const uint8_t *in, uint8_t *out, const kv4_transpose_params_t
 
 int kv4_node_transpose(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 64, "transpose"))
-        return -1;
+        return -EINVAL;
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
     kv4_transpose_params_t p = { kv4_rd_shape(body + 32), kv4_rd_shape(body + 48), 0 };
     if (kv4_check_shape(env, &p.in_shape, 32, "input shape"))
-        return -1;
+        return -EINVAL;
     unsigned seen = 0;
     for (int i = 0; i < 4; i++) {
         if (p.perm.d[i] < 0 || p.perm.d[i] > 3 || (seen & (1u << p.perm.d[i])))
@@ -39,7 +39,7 @@ int kv4_node_transpose(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     p.elem = kv4_dt_bytes(in.dtype);
     uint64_t bytes = (uint64_t)p.elem * kernel_count(&p.in_shape);
     if (kv4_check_mr(env, &in, 0, "input", -1, bytes, 0) || kv4_check_mr(env, &o, 16, "output", (int)in.dtype, bytes, 1))
-        return -1;
+        return -EINVAL;
     if (env->run)
         kv4_transpose(kv4_env_at(env, &in), kv4_env_at(env, &o), &p);
     return 0;
