@@ -32,9 +32,18 @@ typedef struct kv4_env {
 static inline uint32_t kv4_rd_u32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
-static inline int32_t kv4_rd_i32(const uint8_t *p) { return (int32_t)kv4_rd_u32(p); }
-static inline float kv4_rd_f32(const uint8_t *p) { uint32_t u = kv4_rd_u32(p); float f; memcpy(&f, &u, 4); return f; }
-static inline uint64_t kv4_rd_u64(const uint8_t *p) { return kv4_rd_u32(p) | ((uint64_t)kv4_rd_u32(p + 4) << 32); }
+static inline int32_t kv4_rd_i32(const uint8_t *p) {
+    return (int32_t)kv4_rd_u32(p);
+}
+static inline float kv4_rd_f32(const uint8_t *p) {
+    uint32_t u = kv4_rd_u32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static inline uint64_t kv4_rd_u64(const uint8_t *p) {
+    return kv4_rd_u32(p) | ((uint64_t)kv4_rd_u32(p + 4) << 32);
+}
 static inline kv4_mr_t kv4_rd_mr(const uint8_t *p) {
     kv4_mr_t r = { kv4_rd_u32(p), kv4_rd_u32(p + 4), kv4_rd_u32(p + 8), kv4_rd_u32(p + 12) };
     return r;
@@ -43,15 +52,25 @@ static inline kernel_shape_t kv4_rd_shape(const uint8_t *p) {
     kernel_shape_t s = { { kv4_rd_i32(p), kv4_rd_i32(p + 4), kv4_rd_i32(p + 8), kv4_rd_i32(p + 12) } };
     return s;
 }
-static inline kernel_range_t kv4_rd_vrange(const uint8_t *p) { kernel_range_t v = { kv4_rd_f32(p), kv4_rd_f32(p + 4) }; return v; }
-static inline kernel_padding_t kv4_rd_padding(const uint8_t *p) { kernel_padding_t v = { kv4_rd_i32(p), kv4_rd_i32(p + 4) }; return v; }
-static inline kv4_quant_t kv4_rd_quant(const uint8_t *p) { kv4_quant_t q = { kv4_rd_i32(p), kv4_rd_f32(p + 4) }; return q; }
+static inline kernel_range_t kv4_rd_vrange(const uint8_t *p) {
+    kernel_range_t v = { kv4_rd_f32(p), kv4_rd_f32(p + 4) };
+    return v;
+}
+static inline kernel_padding_t kv4_rd_padding(const uint8_t *p) {
+    kernel_padding_t v = { kv4_rd_i32(p), kv4_rd_i32(p + 4) };
+    return v;
+}
+static inline kv4_quant_t kv4_rd_quant(const uint8_t *p) {
+    kv4_quant_t q = { kv4_rd_i32(p), kv4_rd_f32(p + 4) };
+    return q;
+}
 
 // nncase runtime::mul_and_carry_shift (round half up, result truncated to i32). shift <= 62.
 static inline int32_t kv4_mcs(int32_t v, int32_t mul, uint32_t shift) {
     int64_t t = (int64_t)v * mul;
-    if (shift > 0)
+    if (shift > 0) {
         t = (t + ((int64_t)1 << (shift - 1))) >> shift;
+    }
     return (int32_t)(uint32_t)(uint64_t)t;
 }
 
@@ -64,8 +83,12 @@ int kv4_check_mr(kv4_env_t *env, const kv4_mr_t *r, uint32_t at, const char *wha
 // Dims 1..2^24 and a product below 2^31.
 int kv4_check_shape(kv4_env_t *env, const kernel_shape_t *s, uint32_t at, const char *what);
 int kv4_check_f32_ptr(kv4_env_t *env, const uint8_t *p, uint32_t at, const char *what);
-static inline uint8_t *kv4_env_at(kv4_env_t *env, const kv4_mr_t *r) { return env->base[r->type] + r->start; }
-static inline uint32_t kv4_dt_bytes(uint32_t dtype) { return dtype == KV4_DT_F32 ? 4 : 1; }
+static inline uint8_t *kv4_env_at(kv4_env_t *env, const kv4_mr_t *r) {
+    return env->base[r->type] + r->start;
+}
+static inline uint32_t kv4_dt_bytes(uint32_t dtype) {
+    return dtype == KV4_DT_F32 ? 4 : 1;
+}
 
 // --- params of the kernels ---
 typedef struct {
