@@ -144,4 +144,66 @@ typedef struct {
 } kernel_resize_image_params_t;
 void kernel_resize_image(const uint8_t *in, uint8_t *out, const kernel_resize_image_params_t *p);
 
+// --- helpers of the kernels below ---
+// nncase runtime::mul_and_carry_shift (round half up, result truncated to i32). shift <= 62.
+static inline int32_t kernel_mul_carry_shift(int32_t v, int32_t mul, uint32_t shift) {
+    int64_t t = (int64_t)v * mul;
+    if (shift > 0) {
+        t = (t + ((int64_t)1 << (shift - 1))) >> shift;
+    }
+    return (int32_t)(uint32_t)(uint64_t)t;
+}
+// A little-endian u32 at any alignment (biases stored in a file's body).
+static inline uint32_t kernel_le_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline int32_t kernel_max_i32(int32_t a, int32_t b) {
+    return a > b ? a : b;
+}
+static inline int32_t kernel_min_i32(int32_t a, int32_t b) {
+    return a < b ? a : b;
+}
+// Output size of a windowed op (nncase's get_windowed_output_size): (size + pads - dilated
+// filter + stride) / stride.
+static inline int32_t kernel_windowed(int32_t size, int32_t filter, int32_t stride, int32_t dilation, kernel_padding_t pad) {
+    int32_t eff = (filter - 1) * dilation + 1;
+    return (size + pad.before + pad.after - eff + stride) / stride;
+}
+
+// --- nncase 0.2 kernels (kmodel v4; v5 reuses them): params, then the kernels ---
+typedef struct {
+    kernel_shape_t in_shape; int32_t groups, out_channels;
+    kernel_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
+    kernel_range_t act;
+} kernel_conv2d_params_t;
+typedef struct { kernel_shape_t in_shape; kernel_padding_t pad[4]; uint32_t elem; uint8_t value[4]; } kernel_pad_params_t;
+typedef struct { kernel_shape_t in_shape, perm; uint32_t elem; } kernel_transpose_params_t;
+typedef struct { kernel_shape_t in_shape, begin, end, strides; uint32_t elem; } kernel_strided_slice_params_t;
+typedef struct {
+    int32_t in_offset, filter_offset, out_mul, out_shift, out_offset;
+} kernel_qargs_t;
+typedef struct {
+    uint32_t op; kernel_shape_t a_shape, b_shape, out_shape;
+    int32_t a_offset, a_mul, a_shift, b_offset, b_mul, b_shift, out_offset, out_mul, out_shift;
+} kernel_quantized_binary_params_t;
+typedef struct {
+    kernel_shape_t in_shape, out_shape; int32_t groups;
+    kernel_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
+    kernel_range_t act;
+} kernel_conv2d_transpose_params_t;
+
+void kernel_conv2d(const float *in, float *out, const float *weights, const float *bias, const kernel_conv2d_params_t *p);
+void kernel_pad(const uint8_t *in, uint8_t *out, const kernel_pad_params_t *p);
+void kernel_memory_copy(const uint8_t *in, uint8_t *out, size_t words);
+void kernel_transpose(const uint8_t *in, uint8_t *out, const kernel_transpose_params_t *p);
+// Elements an axis of the slice [b, e) step s keeps (s != 0).
+int32_t kernel_strided_slice_count(int32_t b, int32_t e, int32_t s);
+void kernel_strided_slice(const uint8_t *in, uint8_t *out, const kernel_strided_slice_params_t *p);
+void kernel_quantized_conv2d(const uint8_t *in, uint8_t *out, const uint8_t *weights, const uint8_t *bias_le,
+    const kernel_conv2d_params_t *p, const kernel_qargs_t *q);
+void kernel_quantized_matmul(const uint8_t *a, const uint8_t *b, uint8_t *out, const uint8_t *bias_le,
+    int32_t a_rows, int32_t a_cols, int32_t b_cols, const kernel_qargs_t *q);
+void kernel_quantized_binary(const uint8_t *a, const uint8_t *b, uint8_t *out, const kernel_quantized_binary_params_t *p);
+void kernel_conv2d_transpose(const float *in, float *out, const float *weights, const kernel_conv2d_transpose_params_t *p);
+
 #endif

@@ -1,10 +1,7 @@
 // memory_copy (0x09): copies floor(input size / 4) 4-byte words (the runtime views both ranges
 // as float, so a u8 range whose size is not a multiple of 4 loses its tail).
+#include "kernels.h"
 #include "ops_v4.h"
-
-void kv4_memory_copy(const uint8_t *in, uint8_t *out, size_t words) {
-    memmove(out, in, words * 4);
-}
 
 int kv4_node_memory_copy(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 32, "memory_copy")) {
@@ -15,7 +12,7 @@ int kv4_node_memory_copy(const uint8_t *body, uint32_t size, kv4_env_t *env) {
         return -EINVAL;
     }
     if (env->run) {
-        kv4_memory_copy(kv4_env_at(env, &in), kv4_env_at(env, &o), in.size / 4);
+        kernel_memory_copy(kv4_env_at(env, &in), kv4_env_at(env, &o), in.size / 4);
     }
     return 0;
 }

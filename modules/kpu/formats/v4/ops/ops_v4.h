@@ -65,14 +65,6 @@ static inline kv4_quant_t kv4_rd_quant(const uint8_t *p) {
     return q;
 }
 
-// nncase runtime::mul_and_carry_shift (round half up, result truncated to i32). shift <= 62.
-static inline int32_t kv4_mcs(int32_t v, int32_t mul, uint32_t shift) {
-    int64_t t = (int64_t)v * mul;
-    if (shift > 0) {
-        t = (t + ((int64_t)1 << (shift - 1))) >> shift;
-    }
-    return (int32_t)(uint32_t)(uint64_t)t;
-}
 
 // --- validation helpers (check.c); each returns 0 or -1 with env->err set ---
 int kv4_fail(kv4_env_t *env, uint32_t at, const char *fmt, ...);
@@ -90,40 +82,6 @@ static inline uint32_t kv4_dt_bytes(uint32_t dtype) {
     return dtype == KV4_DT_F32 ? 4 : 1;
 }
 
-// --- params of the kernels ---
-typedef struct {
-    kernel_shape_t in_shape; int32_t groups, out_channels;
-    kernel_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
-    kernel_range_t act;
-} kv4_conv2d_params_t;
-typedef struct { kernel_shape_t in_shape; kernel_padding_t pad[4]; uint32_t elem; uint8_t value[4]; } kv4_pad_params_t;
-typedef struct { kernel_shape_t in_shape, perm; uint32_t elem; } kv4_transpose_params_t;
-typedef struct { kernel_shape_t in_shape, begin, end, strides; uint32_t elem; } kv4_slice_params_t;
-typedef struct {
-    int32_t in_offset, filter_offset, out_mul, out_shift, out_offset;
-} kv4_qargs_t;
-typedef struct {
-    uint32_t op; kernel_shape_t a_shape, b_shape, out_shape;
-    int32_t a_offset, a_mul, a_shift, b_offset, b_mul, b_shift, out_offset, out_mul, out_shift;
-} kv4_qbinary_params_t;
-typedef struct {
-    kernel_shape_t in_shape, out_shape; int32_t groups;
-    kernel_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
-    kernel_range_t act;
-} kv4_conv2d_transpose_params_t;
-
-// --- kernels ---
-void kv4_conv2d(const float *in, float *out, const float *weights, const float *bias, const kv4_conv2d_params_t *p);
-void kv4_pad(const uint8_t *in, uint8_t *out, const kv4_pad_params_t *p);
-void kv4_memory_copy(const uint8_t *in, uint8_t *out, size_t words);
-void kv4_transpose(const uint8_t *in, uint8_t *out, const kv4_transpose_params_t *p);
-void kv4_strided_slice(const uint8_t *in, uint8_t *out, const kv4_slice_params_t *p);
-void kv4_quantized_conv2d(const uint8_t *in, uint8_t *out, const uint8_t *weights, const uint8_t *bias_le,
-    const kv4_conv2d_params_t *p, const kv4_qargs_t *q);
-void kv4_quantized_matmul(const uint8_t *a, const uint8_t *b, uint8_t *out, const uint8_t *bias_le,
-    int32_t a_rows, int32_t a_cols, int32_t b_cols, const kv4_qargs_t *q);
-void kv4_quantized_binary(const uint8_t *a, const uint8_t *b, uint8_t *out, const kv4_qbinary_params_t *p);
-void kv4_conv2d_transpose(const float *in, float *out, const float *weights, const kv4_conv2d_transpose_params_t *p);
 // nnil: returns 0, or -1 for a program that under/overflows its stack or has a bad opcode
 // (kv4_nnil_check finds these at load, so a checked program never fails).
 int kv4_nnil_check(const uint8_t *code, size_t len, size_t *bad_at, const char **why);
@@ -137,7 +95,7 @@ int kv4_kpu_conv2d(const uint64_t layer[12], int32_t batches, const uint8_t *bn,
     const uint8_t *weights, const uint8_t *ai_sram, uint8_t *main_out);
 
 // The head shared by conv2d and quantized_conv2d bodies (offsets 32..96) and its output size.
-int kv4_conv2d_head(const uint8_t *body, kv4_env_t *env, kv4_conv2d_params_t *p, int32_t *out_h, int32_t *out_w);
+int kv4_conv2d_head(const uint8_t *body, kv4_env_t *env, kernel_conv2d_params_t *p, int32_t *out_h, int32_t *out_w);
 
 // --- node entry points (decode, validate, run when env->run) ---
 typedef int (*kv4_node_fn)(const uint8_t *body, uint32_t size, kv4_env_t *env);

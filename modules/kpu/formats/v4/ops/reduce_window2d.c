@@ -1,11 +1,7 @@
-// reduce_window2d (0x08): body -> kernel_reduce_window2d (f32); the output size is
-// (in + pads - dilated window + stride) / stride.
+// reduce_window2d (0x08): body -> kernel_reduce_window2d (f32), the output sized by
+// kernel_windowed.
 #include "kernels.h"
 #include "ops_v4.h"
-
-static int32_t windowed(int32_t size, int32_t filter, int32_t stride, int32_t dilation, kernel_padding_t pad) {
-    return (size + pad.before + pad.after - ((filter - 1) * dilation + 1) + stride) / stride;
-}
 
 int kv4_node_reduce_window2d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
     if (kv4_need_body(env, size, 104, "reduce_window2d")) {
@@ -33,8 +29,8 @@ int kv4_node_reduce_window2d(const uint8_t *body, uint32_t size, kv4_env_t *env)
         || p.pad_w.before < -lim || p.pad_w.before > lim || p.pad_w.after < -lim || p.pad_w.after > lim) {
         return kv4_fail(env, 52, "padding out of range");
     }
-    p.out_h = windowed(p.in_shape.d[2], p.filter_h, p.stride_h, p.dilation_h, p.pad_h);
-    p.out_w = windowed(p.in_shape.d[3], p.filter_w, p.stride_w, p.dilation_w, p.pad_w);
+    p.out_h = kernel_windowed(p.in_shape.d[2], p.filter_h, p.stride_h, p.dilation_h, p.pad_h);
+    p.out_w = kernel_windowed(p.in_shape.d[3], p.filter_w, p.stride_w, p.dilation_w, p.pad_w);
     if (p.out_h < 1 || p.out_w < 1) {
         return kv4_fail(env, 36, "output would be %dx%d", (int)p.out_h, (int)p.out_w);
     }
