@@ -206,3 +206,18 @@ def test_resize_bilinear(so):
 def test_resize_nearest_two_channels(so):
     # 2 -> 3 columns: sources floor(o * 2/3) = 0, 0, 1
     assert resize(so, NEAREST, U8_, [1, 2, 3, 4], (1, 2, 1, 2), (1, 3)) == [1, 1, 2, 3, 3, 4]
+
+
+class QBinary(ctypes.Structure):
+    _fields_ = [("op", ctypes.c_uint32), ("a_shape", Shape), ("b_shape", Shape), ("out_shape", Shape)] + [
+        (n, I32) for n in ("a_offset", "a_mul", "a_shift", "b_offset", "b_mul", "b_shift", "out_offset", "out_mul",
+                           "out_shift")]
+
+
+def test_quantized_binary_divides_rounding_and_by_zero_as_risc_v(so):
+    # identity scales, out offset 100: div is (a + b/2) / b, and x / 0 is -1 as on the K210
+    s = shape(1, 1, 1, 3)
+    p = QBinary(DIV, s, s, s, 0, 1, 0, 0, 1, 0, 100, 1, 0)
+    out = ctypes.create_string_buffer(3)
+    so.kernel_quantized_binary(bytes([7, 5, 9]), bytes([2, 0, 3]), out, ctypes.byref(p))
+    assert list(out.raw) == [100 + 4, 100 - 1, 100 + 3]     # (7+1)/2, 5/0, (9+1)/3
