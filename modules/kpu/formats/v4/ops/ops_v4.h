@@ -1,9 +1,8 @@
 // The kmodel v4 nodes (nncase 0.2 runtime semantics, docs/kmodel-formats.md, "v4 nodes").
 // Each op file has kv4_node_<op>(), which decodes + validates a node body and, when env->run,
-// resolves the memory ranges and calls the kernel: a shared one of ../../../kernels/ (softmax,
-// quantize, dequantize, concat, table lookup) or the file's kv4_<op>() (inputs, outputs,
-// params; no hidden state). Validation and execution share one decoder so what ran is exactly
-// what was checked at load.
+// resolves the memory ranges and calls the format-neutral kernel of ../../../kernels/ with its
+// params (nnil_unary_method and the K210 nodes, which only v4 has, keep theirs here).
+// Validation and execution share one decoder so what ran is exactly what was checked at load.
 #ifndef KPU_OPS_V4_H
 #define KPU_OPS_V4_H
 
