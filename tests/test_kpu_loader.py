@@ -150,3 +150,19 @@ def test_corrupt_fields_are_named(board):
         assert msg.startswith("ValueError:"), (i, msg)
         for w in words:
             assert w in msg, (i, msg)
+
+
+def test_pool_window_past_the_bound_is_named(board):
+    """The pooling kernel takes the window as int32: a v3 pool field over 65536 is refused by name."""
+    from kpuref import gen
+    g = next(g for g in gen.suite() if g.name.startswith("gen_cpu"))
+    types = [type(layer).__name__ for layer in g.model.layers]
+    cases = []
+    for i in (types.index("QuantizedMaxPool2D"), types.index("AveragePool2D")):
+        _, _, body = mnist_layer(g.data, i)
+        cases += [(i, patched(g.data, body + 36, "<I", 70000), "kernel 70000x"),       # kernel_w
+                  (i, patched(g.data, body + 56, "<I", 1 << 31), "x2147483648: each")]  # pad_h
+    for k, (i, data, words) in enumerate(cases):
+        msg = load_error(board, put_model(board, f"pool{k}.kmodel", data=data))
+        assert msg.startswith("ValueError:"), (k, msg)
+        assert f"layer {i}" in msg and words in msg and "at most 65536" in msg, (k, msg)

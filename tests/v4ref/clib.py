@@ -25,7 +25,8 @@ class Header(C.Structure):
 
 
 class Err(C.Structure):
-    _fields_ = [("node", C.c_int32), ("offset", C.c_uint32), ("msg", C.c_char * 200)]
+    """kmodel_err_t (core/kmodel.h), the one error type of both formats."""
+    _fields_ = [("kind", C.c_int), ("err", C.c_int), ("msg", C.c_char * 400)]
 
 
 class Model(C.Structure):

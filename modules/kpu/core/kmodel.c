@@ -34,11 +34,33 @@ int kmodel_src_read_z(kmodel_src_t *s, uint32_t off, void *buf, size_t n) {
     return 0;
 }
 
+int kmodel_vfail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, va_list ap) {
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    e->kind = kind;
+    e->err = err;
+    return kind == KMODEL_EVALUE ? -EINVAL : kind == KMODEL_EMEMORY ? -ENOMEM : -(err ? err : EIO);
+}
+
 int kmodel_fail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    int r = kmodel_vfail(e, kind, err, fmt, ap);
     va_end(ap);
+    return r;
+}
+
+int kmodel_refile(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...) {
+    char pre[sizeof(e->msg) / 2];
+    va_list ap;
+    va_start(ap, fmt);
+    int p = vsnprintf(pre, sizeof(pre), fmt, ap);
+    va_end(ap);
+    size_t np = p < 0 ? 0 : (size_t)p < sizeof(pre) ? (size_t)p : sizeof(pre) - 1;
+    size_t cap = sizeof(e->msg) - 1, n = strnlen(e->msg, cap);
+    n = np + n > cap ? cap - np : n;
+    memmove(e->msg + np, e->msg, n);
+    memcpy(e->msg + 0, pre, np);
+    e->msg[np + n] = 0;
     e->kind = kind;
     e->err = err;
     return kind == KMODEL_EVALUE ? -EINVAL : kind == KMODEL_EMEMORY ? -ENOMEM : -(err ? err : EIO);

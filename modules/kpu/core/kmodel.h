@@ -5,6 +5,7 @@
 #ifndef KPU_KMODEL_H
 #define KPU_KMODEL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,11 @@ typedef struct {
 } kmodel_err_t;
 // Formats msg, sets kind; returns -EINVAL (EVALUE), -ENOMEM (EMEMORY) or -err.
 int kmodel_fail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int kmodel_vfail(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, va_list ap);
+// Re-files an error a lower layer filled: sets kind and err and puts the formatted prefix
+// before its message (the tail is cut if both do not fit); returns as kmodel_fail.
+int kmodel_refile(kmodel_err_t *e, kmodel_ekind_t kind, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 // Asked between layers of a run: true stops it with KMODEL_EINTR (the next run starts afresh,

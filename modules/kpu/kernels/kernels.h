@@ -5,9 +5,28 @@
 #ifndef KPU_KERNELS_H
 #define KPU_KERNELS_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+// --- common parameter types (nncase's: NCHW shapes, a fused activation clamp, padding) ---
+typedef enum { KERNEL_F32, KERNEL_U8 } kernel_dtype_t;
+typedef struct { int32_t d[4]; } kernel_shape_t;            // NCHW
+typedef struct { float lo, hi; } kernel_range_t;             // fused activation: clamp to lo..hi
+typedef struct { int32_t before, after; } kernel_padding_t;
+#define KERNEL_NO_CLAMP ((kernel_range_t) { -INFINITY, INFINITY })
+
+static inline size_t kernel_count(const kernel_shape_t *s) {
+    return (size_t)s->d[0] * s->d[1] * s->d[2] * s->d[3];
+}
+static inline size_t kernel_offset(const kernel_shape_t *s, int32_t a, int32_t b, int32_t c, int32_t d) {
+    return (((size_t)a * s->d[1] + b) * s->d[2] + c) * s->d[3] + d;
+}
+// NaN passes through (both comparisons are false), as in the runtimes.
+static inline float kernel_clamp(float v, kernel_range_t r) {
+    return v < r.lo ? r.lo : (r.hi < v ? r.hi : v);
+}
 
 // softmax over `outer` rows of `inner` floats: e = exp((x - max) * beta), out = e / sum(e), the
 // sum in element order. sdk_max_floor: the max starts at FLT_MIN instead of the first element
@@ -41,5 +60,150 @@ void kernel_concat(uint8_t *out, const uint8_t *const *inputs, const size_t *siz
 
 // u8 -> u8 through a 256-entry table.
 void kernel_table_lookup(const uint8_t *in, uint8_t *out, size_t count, const uint8_t table[256]);
+
+// f32 a op b, element-wise with broadcasting (an index past an operand's dim reads index 0;
+// equal shapes take a flat loop over a_shape), then the clamp. The op order is nncase's.
+typedef enum {
+    KERNEL_BINARY_ADD, KERNEL_BINARY_SUB, KERNEL_BINARY_MUL, KERNEL_BINARY_DIV, KERNEL_BINARY_MIN, KERNEL_BINARY_MAX,
+} kernel_binary_op_t;
+typedef struct {
+    kernel_binary_op_t op;
+    kernel_shape_t a_shape, b_shape, out_shape;
+    kernel_range_t act;
+} kernel_binary_params_t;
+void kernel_binary(const float *a, const float *b, float *out, const kernel_binary_params_t *p);
+
+// f32 element-wise function.
+typedef enum {
+    KERNEL_UNARY_ABS, KERNEL_UNARY_CEIL, KERNEL_UNARY_COS, KERNEL_UNARY_EXP, KERNEL_UNARY_FLOOR, KERNEL_UNARY_LOG,
+    KERNEL_UNARY_NEG, KERNEL_UNARY_RSQRT, KERNEL_UNARY_SIN, KERNEL_UNARY_SQUARE,
+    KERNEL_UNARY_LOGISTIC,       // 1 / (1 + exp(-x))
+} kernel_unary_op_t;
+void kernel_unary(const float *in, float *out, size_t count, kernel_unary_op_t op);
+
+// The fold of reduce and reduce_window2d (nncase's order).
+typedef enum { KERNEL_REDUCE_MEAN, KERNEL_REDUCE_MIN, KERNEL_REDUCE_MAX, KERNEL_REDUCE_SUM } kernel_reduce_op_t;
+// How a mean turns the sum into the result: the runtimes differ in the last bit.
+typedef enum {
+    KERNEL_MEAN_DIVIDE,          // sum / (in_elems / out_elems)         (the SDK runtime, v3)
+    KERNEL_MEAN_SCALE,           // sum * ((float)out_elems / in_elems)  (nncase 0.2, v4)
+} kernel_mean_t;
+
+// f32: out (out_shape) starts at init; every input element, in input order, folds into the
+// output element whose index is its own with the reduced axes (out dim 1) at 0. A mean then
+// rescales the first out_elems outputs (in_elems / out_elems: what the runtime counts).
+typedef struct {
+    kernel_reduce_op_t op;
+    kernel_shape_t in_shape, out_shape;
+    float init;
+    kernel_mean_t mean;
+    size_t in_elems, out_elems;
+} kernel_reduce_params_t;
+void kernel_reduce(const float *in, float *out, const kernel_reduce_params_t *p);
+
+// Pooling over each channel of an NCHW map: window filter_h x filter_w at (o * stride -
+// pad.before), taps dilation apart, clipped to the input; the fold starts at init; a mean
+// divides by the number of in-range taps; then the clamp. u8 maps fold as floats and store
+// the result truncated. out_h/out_w are the caller's (each runtime sizes the output its way).
+typedef struct {
+    kernel_reduce_op_t op;
+    kernel_dtype_t dtype;
+    kernel_shape_t in_shape;
+    int32_t out_h, out_w;
+    kernel_padding_t pad_h, pad_w;
+    int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
+    float init;
+    kernel_range_t act;
+} kernel_reduce_window2d_params_t;
+void kernel_reduce_window2d(const void *in, void *out, const kernel_reduce_window2d_params_t *p);
+
+// f32 out[r][c] = sum_i a[r][i] * b[i][c] (i ascending) with bias[c], then the clamp.
+// b_transposed: b is stored [b_cols][a_cols] (a fully-connected layer's weights).
+typedef enum {
+    KERNEL_BIAS_FIRST,           // the sum starts at bias[c]         (nncase 0.2, v4)
+    KERNEL_BIAS_LAST,            // bias[c] added after the sum from 0 (the SDK runtime, v3)
+} kernel_bias_order_t;
+typedef struct {
+    int32_t a_rows, a_cols, b_cols;
+    bool b_transposed;
+    kernel_bias_order_t bias_order;
+    kernel_range_t act;
+} kernel_matmul_params_t;
+void kernel_matmul(const float *a, const float *b, float *out, const float *bias, const kernel_matmul_params_t *p);
+
+// Resize each channel of an NCHW map to out_h x out_w. Nearest: source min(floor(o * in/out),
+// in-1), a copy of the element. Bilinear: scale in/out, or (in-1)/(out-1) with align_corners;
+// 4-neighbour weights in f32; a u8 result is truncated.
+typedef enum { KERNEL_RESIZE_BILINEAR, KERNEL_RESIZE_NEAREST } kernel_resize_mode_t;
+typedef struct {
+    kernel_resize_mode_t mode;
+    kernel_dtype_t dtype;
+    kernel_shape_t in_shape;
+    int32_t out_h, out_w;
+    bool align_corners;
+} kernel_resize_image_params_t;
+void kernel_resize_image(const uint8_t *in, uint8_t *out, const kernel_resize_image_params_t *p);
+
+// --- helpers of the kernels below ---
+// nncase runtime::mul_and_carry_shift (round half up, result truncated to i32). shift <= 62.
+static inline int32_t kernel_mul_carry_shift(int32_t v, int32_t mul, uint32_t shift) {
+    int64_t t = (int64_t)v * mul;
+    if (shift > 0) {
+        t = (t + ((int64_t)1 << (shift - 1))) >> shift;
+    }
+    return (int32_t)(uint32_t)(uint64_t)t;
+}
+// A little-endian u32 at any alignment (biases stored in a file's body).
+static inline uint32_t kernel_le_u32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static inline int32_t kernel_max_i32(int32_t a, int32_t b) {
+    return a > b ? a : b;
+}
+static inline int32_t kernel_min_i32(int32_t a, int32_t b) {
+    return a < b ? a : b;
+}
+// Output size of a windowed op (nncase's get_windowed_output_size): (size + pads - dilated
+// filter + stride) / stride.
+static inline int32_t kernel_windowed(int32_t size, int32_t filter, int32_t stride, int32_t dilation, kernel_padding_t pad) {
+    int32_t eff = (filter - 1) * dilation + 1;
+    return (size + pad.before + pad.after - eff + stride) / stride;
+}
+
+// --- nncase 0.2 kernels (kmodel v4; v5 reuses them): params, then the kernels ---
+typedef struct {
+    kernel_shape_t in_shape; int32_t groups, out_channels;
+    kernel_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
+    kernel_range_t act;
+} kernel_conv2d_params_t;
+typedef struct { kernel_shape_t in_shape; kernel_padding_t pad[4]; uint32_t elem; uint8_t value[4]; } kernel_pad_params_t;
+typedef struct { kernel_shape_t in_shape, perm; uint32_t elem; } kernel_transpose_params_t;
+typedef struct { kernel_shape_t in_shape, begin, end, strides; uint32_t elem; } kernel_strided_slice_params_t;
+typedef struct {
+    int32_t in_offset, filter_offset, out_mul, out_shift, out_offset;
+} kernel_qargs_t;
+typedef struct {
+    uint32_t op; kernel_shape_t a_shape, b_shape, out_shape;
+    int32_t a_offset, a_mul, a_shift, b_offset, b_mul, b_shift, out_offset, out_mul, out_shift;
+} kernel_quantized_binary_params_t;
+typedef struct {
+    kernel_shape_t in_shape, out_shape; int32_t groups;
+    kernel_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
+    kernel_range_t act;
+} kernel_conv2d_transpose_params_t;
+
+void kernel_conv2d(const float *in, float *out, const float *weights, const float *bias, const kernel_conv2d_params_t *p);
+void kernel_pad(const uint8_t *in, uint8_t *out, const kernel_pad_params_t *p);
+void kernel_memory_copy(const uint8_t *in, uint8_t *out, size_t words);
+void kernel_transpose(const uint8_t *in, uint8_t *out, const kernel_transpose_params_t *p);
+// Elements an axis of the slice [b, e) step s keeps (s != 0).
+int32_t kernel_strided_slice_count(int32_t b, int32_t e, int32_t s);
+void kernel_strided_slice(const uint8_t *in, uint8_t *out, const kernel_strided_slice_params_t *p);
+void kernel_quantized_conv2d(const uint8_t *in, uint8_t *out, const uint8_t *weights, const uint8_t *bias_le,
+    const kernel_conv2d_params_t *p, const kernel_qargs_t *q);
+void kernel_quantized_matmul(const uint8_t *a, const uint8_t *b, uint8_t *out, const uint8_t *bias_le,
+    int32_t a_rows, int32_t a_cols, int32_t b_cols, const kernel_qargs_t *q);
+void kernel_quantized_binary(const uint8_t *a, const uint8_t *b, uint8_t *out, const kernel_quantized_binary_params_t *p);
+void kernel_conv2d_transpose(const float *in, float *out, const float *weights, const kernel_conv2d_transpose_params_t *p);
 
 #endif

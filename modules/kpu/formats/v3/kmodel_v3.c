@@ -87,6 +87,24 @@ static int kpu_fail(kmodel_err_t *e, uint32_t i, int r) {
 #define F32(off) ((float *)(main + (off)))
 #define U8(off)  (main + (off))
 
+// AVERAGE_POOL2D (f32 mean, the act field ignored as the SDK ignores it) and
+// QUANTIZED_MAX_POOL2D (u8 max from 0): body {in, out, in_w, in_h, in_c, out_w, out_h, out_c,
+// kernel_w, kernel_h, stride_w, stride_h, pad_w, pad_h}; windows clipped to the input.
+static void pool(uint8_t *main, uint32_t type, const uint8_t *b) {
+    bool avg = type == KV3_AVERAGE_POOL2D;
+    kernel_reduce_window2d_params_t p = {
+        .op = avg ? KERNEL_REDUCE_MEAN : KERNEL_REDUCE_MAX,
+        .dtype = avg ? KERNEL_F32 : KERNEL_U8,
+        .in_shape = { { 1, (int32_t)kv3_u32(b + 32), (int32_t)kv3_u32(b + 16), (int32_t)kv3_u32(b + 12) } },
+        .out_h = (int32_t)kv3_u32(b + 28), .out_w = (int32_t)kv3_u32(b + 24),
+        .pad_h = { (int32_t)kv3_u32(b + 56), 0 }, .pad_w = { (int32_t)kv3_u32(b + 52), 0 },
+        .filter_h = (int32_t)kv3_u32(b + 40), .filter_w = (int32_t)kv3_u32(b + 36),
+        .stride_h = (int32_t)kv3_u32(b + 48), .stride_w = (int32_t)kv3_u32(b + 44),
+        .dilation_h = 1, .dilation_w = 1, .init = 0.0f, .act = KERNEL_NO_CLAMP,
+    };
+    kernel_reduce_window2d(main + kv3_u32(b + 4), main + kv3_u32(b + 8), &p);
+}
+
 // CONCAT / QUANTIZED_CONCAT: input_count {start, size} ranges of main (possibly unaligned in
 // the body), copied one after another to main + out.
 static void concat(uint8_t *main, uint32_t out, const uint8_t *ranges, size_t input_count) {
@@ -104,29 +122,29 @@ static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t
     const uint8_t *b = w->body;
     uint32_t f1 = kv3_u32(b + 4), f2 = kv3_u32(b + 8), f3 = kv3_u32(b + 12), f4 = kv3_u32(b + 16), f5 = kv3_u32(b + 20);
     switch (w->type) {
-        case KV3_ADD:
-            kv3_add(F32(f1), F32(f2), F32(f3), f4);
+        case KV3_ADD: {
+            kernel_shape_t n = { { 1, 1, 1, (int32_t)f4 } };
+            kernel_binary_params_t p = { KERNEL_BINARY_ADD, n, n, n, KERNEL_NO_CLAMP };
+            kernel_binary(F32(f1), F32(f2), F32(f3), &p);
             break;
+        }
         case KV3_QUANTIZED_ADD: {
             kv3_qadd_params_t p;
             memcpy(&p, b + 20, sizeof(p));
             kv3_quantized_add(U8(f1), U8(f2), U8(f3), f4, &p);
             break;
         }
-        case KV3_GLOBAL_AVERAGE_POOL2D:
-            kv3_global_average_pool2d(F32(f1), F32(f2), f3, f4);
-            break;
-        case KV3_QUANTIZED_MAX_POOL2D:
-        case KV3_AVERAGE_POOL2D: {
-            kv3_pool_params_t p;
-            memcpy(&p, b + 12, sizeof(p));
-            if (w->type == KV3_AVERAGE_POOL2D) {
-                kv3_average_pool2d(F32(f1), F32(f2), &p);
-            } else {
-                kv3_quantized_max_pool2d(U8(f1), U8(f2), &p);
-            }
+        case KV3_GLOBAL_AVERAGE_POOL2D: {
+            // the mean of each channel's f3 consecutive values, divided by f3
+            kernel_reduce_params_t p = { KERNEL_REDUCE_MEAN, { { 1, (int32_t)f4, 1, (int32_t)f3 } },
+                { { 1, (int32_t)f4, 1, 1 } }, 0.0f, KERNEL_MEAN_DIVIDE, (size_t)f3 * f4, f4 };
+            kernel_reduce(F32(f1), F32(f2), &p);
             break;
         }
+        case KV3_QUANTIZED_MAX_POOL2D:
+        case KV3_AVERAGE_POOL2D:
+            pool(main, w->type, b);
+            break;
         case KV3_QUANTIZE: {
             // the SDK: q = roundf((x - bias) / scale) as (x - bias) * (1 / scale), NaN -> 0
             kernel_quantize_params_t p = { .sub = kv3_f32(b + 20), .mul = 1.0f / kv3_f32(b + 16), .add = 0.0f,
@@ -149,16 +167,20 @@ static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t
             break;
         }
         case KV3_LOGISTIC:
-            kv3_logistic(F32(f1), F32(f2), f3);
+            kernel_unary(F32(f1), F32(f2), f3, KERNEL_UNARY_LOGISTIC);
             break;
         case KV3_CONCAT:
         case KV3_QUANTIZED_CONCAT:
             concat(main, f1, b + 12, f2);
             break;
-        case KV3_FULLY_CONNECTED:
-            kv3_fully_connected(F32(f1), F32(f2), f3, f4, (const float *)(b + 24),
-                (const float *)(b + 24) + (size_t)f3 * f4, f5);
+        case KV3_FULLY_CONNECTED: {
+            // weights [out][in] then the biases; act 0 linear, 1 relu, 2 relu6 (checked)
+            static const kernel_range_t acts[] = { { -INFINITY, INFINITY }, { 0.0f, INFINITY }, { 0.0f, 6.0f } };
+            kernel_matmul_params_t p = { 1, (int32_t)f3, (int32_t)f4, true, KERNEL_BIAS_LAST, acts[f5] };
+            const float *weights = (const float *)(b + 24);
+            kernel_matmul(F32(f1), weights, F32(f2), weights + (size_t)f3 * f4, &p);
             break;
+        }
         case KV3_TENSORFLOW_FLATTEN:
             kv3_tensorflow_flatten(F32(f1), F32(f2), f3, f4, f5);
             break;

@@ -201,8 +201,13 @@ static int check_layer(ctx_t *c, bool first, kmodel_tensor_t *input) {
         case KV3_QUANTIZED_MAX_POOL2D:
         case KV3_AVERAGE_POOL2D: {
             uint32_t kw = kv3_u32(b + 36), kh = kv3_u32(b + 40), sw = kv3_u32(b + 44), sh = kv3_u32(b + 48);
+            uint32_t pw = kv3_u32(b + 52), ph = kv3_u32(b + 56);
             FIELD(kw > 0 && kh > 0 && sw > 0 && sh > 0, "kernel %lux%lu / stride %lux%lu must be positive",
                 (unsigned long)kw, (unsigned long)kh, (unsigned long)sw, (unsigned long)sh);
+            // the pooling kernel takes them as int32; no real window comes near the bound
+            FIELD(kw <= 65536 && kh <= 65536 && sw <= 65536 && sh <= 65536 && pw <= 65536 && ph <= 65536,
+                "kernel %lux%lu / stride %lux%lu / padding %lux%lu: each must be at most 65536", (unsigned long)kw,
+                (unsigned long)kh, (unsigned long)sw, (unsigned long)sh, (unsigned long)pw, (unsigned long)ph);
             FIELD(out.t.c <= in.c, "%lu output channels read past the %lu input channels", (unsigned long)out.t.c,
                 (unsigned long)in.c);
             break;

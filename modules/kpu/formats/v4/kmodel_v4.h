@@ -5,9 +5,11 @@
 #ifndef KPU_KMODEL_V4_H
 #define KPU_KMODEL_V4_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kmodel.h"     // kmodel_err_t: functions return 0 or -errno and fill its message
 #include "kpu_mem.h"   // K210_AI_SRAM_BYTES
 
 #define KV4_IDENTIFIER   0x4B4D444Cu    // 'KMDL' as a LE u32: the bytes "LDMK" on disk
@@ -31,12 +33,6 @@ typedef struct {
     uint32_t used_bytes;        // min(declared, file length): what must stay resident
 } kv4_header_t;
 
-// Error report: message names the node/offset/value and what to do.
-typedef struct {
-    int32_t node;               // -1 when not about a node
-    uint32_t offset;            // file offset the problem is at
-    char msg[200];
-} kv4_err_t;
 
 // A loaded model: caller-provided buffers, bound after a successful kv4_parse.
 typedef struct {
@@ -60,11 +56,11 @@ typedef struct {
 // Check the whole file (header, tables, every node body and every memory range); fill *h.
 // Returns 0, or -1 with *err set. Reads only file[0 .. len); bytes past len read as zeros (the
 // last body may be up to KV4_MAX_SHORT_TAIL bytes short).
-int kv4_parse(const uint8_t *file, size_t len, kv4_header_t *h, kv4_err_t *err);
+int kv4_parse(const uint8_t *file, size_t len, kv4_header_t *h, kmodel_err_t *err);
 // The same check through a reader (n bytes at off, off + n <= len; 0 or -errno), so a file on SD
 // or flash is validated before anything is allocated. Uses ~1.6 KB of stack.
 typedef int (*kv4_read_fn)(void *ctx, uint32_t off, void *buf, size_t n);
-int kv4_check(kv4_read_fn read, void *ctx, uint32_t len, kv4_header_t *h, kv4_err_t *err);
+int kv4_check(kv4_read_fn read, void *ctx, uint32_t len, kv4_header_t *h, kmodel_err_t *err);
 
 // Helpers over a parsed file (valid only after kv4_parse returned 0 on the same bytes).
 kv4_mr_t kv4_input(const uint8_t *file, const kv4_header_t *h, uint32_t i);
@@ -77,11 +73,11 @@ int kv4_node_info(const uint8_t *file, const kv4_header_t *h, uint32_t i, kv4_no
 const char *kv4_op_name(uint32_t opcode);   // NULL for an unknown opcode
 
 // Running (the model's buffers bound). All return 0 or -1 with *err set.
-int kv4_set_input(kv4_model_t *m, uint32_t i, const uint8_t *data, size_t len, kv4_err_t *err);
+int kv4_set_input(kv4_model_t *m, uint32_t i, const uint8_t *data, size_t len, kmodel_err_t *err);
 // Run nodes [0, n) (n > n_nodes or n == 0: all).
-int kv4_run(kv4_model_t *m, uint32_t n, kv4_err_t *err);
+int kv4_run(kv4_model_t *m, uint32_t n, kmodel_err_t *err);
 // Run nodes [first, end) only (end == 0: to the last), for stepping through a model.
-int kv4_run_nodes(kv4_model_t *m, uint32_t first, uint32_t end, kv4_err_t *err);
+int kv4_run_nodes(kv4_model_t *m, uint32_t first, uint32_t end, kmodel_err_t *err);
 // CPU pointer of a range of the bound model (NULL if out of its pool).
 uint8_t *kv4_at(const kv4_model_t *m, const kv4_mr_t *r);
 

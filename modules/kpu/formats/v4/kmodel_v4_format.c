@@ -25,15 +25,11 @@ static int src_read(void *ctx, uint32_t off, void *buf, size_t n) {
     return s->read(s, off, buf, n);
 }
 
-static int v4_fail(kmodel_err_t *e, const char *where, const char *name, const kv4_err_t *ke) {
-    return kmodel_fail(e, KMODEL_EVALUE, 0, "%s(%s): %s", where, name, ke->msg);
-}
-
 static int v4_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e) {
     kv4_header_t h;
-    kv4_err_t ke;
-    if (kv4_check(src_read, src, src->size, &h, &ke) != 0)
-        return v4_fail(e, "kpu.load", src->name, &ke);
+    if (kv4_check(src_read, src, src->size, &h, e) != 0) {
+        return kmodel_refile(e, KMODEL_EVALUE, 0, "kpu.load(%s): ", src->name);
+    }
     plan->image_bytes = h.declared_bytes;
     plan->main_bytes = h.main_mem;
     plan->state_bytes = sizeof(kv4_model_t);
@@ -47,10 +43,10 @@ static kmodel_tensor_t vector(uint32_t dtype, uint32_t bytes) {
 
 static int v4_prepare(kmodel_t *m, kmodel_err_t *e) {
     kv4_model_t *s = V4_STATE(m);
-    kv4_err_t ke;
     // the bytes now in the block are checked again: they are what will run
-    if (kv4_parse(m->image, m->image_bytes, &s->h, &ke) != 0)
-        return v4_fail(e, "kpu.load", "image", &ke);
+    if (kv4_parse(m->image, m->image_bytes, &s->h, e) != 0) {
+        return kmodel_refile(e, KMODEL_EVALUE, 0, "kpu.load(image): ");
+    }
     s->file = m->image;
     s->main_mem = m->main;
     s->ai_sram = kpu_driver_ai_sram();
@@ -67,43 +63,49 @@ static int v4_prepare(kmodel_t *m, kmodel_err_t *e) {
 static int v4_run(kmodel_t *m, const uint8_t *input, uint32_t n, kmodel_err_t *e) {
     kv4_model_t *s = V4_STATE(m);
     s->ai_sram = kpu_driver_ai_sram();
-    kv4_err_t ke;
-    if (kv4_set_input(s, 0, input, m->input.bytes, &ke) != 0)
-        return kmodel_fail(e, KMODEL_ERUNTIME, EIO, "kpu.forward: %s", ke.msg);
+    if (kv4_set_input(s, 0, input, m->input.bytes, e) != 0) {
+        return kmodel_refile(e, KMODEL_ERUNTIME, EIO, "kpu.forward: ");
+    }
     uint32_t end = n == 0 || n > s->h.n_nodes ? s->h.n_nodes : n;
     for (uint32_t i = 0; i < end; i++) {   // node by node, so a Ctrl-C stops at a node boundary
-        if (i > 0 && kmodel_stop_requested())
+        if (i > 0 && kmodel_stop_requested()) {
             return kmodel_fail(e, KMODEL_EINTR, EINTR, "kpu.forward: interrupted after node %lu of %lu",
                 (unsigned long)i - 1, (unsigned long)end);
-        if (kv4_run_nodes(s, i, i + 1, &ke) != 0)
-            return kmodel_fail(e, KMODEL_ERUNTIME, EIO, "kpu.forward: %s", ke.msg);
+        }
+        if (kv4_run_nodes(s, i, i + 1, e) != 0) {
+            return kmodel_refile(e, KMODEL_ERUNTIME, EIO, "kpu.forward: ");
+        }
     }
     return 0;
 }
 
 static int v4_output(const kmodel_t *m, uint32_t idx, kmodel_tensor_t *t, void *dst) {
     const kv4_model_t *s = V4_STATE(m);
-    if (idx >= s->h.n_outputs)
+    if (idx >= s->h.n_outputs) {
         return -EINVAL;
+    }
     kv4_mr_t r = kv4_output(m->image, &s->h, idx);
     *t = vector(r.dtype, r.size);
-    if (dst != NULL)
+    if (dst != NULL) {
         memcpy(dst, kv4_at(s, &r), r.size);
+    }
     return 0;
 }
 
 static int v4_layer_output(const kmodel_t *m, uint32_t i, kmodel_tensor_t *t, void *dst) {
     const kv4_model_t *s = V4_STATE(m);
     kv4_node_info_t info;
-    if (kv4_node_info(m->image, &s->h, i, &info) != 0)
+    if (kv4_node_info(m->image, &s->h, i, &info) != 0) {
         return -EINVAL;
+    }
     const int32_t *sh = info.out_shape;
     uint32_t elem = info.out.dtype == KV4_DT_F32 ? 4 : 1;
     uint64_t n = (uint64_t)sh[0] * sh[1] * sh[2] * sh[3];
     if (info.out_is_kpu_map) {
         *t = (kmodel_tensor_t) { KMODEL_U8, (uint32_t)(sh[0] * sh[1]), (uint32_t)sh[2], (uint32_t)sh[3], (uint32_t)n };
-        if (dst != NULL)
+        if (dst != NULL) {
             kv4_download_map(kv4_at(s, &info.out), dst, sh);
+        }
         return 0;
     }
     if (n > 0 && n * elem == info.out.size) {
@@ -112,16 +114,18 @@ static int v4_layer_output(const kmodel_t *m, uint32_t i, kmodel_tensor_t *t, vo
     } else {
         *t = vector(info.out.dtype, info.out.size);
     }
-    if (dst != NULL)
+    if (dst != NULL) {
         memcpy(dst, kv4_at(s, &info.out), info.out.size);
+    }
     return 0;
 }
 
 static int v4_layer_info(const kmodel_t *m, uint32_t i, kmodel_layer_info_t *info) {
     const kv4_model_t *s = V4_STATE(m);
     kv4_node_info_t ni;
-    if (kv4_node_info(m->image, &s->h, i, &ni) != 0)
+    if (kv4_node_info(m->image, &s->h, i, &ni) != 0) {
         return -EINVAL;
+    }
     memset(info, 0, sizeof(*info));
     info->type = ni.opcode;
     info->name = ni.name;

@@ -3,75 +3,46 @@
 // body carries a bias that the nncase 0.2 kernel never adds; we do the same for exactness.
 #include <float.h>
 
+#include "kernels.h"
 #include "ops_v4.h"
 
-static int32_t max_i(int32_t a, int32_t b) { return a > b ? a : b; }
-static int32_t min_i(int32_t a, int32_t b) { return a < b ? a : b; }
-
-void kv4_conv2d_transpose(const float *in, float *out, const float *weights, const kv4_conv2d_transpose_params_t *p) {
-    const kv4_shape_t *is = &p->in_shape, *os = &p->out_shape;
-    size_t out_n = kv4_count(os);
-    for (size_t i = 0; i < out_n; i++)
-        out[i] = 0.0f;
-    int32_t g_ic = is->d[1] / p->groups, g_oc = os->d[1] / p->groups;
-    size_t oplane = (size_t)os->d[2] * os->d[3], ksize = (size_t)p->filter_h * p->filter_w;
-    for (int32_t n = 0; n < is->d[0]; n++) {
-        float *out_n_p = out + (size_t)n * os->d[1] * oplane;
-        for (int32_t g = 0; g < p->groups; g++) {
-            float *out_g = out_n_p + (size_t)g * g_oc * oplane;
-            const float *w_g = weights + (size_t)g * g_oc * g_ic * ksize;
-            for (int32_t ic = 0; ic < g_ic; ic++)
-                for (int32_t iy = 0; iy < is->d[2]; iy++)
-                    for (int32_t ix = 0; ix < is->d[3]; ix++) {
-                        int32_t oy0 = iy * p->stride_h - p->pad_h.before, ox0 = ix * p->stride_w - p->pad_w.before;
-                        int32_t ky0 = max_i(0, (-oy0 + p->dilation_h - 1) / p->dilation_h);
-                        int32_t ky1 = min_i(p->filter_h, (os->d[2] - oy0 + p->dilation_h - 1) / p->dilation_h);
-                        int32_t kx0 = max_i(0, (-ox0 + p->dilation_w - 1) / p->dilation_w);
-                        int32_t kx1 = min_i(p->filter_w, (os->d[3] - ox0 + p->dilation_w - 1) / p->dilation_w);
-                        float v = *in++;
-                        for (int32_t oc = 0; oc < g_oc; oc++) {
-                            float *oc_p = out_g + (size_t)oc * oplane;
-                            const float *wp = w_g + ((size_t)oc * g_ic + ic) * ksize;
-                            for (int32_t ky = ky0; ky < ky1; ky++)
-                                for (int32_t kx = kx0; kx < kx1; kx++)
-                                    oc_p[(size_t)(oy0 + p->dilation_h * ky) * os->d[3] + ox0 + p->dilation_w * kx] += v * wp[ky * p->filter_w + kx];
-                        }
-                    }
-        }
-    }
-    if (!(p->act.lo == -FLT_MAX && p->act.hi == FLT_MAX))
-        for (size_t i = 0; i < out_n; i++)
-            out[i] = kv4_clampf(out[i], p->act);
-}
-
 int kv4_node_conv2d_transpose(const uint8_t *body, uint32_t size, kv4_env_t *env) {
-    if (kv4_need_body(env, size, 116, "conv2d_transpose"))
-        return -1;
+    if (kv4_need_body(env, size, 116, "conv2d_transpose")) {
+        return -EINVAL;
+    }
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
-    kv4_conv2d_transpose_params_t p = { kv4_rd_shape(body + 32), kv4_rd_shape(body + 48), kv4_rd_i32(body + 64),
+    kernel_conv2d_transpose_params_t p = { kv4_rd_shape(body + 32), kv4_rd_shape(body + 48), kv4_rd_i32(body + 64),
         kv4_rd_padding(body + 68), kv4_rd_padding(body + 76), kv4_rd_i32(body + 84), kv4_rd_i32(body + 88),
         kv4_rd_i32(body + 92), kv4_rd_i32(body + 96), kv4_rd_i32(body + 100), kv4_rd_i32(body + 104), kv4_rd_vrange(body + 108) };
-    if (kv4_check_shape(env, &p.in_shape, 32, "input shape") || kv4_check_shape(env, &p.out_shape, 48, "output shape"))
-        return -1;
-    if (p.in_shape.d[0] != p.out_shape.d[0])
+    if (kv4_check_shape(env, &p.in_shape, 32, "input shape") || kv4_check_shape(env, &p.out_shape, 48, "output shape")) {
+        return -EINVAL;
+    }
+    if (p.in_shape.d[0] != p.out_shape.d[0]) {
         return kv4_fail(env, 48, "output batch %d differs from input batch %d", (int)p.out_shape.d[0], (int)p.in_shape.d[0]);
-    if (p.groups < 1 || p.in_shape.d[1] % p.groups || p.out_shape.d[1] % p.groups)
+    }
+    if (p.groups < 1 || p.in_shape.d[1] % p.groups || p.out_shape.d[1] % p.groups) {
         return kv4_fail(env, 64, "groups %d do not divide %d input / %d output channels", (int)p.groups,
             (int)p.in_shape.d[1], (int)p.out_shape.d[1]);
+    }
     if (p.filter_h < 1 || p.filter_w < 1 || p.filter_h > 64 || p.filter_w > 64 || p.stride_h < 1 || p.stride_w < 1
-        || p.stride_h > 64 || p.stride_w > 64 || p.dilation_h < 1 || p.dilation_w < 1 || p.dilation_h > 64 || p.dilation_w > 64)
+        || p.stride_h > 64 || p.stride_w > 64 || p.dilation_h < 1 || p.dilation_w < 1 || p.dilation_h > 64 || p.dilation_w > 64) {
         return kv4_fail(env, 84, "filter/stride/dilation out of range");
+    }
     int32_t lim = 1 << 16;
-    if (p.pad_h.before < -lim || p.pad_h.before > lim || p.pad_w.before < -lim || p.pad_w.before > lim)
+    if (p.pad_h.before < -lim || p.pad_h.before > lim || p.pad_w.before < -lim || p.pad_w.before > lim) {
         return kv4_fail(env, 68, "padding out of range");
+    }
     uint64_t wn = (uint64_t)p.out_shape.d[1] * (p.in_shape.d[1] / p.groups) * p.filter_h * p.filter_w;
     if (kv4_need_body(env, size, 116 + 4 * (wn + (uint64_t)p.out_shape.d[1]), "conv2d_transpose weights and bias")
-        || kv4_check_f32_ptr(env, body + 116, 116, "conv2d_transpose weights"))
-        return -1;
-    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_F32, 4ull * kv4_count(&p.in_shape), 0)
-        || kv4_check_mr(env, &o, 16, "output", KV4_DT_F32, 4ull * kv4_count(&p.out_shape), 1))
-        return -1;
-    if (env->run)
-        kv4_conv2d_transpose((const float *)kv4_env_at(env, &in), (float *)kv4_env_at(env, &o), (const float *)(body + 116), &p);
+        || kv4_check_f32_ptr(env, body + 116, 116, "conv2d_transpose weights")) {
+        return -EINVAL;
+    }
+    if (kv4_check_mr(env, &in, 0, "input", KV4_DT_F32, 4ull * kernel_count(&p.in_shape), 0)
+        || kv4_check_mr(env, &o, 16, "output", KV4_DT_F32, 4ull * kernel_count(&p.out_shape), 1)) {
+        return -EINVAL;
+    }
+    if (env->run) {
+        kernel_conv2d_transpose((const float *)kv4_env_at(env, &in), (float *)kv4_env_at(env, &o), (const float *)(body + 116), &p);
+    }
     return 0;
 }

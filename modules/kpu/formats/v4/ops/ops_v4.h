@@ -1,9 +1,8 @@
 // The kmodel v4 nodes (nncase 0.2 runtime semantics, docs/kmodel-formats.md, "v4 nodes").
 // Each op file has kv4_node_<op>(), which decodes + validates a node body and, when env->run,
-// resolves the memory ranges and calls the kernel: a shared one of ../../../kernels/ (softmax,
-// quantize, dequantize, concat, table lookup) or the file's kv4_<op>() (inputs, outputs,
-// params; no hidden state). Validation and execution share one decoder so what ran is exactly
-// what was checked at load.
+// resolves the memory ranges and calls the format-neutral kernel of ../../../kernels/ with its
+// params (nnil_unary_method and the K210 nodes, which only v4 has, keep theirs here).
+// Validation and execution share one decoder so what ran is exactly what was checked at load.
 #ifndef KPU_OPS_V4_H
 #define KPU_OPS_V4_H
 
@@ -12,10 +11,8 @@
 #include <string.h>
 
 #include "../kmodel_v4.h"
+#include "kernels.h"
 
-typedef struct { int32_t d[4]; } kv4_shape_t;      // NCHW
-typedef struct { float lo, hi; } kv4_vrange_t;     // fused activation clamp
-typedef struct { int32_t before, after; } kv4_padding_t;
 typedef struct { int32_t zero_point; float scale; } kv4_quant_t;   // q = x*scale + zp
 
 // Decode/run context of one node.
@@ -27,40 +24,46 @@ typedef struct kv4_env {
     uint32_t node, body_off;
     uint32_t visible;       // body bytes readable at `body` (the load check reads a window)
     const char *op;
-    kv4_err_t *err;
+    kmodel_err_t *err;
 } kv4_env_t;
 
 // --- body decoding (little endian, alignment-safe) ---
 static inline uint32_t kv4_rd_u32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
-static inline int32_t kv4_rd_i32(const uint8_t *p) { return (int32_t)kv4_rd_u32(p); }
-static inline float kv4_rd_f32(const uint8_t *p) { uint32_t u = kv4_rd_u32(p); float f; memcpy(&f, &u, 4); return f; }
-static inline uint64_t kv4_rd_u64(const uint8_t *p) { return kv4_rd_u32(p) | ((uint64_t)kv4_rd_u32(p + 4) << 32); }
+static inline int32_t kv4_rd_i32(const uint8_t *p) {
+    return (int32_t)kv4_rd_u32(p);
+}
+static inline float kv4_rd_f32(const uint8_t *p) {
+    uint32_t u = kv4_rd_u32(p);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static inline uint64_t kv4_rd_u64(const uint8_t *p) {
+    return kv4_rd_u32(p) | ((uint64_t)kv4_rd_u32(p + 4) << 32);
+}
 static inline kv4_mr_t kv4_rd_mr(const uint8_t *p) {
     kv4_mr_t r = { kv4_rd_u32(p), kv4_rd_u32(p + 4), kv4_rd_u32(p + 8), kv4_rd_u32(p + 12) };
     return r;
 }
-static inline kv4_shape_t kv4_rd_shape(const uint8_t *p) {
-    kv4_shape_t s = { { kv4_rd_i32(p), kv4_rd_i32(p + 4), kv4_rd_i32(p + 8), kv4_rd_i32(p + 12) } };
+static inline kernel_shape_t kv4_rd_shape(const uint8_t *p) {
+    kernel_shape_t s = { { kv4_rd_i32(p), kv4_rd_i32(p + 4), kv4_rd_i32(p + 8), kv4_rd_i32(p + 12) } };
     return s;
 }
-static inline kv4_vrange_t kv4_rd_vrange(const uint8_t *p) { kv4_vrange_t v = { kv4_rd_f32(p), kv4_rd_f32(p + 4) }; return v; }
-static inline kv4_padding_t kv4_rd_padding(const uint8_t *p) { kv4_padding_t v = { kv4_rd_i32(p), kv4_rd_i32(p + 4) }; return v; }
-static inline kv4_quant_t kv4_rd_quant(const uint8_t *p) { kv4_quant_t q = { kv4_rd_i32(p), kv4_rd_f32(p + 4) }; return q; }
+static inline kernel_range_t kv4_rd_vrange(const uint8_t *p) {
+    kernel_range_t v = { kv4_rd_f32(p), kv4_rd_f32(p + 4) };
+    return v;
+}
+static inline kernel_padding_t kv4_rd_padding(const uint8_t *p) {
+    kernel_padding_t v = { kv4_rd_i32(p), kv4_rd_i32(p + 4) };
+    return v;
+}
+static inline kv4_quant_t kv4_rd_quant(const uint8_t *p) {
+    kv4_quant_t q = { kv4_rd_i32(p), kv4_rd_f32(p + 4) };
+    return q;
+}
 
-static inline size_t kv4_count(const kv4_shape_t *s) { return (size_t)s->d[0] * s->d[1] * s->d[2] * s->d[3]; }
-static inline size_t kv4_offset(const kv4_shape_t *s, int32_t a, int32_t b, int32_t c, int32_t d) {
-    return (((size_t)a * s->d[1] + b) * s->d[2] + c) * s->d[3] + d;
-}
-static inline float kv4_clampf(float v, kv4_vrange_t r) { return v < r.lo ? r.lo : (r.hi < v ? r.hi : v); }
-// nncase runtime::mul_and_carry_shift (round half up, result truncated to i32). shift <= 62.
-static inline int32_t kv4_mcs(int32_t v, int32_t mul, uint32_t shift) {
-    int64_t t = (int64_t)v * mul;
-    if (shift > 0)
-        t = (t + ((int64_t)1 << (shift - 1))) >> shift;
-    return (int32_t)(uint32_t)(uint64_t)t;
-}
 
 // --- validation helpers (check.c); each returns 0 or -1 with env->err set ---
 int kv4_fail(kv4_env_t *env, uint32_t at, const char *fmt, ...);
@@ -69,59 +72,15 @@ int kv4_need_body(kv4_env_t *env, uint32_t size, uint64_t need, const char *what
 // need bytes, float ranges 4-byte aligned; writable ranges may not be constants.
 int kv4_check_mr(kv4_env_t *env, const kv4_mr_t *r, uint32_t at, const char *what, int dtype, uint64_t need, int writable);
 // Dims 1..2^24 and a product below 2^31.
-int kv4_check_shape(kv4_env_t *env, const kv4_shape_t *s, uint32_t at, const char *what);
+int kv4_check_shape(kv4_env_t *env, const kernel_shape_t *s, uint32_t at, const char *what);
 int kv4_check_f32_ptr(kv4_env_t *env, const uint8_t *p, uint32_t at, const char *what);
-static inline uint8_t *kv4_env_at(kv4_env_t *env, const kv4_mr_t *r) { return env->base[r->type] + r->start; }
-static inline uint32_t kv4_dt_bytes(uint32_t dtype) { return dtype == KV4_DT_F32 ? 4 : 1; }
+static inline uint8_t *kv4_env_at(kv4_env_t *env, const kv4_mr_t *r) {
+    return env->base[r->type] + r->start;
+}
+static inline uint32_t kv4_dt_bytes(uint32_t dtype) {
+    return dtype == KV4_DT_F32 ? 4 : 1;
+}
 
-// --- params of the kernels ---
-typedef struct { uint32_t op; kv4_shape_t a_shape, b_shape, out_shape; kv4_vrange_t act; } kv4_binary_params_t;
-typedef struct {
-    kv4_shape_t in_shape; int32_t groups, out_channels;
-    kv4_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
-    kv4_vrange_t act;
-} kv4_conv2d_params_t;
-typedef struct { int32_t a_rows, a_cols, b_cols; kv4_vrange_t act; } kv4_matmul_params_t;
-typedef struct { kv4_shape_t in_shape; kv4_padding_t pad[4]; uint32_t elem; uint8_t value[4]; } kv4_pad_params_t;
-typedef struct { uint32_t op; kv4_shape_t in_shape, out_shape; float init; size_t in_elems, out_elems; } kv4_reduce_params_t;
-typedef struct {
-    uint32_t op; kv4_shape_t in_shape; kv4_padding_t pad_h, pad_w;
-    int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w; float init; kv4_vrange_t act;
-} kv4_reduce_window2d_params_t;
-typedef struct { kv4_shape_t in_shape; int32_t out_h, out_w; uint32_t mode, align_corners, dtype; } kv4_resize_params_t;
-typedef struct { kv4_shape_t in_shape, perm; uint32_t elem; } kv4_transpose_params_t;
-typedef struct { kv4_shape_t in_shape, begin, end, strides; uint32_t elem; } kv4_slice_params_t;
-typedef struct {
-    int32_t in_offset, filter_offset, out_mul, out_shift, out_offset;
-} kv4_qargs_t;
-typedef struct {
-    uint32_t op; kv4_shape_t a_shape, b_shape, out_shape;
-    int32_t a_offset, a_mul, a_shift, b_offset, b_mul, b_shift, out_offset, out_mul, out_shift;
-} kv4_qbinary_params_t;
-typedef struct {
-    kv4_shape_t in_shape, out_shape; int32_t groups;
-    kv4_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
-    kv4_vrange_t act;
-} kv4_conv2d_transpose_params_t;
-
-// --- kernels ---
-void kv4_binary(const float *a, const float *b, float *out, const kv4_binary_params_t *p);
-void kv4_conv2d(const float *in, float *out, const float *weights, const float *bias, const kv4_conv2d_params_t *p);
-void kv4_matmul(const float *a, const float *b, float *out, const float *bias, const kv4_matmul_params_t *p);
-void kv4_pad(const uint8_t *in, uint8_t *out, const kv4_pad_params_t *p);
-void kv4_reduce(const float *in, float *out, const kv4_reduce_params_t *p);
-void kv4_reduce_window2d(const float *in, float *out, const kv4_reduce_window2d_params_t *p);
-void kv4_memory_copy(const uint8_t *in, uint8_t *out, size_t words);
-void kv4_resize_image(const uint8_t *in, uint8_t *out, const kv4_resize_params_t *p);
-void kv4_transpose(const uint8_t *in, uint8_t *out, const kv4_transpose_params_t *p);
-void kv4_strided_slice(const uint8_t *in, uint8_t *out, const kv4_slice_params_t *p);
-void kv4_unary(const float *in, float *out, size_t count, uint32_t op);
-void kv4_quantized_conv2d(const uint8_t *in, uint8_t *out, const uint8_t *weights, const uint8_t *bias_le,
-    const kv4_conv2d_params_t *p, const kv4_qargs_t *q);
-void kv4_quantized_matmul(const uint8_t *a, const uint8_t *b, uint8_t *out, const uint8_t *bias_le,
-    int32_t a_rows, int32_t a_cols, int32_t b_cols, const kv4_qargs_t *q);
-void kv4_quantized_binary(const uint8_t *a, const uint8_t *b, uint8_t *out, const kv4_qbinary_params_t *p);
-void kv4_conv2d_transpose(const float *in, float *out, const float *weights, const kv4_conv2d_transpose_params_t *p);
 // nnil: returns 0, or -1 for a program that under/overflows its stack or has a bad opcode
 // (kv4_nnil_check finds these at load, so a checked program never fails).
 int kv4_nnil_check(const uint8_t *code, size_t len, size_t *bad_at, const char **why);
@@ -135,7 +94,7 @@ int kv4_kpu_conv2d(const uint64_t layer[12], int32_t batches, const uint8_t *bn,
     const uint8_t *weights, const uint8_t *ai_sram, uint8_t *main_out);
 
 // The head shared by conv2d and quantized_conv2d bodies (offsets 32..96) and its output size.
-int kv4_conv2d_head(const uint8_t *body, kv4_env_t *env, kv4_conv2d_params_t *p, int32_t *out_h, int32_t *out_w);
+int kv4_conv2d_head(const uint8_t *body, kv4_env_t *env, kernel_conv2d_params_t *p, int32_t *out_h, int32_t *out_w);
 
 // --- node entry points (decode, validate, run when env->run) ---
 typedef int (*kv4_node_fn)(const uint8_t *body, uint32_t size, kv4_env_t *env);

@@ -3,13 +3,16 @@
 #include "ops_v4.h"
 
 int kv4_node_table_lookup1d(const uint8_t *body, uint32_t size, kv4_env_t *env) {
-    if (kv4_need_body(env, size, 48, "table_lookup1d"))
-        return -1;
+    if (kv4_need_body(env, size, 48, "table_lookup1d")) {
+        return -EINVAL;
+    }
     kv4_mr_t in = kv4_rd_mr(body), t = kv4_rd_mr(body + 16), o = kv4_rd_mr(body + 32);
     if (kv4_check_mr(env, &in, 0, "input", KV4_DT_U8, 0, 0) || kv4_check_mr(env, &t, 16, "table", -1, 256, 0)
-        || kv4_check_mr(env, &o, 32, "output", -1, in.size, 1))
-        return -1;
-    if (env->run)
+        || kv4_check_mr(env, &o, 32, "output", -1, in.size, 1)) {
+        return -EINVAL;
+    }
+    if (env->run) {
         kernel_table_lookup(kv4_env_at(env, &in), kv4_env_at(env, &o), in.size, kv4_env_at(env, &t));
+    }
     return 0;
 }

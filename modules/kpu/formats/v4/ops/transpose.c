@@ -1,46 +1,34 @@
 // transpose (0x0C): out_shape[i] = in_shape[perm[i]]; element size from the input datatype.
+#include "kernels.h"
 #include "ops_v4.h"
 
-void kv4_transpose(const uint8_t *in, uint8_t *out, const kv4_transpose_params_t *p) {
-    kv4_shape_t os;
-    for (int i = 0; i < 4; i++)
-        os.d[i] = p->in_shape.d[p->perm.d[i]];
-    // stride of each output axis in the input
-    size_t in_stride[4], st = 1;
-    for (int i = 3; i >= 0; i--) {
-        in_stride[i] = st;
-        st *= (size_t)p->in_shape.d[i];
-    }
-    size_t s0 = in_stride[p->perm.d[0]], s1 = in_stride[p->perm.d[1]], s2 = in_stride[p->perm.d[2]], s3 = in_stride[p->perm.d[3]];
-    size_t e = p->elem;
-    for (int32_t a = 0; a < os.d[0]; a++)
-        for (int32_t b = 0; b < os.d[1]; b++)
-            for (int32_t c = 0; c < os.d[2]; c++)
-                for (int32_t d = 0; d < os.d[3]; d++, out += e)
-                    memcpy(out, in + (a * s0 + b * s1 + c * s2 + d * s3) * e, e);
-}
-
 int kv4_node_transpose(const uint8_t *body, uint32_t size, kv4_env_t *env) {
-    if (kv4_need_body(env, size, 64, "transpose"))
-        return -1;
+    if (kv4_need_body(env, size, 64, "transpose")) {
+        return -EINVAL;
+    }
     kv4_mr_t in = kv4_rd_mr(body), o = kv4_rd_mr(body + 16);
-    kv4_transpose_params_t p = { kv4_rd_shape(body + 32), kv4_rd_shape(body + 48), 0 };
-    if (kv4_check_shape(env, &p.in_shape, 32, "input shape"))
-        return -1;
+    kernel_transpose_params_t p = { kv4_rd_shape(body + 32), kv4_rd_shape(body + 48), 0 };
+    if (kv4_check_shape(env, &p.in_shape, 32, "input shape")) {
+        return -EINVAL;
+    }
     unsigned seen = 0;
     for (int i = 0; i < 4; i++) {
-        if (p.perm.d[i] < 0 || p.perm.d[i] > 3 || (seen & (1u << p.perm.d[i])))
+        if (p.perm.d[i] < 0 || p.perm.d[i] > 3 || (seen & (1u << p.perm.d[i]))) {
             return kv4_fail(env, 48, "perm [%d,%d,%d,%d] is not a permutation of 0..3",
                 (int)p.perm.d[0], (int)p.perm.d[1], (int)p.perm.d[2], (int)p.perm.d[3]);
+        }
         seen |= 1u << p.perm.d[i];
     }
-    if (in.dtype > KV4_DT_U8)
+    if (in.dtype > KV4_DT_U8) {
         return kv4_check_mr(env, &in, 0, "input", -1, 0, 0);
+    }
     p.elem = kv4_dt_bytes(in.dtype);
-    uint64_t bytes = (uint64_t)p.elem * kv4_count(&p.in_shape);
-    if (kv4_check_mr(env, &in, 0, "input", -1, bytes, 0) || kv4_check_mr(env, &o, 16, "output", (int)in.dtype, bytes, 1))
-        return -1;
-    if (env->run)
-        kv4_transpose(kv4_env_at(env, &in), kv4_env_at(env, &o), &p);
+    uint64_t bytes = (uint64_t)p.elem * kernel_count(&p.in_shape);
+    if (kv4_check_mr(env, &in, 0, "input", -1, bytes, 0) || kv4_check_mr(env, &o, 16, "output", (int)in.dtype, bytes, 1)) {
+        return -EINVAL;
+    }
+    if (env->run) {
+        kernel_transpose(kv4_env_at(env, &in), kv4_env_at(env, &o), &p);
+    }
     return 0;
 }
