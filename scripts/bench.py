@@ -89,7 +89,7 @@ _V4_LIB = None
 
 
 def v4_reference_ms(data: bytes, x: bytes | None) -> float:
-    """The forward through tests/v4ref's runner (as tests/test_v4_models_host.py uses it)."""
+    """The forward through tests/v4ref's runner (as tests/core/test_v4_models_host.py uses it)."""
     global _V4_LIB
     sys.path.insert(0, str(ROOT / "tests" / "v4ref"))
     import kpu as v4kpu                 # tests/v4ref/kpu.py: the numpy KPU

@@ -1,5 +1,5 @@
 // Register access for every K210 driver: the only place that dereferences a device address.
-// With K210_FAKE_MMIO (host tests, tests/test_k210_hal.py) the accesses go to a recording fake
+// With K210_FAKE_MMIO (host tests, tests/hal/test_k210_hal.py) the accesses go to a recording fake
 // of the register blocks instead, so the same driver code runs on the host.
 #ifndef K210_MMIO_H
 #define K210_MMIO_H

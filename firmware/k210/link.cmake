@@ -14,7 +14,7 @@ add_custom_command(
     COMMENT "Preprocessing the linker script for ${BOARD}")
 add_custom_target(k210_ldscript DEPENDS "${K210_LDSCRIPT}")
 # The same script with a GC heap default the 6 MiB cannot hold, built only on demand: the link
-# must refuse it with a clear message (tests/test_k210_boards.py relinks the firmware with it).
+# must refuse it with a clear message (tests/hal/test_k210_boards.py relinks the firmware with it).
 set(K210_LDSCRIPT_OVERSIZE "${CMAKE_BINARY_DIR}/k210-oversize.ld")
 add_custom_command(
     OUTPUT "${K210_LDSCRIPT_OVERSIZE}"

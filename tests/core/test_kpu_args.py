@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from kpusim import LayerArgs, map_lines
+from kpusim_lib import LayerArgs, map_lines
 
 U32 = ctypes.c_uint32
 FIELDS = [  # kpu_args_t in order, with the LayerArgs field each mirrors and its stored offset

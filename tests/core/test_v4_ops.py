@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "v4ref"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "v4ref"))
 
 import ops  # noqa: E402
 from clib import MR, Lib, Loaded, V4Error  # noqa: E402

@@ -1,4 +1,4 @@
-"""tests/farm import their rig helpers (rig.py) directly."""
+"""tests/host/farm import their rig helpers (rig.py) directly."""
 import os
 import sys
 

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kpuref import gen, kpu, layout  # noqa: E402
 from kmodel_v3_conv import parse, patched  # noqa: E402
-from kpusim import RULE01, RULE02, SRAM_BASE  # noqa: E402
+from kpusim_lib import RULE01, RULE02, SRAM_BASE  # noqa: E402
 from realmodels import model_path  # noqa: E402
 
 RULES = {RULE02: "nncase02", RULE01: "nncase01"}

@@ -10,7 +10,7 @@ import pytest
 
 from k210tools.transport import Transport
 
-PKG = Path(__file__).resolve().parents[1] / "scripts" / "k210tools"
+PKG = Path(__file__).resolve().parents[2] / "scripts" / "k210tools"
 
 
 def _modules() -> list[str]:

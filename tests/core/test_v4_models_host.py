@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "v4ref"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "v4ref"))
 
 import kpu  # noqa: E402
 import ultraface  # noqa: E402
@@ -112,7 +112,6 @@ def test_every_node_bit_exact_sim_vs_numpy_kpu(sim, ref, model, make_input):
 def test_yolo_v4_build_correlates_with_the_v3_build(sim):
     """The same YOLO compiled by nncase 0.1 (v3, run by the ref helper's independent numpy model of
     v3, tests/kpuref) and by nncase 0.2 (v4, our C runtime): the outputs agree at about 0.99."""
-    sys.path.insert(0, os.path.dirname(__file__))
     from kpuref import v3 as kpuref_v3
 
     dog = model_path("yolo20class_dog_320x240_rgb_chw.bin").read_bytes()

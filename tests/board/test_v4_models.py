@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "v4ref"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "v4ref"))
 
 import kpu as kpuref  # noqa: E402
 import ultraface  # noqa: E402

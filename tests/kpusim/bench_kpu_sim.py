@@ -1,7 +1,7 @@
 """Times the behavioural KPU on the 16 conv layers of the real 320x240 YOLO v3 model
 (yolo20class_nncase01_v3.kmodel in the model directory, $K210_MODELS_DIR) with its dog input, and prints a table with
 the numpy reference's time for the same layers beside it (CPU time of this process, best of 3).
-Run: .venv/bin/python tests/native/bench_kpu_sim.py [model] [input]. No test asserts times."""
+Run: .venv/bin/python tests/kpusim/bench_kpu_sim.py [model] [input]. No test asserts times."""
 from __future__ import annotations
 
 import sys
@@ -11,7 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kmodel_v3_conv import field, parse, patched  # noqa: E402
-from kpusim import KpuSim, build_library, store_map  # noqa: E402
+from kpusim_lib import KpuSim, build_library, store_map  # noqa: E402
 from k210tools.modeldir import models_dir  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 leaves AI SRAM untouched."""
 import pytest
 
-from kpusim import EINVAL, IDENTITY_ACT, IDENTITY_BN, conv_layer, store_map
+from kpusim_lib import EINVAL, IDENTITY_ACT, IDENTITY_BN, conv_layer, store_map
 
 
 def _valid(sim, **over):

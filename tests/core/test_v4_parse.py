@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "v4ref"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "v4ref"))
 
 from clib import Lib, V4Error  # noqa: E402
 from k210tools.kmodel import v4  # noqa: E402

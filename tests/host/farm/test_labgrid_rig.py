@@ -16,15 +16,15 @@ import pytest
 from k210tools.simboard import SimBoard, sim_binary
 from rig import Rig, alive, listening
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ENV = ROOT / "labgrid" / "k210-farm.yaml"
 PLACE = "k210-farm"
-SUBSET = ["tests/test_farm.py::test_two_boards_one_writes_a_model_both_run_it",
-          "tests/test_farm.py::test_identity_comes_from_the_board",
-          "tests/test_kpu_iris.py::test_iris_from_sd_gives_published_scores",
-          "tests/test_kpu_iris.py::test_iris_from_flash_offset_is_identical",
-          "tests/test_kpu_iris.py::test_model_repr_attributes_and_charge",
-          "tests/test_kpu_iris.py::test_list_input_and_memoryview_accepted"]
+SUBSET = ["tests/host/test_farm.py::test_two_boards_one_writes_a_model_both_run_it",
+          "tests/host/test_farm.py::test_identity_comes_from_the_board",
+          "tests/board/test_kpu_iris.py::test_iris_from_sd_gives_published_scores",
+          "tests/board/test_kpu_iris.py::test_iris_from_flash_offset_is_identical",
+          "tests/board/test_kpu_iris.py::test_model_repr_attributes_and_charge",
+          "tests/board/test_kpu_iris.py::test_list_input_and_memoryview_accepted"]
 
 pytestmark = [pytest.mark.sim_only("starts simulated boards behind a local labgrid farm")]
 
@@ -74,7 +74,7 @@ def test_suite_subset_runs_on_two_boards_of_a_labgrid_place(rig, tmp_path):
     assert cli.returncode == 0 and cli.stdout.startswith("Simulated K210 board"), cli.stdout + cli.stderr
 
     # a second user: labgrid refuses the place; the plugin says so in one line, no hang
-    taken = _inner_pytest(rig, ["tests/test_farm.py::test_identity_comes_from_the_board"], user="intruder",
+    taken = _inner_pytest(rig, ["tests/host/test_farm.py::test_identity_comes_from_the_board"], user="intruder",
                           timeout=120)
     skips = [x for x in taken.stdout.splitlines() if x.startswith("SKIPPED")]
     assert len(skips) == 1, taken.stdout + taken.stderr

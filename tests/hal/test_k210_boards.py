@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOARDS = ["MAIX_BIT", "MAIX_DOCK", "MAIX_GO", "MAIXDUINO", "MAIX_AMIGO", "MAIX_CUBE"]
 SRAM = 6 << 20
 

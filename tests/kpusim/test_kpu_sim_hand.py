@@ -2,7 +2,7 @@
 below was worked out by hand from the spec's formulas and is written out literally."""
 import pytest
 
-from kpusim import (EINVAL, IDENTITY_ACT, IDENTITY_BN, RULE01, RULE02, SEG_HIGH, SEG_LOW,
+from kpusim_lib import (EINVAL, IDENTITY_ACT, IDENTITY_BN, RULE01, RULE02, SEG_HIGH, SEG_LOW,
                     conv_layer, load_map, pixel_offset, store_map)
 
 

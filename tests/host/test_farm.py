@@ -1,6 +1,6 @@
 """Board farms: port lists and their bad input, splitting boards among xdist workers, board identity,
 and a two-board test that moves a model from one board to the other (on simulated boards here,
-through labgrid in tests/farm/test_labgrid_rig.py)."""
+through labgrid in tests/host/farm/test_labgrid_rig.py)."""
 from __future__ import annotations
 
 import binascii

@@ -9,7 +9,7 @@ import pytest
 
 from kpu_board import put_model
 
-CASES = sorted((Path(__file__).resolve().parents[1] / "fuzz" / "regressions").glob("*"))
+CASES = sorted((Path(__file__).resolve().parents[2] / "fuzz" / "regressions").glob("*"))
 
 
 @pytest.fixture

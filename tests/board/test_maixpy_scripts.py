@@ -10,7 +10,7 @@ from kpuref import v3 as ref
 from kpuref import yolo as ref_yolo
 from realmodels import model_path  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 SCRIPTS = HERE / "maixpy_scripts"
 MNIST_DIGITS = (0, 3, 8)   # sklearn digits indices whose 28x28 renderings the MaixPy model gets right
 
