@@ -20,16 +20,7 @@ from clib import Lib, Loaded  # noqa: E402
 from realmodels import model_path  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def _sim_lib() -> Lib:
-    return Lib("sim")
-
-
-@pytest.fixture(params=["simd", "portable"])
-def sim(_sim_lib, request) -> Lib:
-    """The behavioural KPU, on its SIMD kernels and again on its portable ones."""
-    _sim_lib.select_kernels(request.param)
-    return _sim_lib
+from v4sim import _sim_lib, sim  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from k210tools.cli import main
-from k210tools.simboard import sim_binary
+from clirun import k210, sim_state  # noqa: F401  (sim_state: autouse fixture)
 from realmodels import model_path  # noqa: E402
 
 
@@ -21,21 +21,6 @@ def mnist() -> Path:
     return model_path("mnist_maixpy_v3.kmodel")
 
 
-@pytest.fixture(autouse=True)
-def sim_state(tmp_path, monkeypatch):
-    try:
-        sim_binary()
-    except Exception as e:
-        pytest.skip(str(e))
-    monkeypatch.setenv("K210_SIM_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("K210_PORT", raising=False)
-    return tmp_path / "state"
-
-
-def k210(capfd, *argv):
-    rc = main(["-p", "sim", *argv])
-    out, err = capfd.readouterr()
-    return rc, out, err
 
 
 def one_line_error(err):

@@ -8,29 +8,13 @@ import sys
 
 import pytest
 
-from k210tools.cli import main
 from k210tools.cmd_files import hexdump, is_binary
 from k210tools.progress import progress_bar
-from k210tools.simboard import sim_binary
+from clirun import k210, sim_state  # noqa: F401  (sim_state: autouse fixture)
 
 BLOB = bytes(range(256)) * 4 + b"\x00tail"      # NULs and every control byte
 
 
-@pytest.fixture(autouse=True)
-def sim_state(tmp_path, monkeypatch):
-    try:
-        sim_binary()
-    except Exception as e:
-        pytest.skip(str(e))
-    monkeypatch.setenv("K210_SIM_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("K210_PORT", raising=False)
-    return tmp_path / "state"
-
-
-def k210(capfd, *argv):
-    rc = main(["-p", "sim", *argv])
-    out, err = capfd.readouterr()
-    return rc, out, err
 
 
 def on_a_terminal(*argv: str) -> tuple[int, bytes, bytes]:

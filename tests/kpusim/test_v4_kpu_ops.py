@@ -20,16 +20,7 @@ from writer import CONST, F32, KPU, MAIN, U8, V4, mr, shape  # noqa: E402
 rng = np.random.default_rng(4242)
 
 
-@pytest.fixture(scope="module")
-def _sim_lib() -> Lib:
-    return Lib("sim")
-
-
-@pytest.fixture(params=["simd", "portable"])
-def sim(_sim_lib, request) -> Lib:
-    """The behavioural KPU, on its SIMD kernels and again on its portable ones."""
-    _sim_lib.select_kernels(request.param)
-    return _sim_lib
+from v4sim import _sim_lib, sim  # noqa: E402,F401  (fixtures)
 
 
 @pytest.mark.parametrize("c,h,w", [(3, 5, 10), (5, 4, 20), (2, 3, 40), (3, 2, 64), (1, 3, 100)])
