@@ -116,7 +116,7 @@ def input_bytes(v4_data: bytes) -> int:
 
 def predicted_ms(model: str) -> float:
     from k210tools.kmodel import timing
-    return sum(timing.layer_ms(g) for g in timing.geometry((MODELS / model).read_bytes()))
+    return sum(timing.layer_ms(g) for g in timing.geometry(model_file(model).read_bytes()))
 
 
 def mobilenet_v1_ms() -> float:
