@@ -61,3 +61,25 @@ def test_umount_of_a_volume_already_unmounted_is_einval(board, path):
     out = board.exec(f"import vfs\nvfs.umount({path!r})\ntry:\n    vfs.umount({path!r})\nexcept OSError as e:\n    print(e.errno)")
     assert out.strip() == "22"
     board.reset()
+
+
+def test_a_python_mount_point_is_not_a_directory_to_create_or_remove(board):
+    # upstream refuses these without calling the filesystem; so does the port, as for /sd
+    board.exec(
+        "import os, vfs\n"
+        "class Rec:\n"
+        "    calls = []\n"
+        "    def mkdir(self, p):\n        self.calls.append(('mkdir', p))\n"
+        "    def rmdir(self, p):\n        self.calls.append(('rmdir', p))\n"
+        "    def remove(self, p):\n        self.calls.append(('remove', p))\n"
+        "rec = Rec()\nvfs.mount(rec, '/rec')\n")
+    try:
+        out = board.exec("for f in (os.mkdir, os.rmdir, os.remove):\n"
+                         "    try:\n        f('/rec')\n    except OSError as e:\n        print(e.errno)\n"
+                         "os.mkdir('/rec/sub')\nos.rmdir('/rec/sub')\nprint(rec.calls)")
+        assert out.splitlines() == ["17", "16", "21", "[('mkdir', '/sub'), ('rmdir', '/sub')]"]
+        # mount points in "/" are listed as upstream lists them: (name, type, inode)
+        assert sorted(board.eval("list(os.ilistdir('/'))")) == [
+            ("flash", 0x4000, 0), ("rec", 0x4000, 0), ("sd", 0x4000, 0)]
+    finally:
+        board.exec("vfs.umount('/rec')")
