@@ -136,6 +136,30 @@ void file_release_unreachable(const char *path, bool writers_only) {
     }
 }
 
+static file_obj_t *volume_holder(const FATFS *fs) {
+    for (size_t i = 0; i < OPEN_MAX; i++) {
+        file_obj_t *o = open_files[i];
+        if (o && o->open && o->fp.obj.fs == fs) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+void file_check_volume_unused(vfs_vol_t vol) {
+    FATFS *fs = vfs_fatfs(vol);
+    if (volume_holder(fs) == NULL) {
+        return;
+    }
+    scrub_stack_below();
+    gc_collect();
+    file_obj_t *o = volume_holder(fs);
+    if (o != NULL) {
+        vfs_raise_oserror(MP_EBUSY, "a file on '/%s' is open%s by a file object that is still referenced; close it before umount",
+            vfs_mount_name(vol), o->writer ? " for writing" : "");
+    }
+}
+
 void file_check_unused(const char *ff_path, const char *path) {
     entry_key_t k;
     if (table_empty() || !key_of_path(ff_path, &k)) {

@@ -75,6 +75,7 @@ hard_reset:
         gc_init(gc_start, gc_end);
         mp_init();
         vfs_py_init();
+        vfs_remount_unmounted();   // a script's vfs.umount('/sd') lasts until the soft reset
         vfs_reset_cwd();   // main.py starts where a freshly powered board does, whatever ran before
         init_sys_path();
         readline_init0();

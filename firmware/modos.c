@@ -46,6 +46,19 @@ static vfs_vol_t resolve_any(mp_obj_t path_in, char *ff_path, int *py) {
         return vfs_py_call(py, meth, ff_path, n_extra, extra); \
     }
 
+// The same, for calls that must not reach a Python filesystem's own root: its mount point is
+// no directory of the filesystem to create or remove (err, as for "/sd").
+#define PY_FORWARD_NOT_ROOT(meth, path_in, err) \
+    char ff_path[VFS_PATH_MAX]; \
+    int py; \
+    vfs_vol_t vol = resolve_any(path_in, ff_path, &py); \
+    if (vol == VFS_PYTHON) { \
+        if (strcmp(ff_path, "/") == 0) { \
+            mp_raise_OSError(err); \
+        } \
+        return vfs_py_call(py, meth, ff_path, 0, NULL); \
+    }
+
 static void check(FRESULT res) {
     if (res != FR_OK) {
         mp_raise_OSError(vfs_errno(res));
@@ -83,21 +96,22 @@ static mp_obj_t entries(mp_obj_t path_in, bool names_only) {
         }
         return list;
     }
+    // mount points, as upstream lists them: (name, type, inode)
     if (vol == VFS_ROOT) {
         for (int i = 0; i < VFS_PY_MAX; i++) {
             const char *n = vfs_py_name(i);
             if (n != NULL) {
                 mp_obj_t name = mp_obj_new_str(n, strlen(n));
-                mp_obj_t t[4] = { name, MP_OBJ_NEW_SMALL_INT(MODE_DIR), MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_NEW_SMALL_INT(0) };
-                mp_obj_list_append(list, names_only ? name : mp_obj_new_tuple(4, t));
+                mp_obj_t t[3] = { name, MP_OBJ_NEW_SMALL_INT(MODE_DIR), MP_OBJ_NEW_SMALL_INT(0) };
+                mp_obj_list_append(list, names_only ? name : mp_obj_new_tuple(3, t));
             }
         }
         for (int v = 0; v < VFS_COUNT; v++) {
             if (vfs_is_mounted((vfs_vol_t)v)) {
                 const char *n = vfs_mount_name((vfs_vol_t)v);
                 mp_obj_t name = mp_obj_new_str(n, strlen(n));
-                mp_obj_t t[4] = { name, MP_OBJ_NEW_SMALL_INT(MODE_DIR), MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_NEW_SMALL_INT(0) };
-                mp_obj_list_append(list, names_only ? name : mp_obj_new_tuple(4, t));
+                mp_obj_t t[3] = { name, MP_OBJ_NEW_SMALL_INT(MODE_DIR), MP_OBJ_NEW_SMALL_INT(0) };
+                mp_obj_list_append(list, names_only ? name : mp_obj_new_tuple(3, t));
             }
         }
         return list;
@@ -206,7 +220,7 @@ static void refuse_mount_points(vfs_vol_t vol, const char *ff_path, int err) {
 }
 
 static mp_obj_t os_mkdir(mp_obj_t path_in) {
-    PY_FORWARD(MP_QSTR_mkdir, path_in, 0, NULL);
+    PY_FORWARD_NOT_ROOT(MP_QSTR_mkdir, path_in, MP_EEXIST);
     refuse_mount_points(vol, ff_path, MP_EEXIST);
     check(f_mkdir(ff_path));
     return mp_const_none;
@@ -215,7 +229,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(os_mkdir_obj, os_mkdir);
 
 // f_unlink removes files and empty directories alike; Python's remove/rmdir each take one kind.
 static mp_obj_t remove_kind(mp_obj_t path_in, bool want_dir) {
-    PY_FORWARD(want_dir ? MP_QSTR_rmdir : MP_QSTR_remove, path_in, 0, NULL);
+    PY_FORWARD_NOT_ROOT(want_dir ? MP_QSTR_rmdir : MP_QSTR_remove, path_in, want_dir ? MP_EBUSY : MP_EISDIR);
     refuse_mount_points(vol, ff_path, want_dir ? MP_EBUSY : MP_EISDIR);
     FILINFO fno;
     check(f_stat(ff_path, &fno));

@@ -1,6 +1,8 @@
 // Compiler and backtracking matcher for re_engine.h. Instructions are 16-bit words; jumps are
 // relative, so a compiled fragment can be moved or copied (x+ is compiled as x x*). A loop whose
-// body matched nothing fails its iteration (MARK/CHECK), so (a*)* and friends always terminate.
+// body matched nothing (MARK/CHECK) raises RuntimeError, as upstream's re1.5 does when such a loop
+// recurses until its stack check fires; its code-size limits are checked too (see upc below), so a
+// script sees the same errors for the same patterns.
 #include <string.h>
 
 #include "py/runtime.h"
@@ -29,7 +31,18 @@ typedef struct {
     re_prog_t *prog;
     const char *err;
     int depth;
+    long upc;    // the byte length upstream's re1.5 would have emitted so far: its jumps, set
+                 // sizes and group numbers are signed bytes, and patterns beyond them are refused
 } re_parser_t;
+
+// re1.5 stores these values in a signed byte; beyond it it refuses the pattern.
+static bool upstream_fits(re_parser_t *ps, long v, const char *what) {
+    if (v < -128 || v > 127) {
+        ps->err = what;
+        return false;
+    }
+    return true;
+}
 
 static void emit(re_prog_t *prog, uint16_t w) {
     if (prog->len == prog->alloc) {
@@ -112,6 +125,7 @@ static bool parse_set(re_parser_t *ps) {
         ps->p++;
     }
     bool first = true;
+    long items = 0;
     for (;;) {
         if (ps->p >= ps->end) {
             ps->err = "unterminated character set: missing ']'";
@@ -122,6 +136,7 @@ static bool parse_set(re_parser_t *ps) {
             break;
         }
         first = false;
+        items++;
         if (c == '\\') {
             if (ps->p >= ps->end) {
                 ps->err = "pattern ends after '\\'";
@@ -148,6 +163,10 @@ static bool parse_set(re_parser_t *ps) {
         }
         set_add_range(bm, lo, hi);
     }
+    if (!upstream_fits(ps, items, "character set has more than 127 characters or ranges")) {
+        return false;
+    }
+    ps->upc += 2 + 2 * items;
     if (negate) {
         for (int i = 0; i < SET_WORDS; i++) {
             bm[i] = (uint16_t)~bm[i];
@@ -171,10 +190,10 @@ static bool parse_atom(re_parser_t *ps) {
             }
             int g = prog->ngroups;
             if (capture) {
-                if (g >= 32767) {
-                    ps->err = "too many groups";
+                if (!upstream_fits(ps, 2 * g + 1, "more than 63 capture groups (use (?:...) for the rest)")) {
                     return false;
                 }
+                ps->upc += 2;
                 prog->ngroups++;
                 emit(prog, OP_SAVE);
                 emit(prog, (uint16_t)(2 * g));
@@ -193,6 +212,7 @@ static bool parse_atom(re_parser_t *ps) {
             }
             ps->p++;
             if (capture) {
+                ps->upc += 2;
                 emit(prog, OP_SAVE);
                 emit(prog, (uint16_t)(2 * g + 1));
             }
@@ -201,12 +221,15 @@ static bool parse_atom(re_parser_t *ps) {
         case '[':
             return parse_set(ps);
         case '.':
+            ps->upc += 1;
             emit(prog, OP_ANY);
             return true;
         case '^':
+            ps->upc += 1;
             emit(prog, OP_BOL);
             return true;
         case '$':
+            ps->upc += 1;
             emit(prog, OP_EOL);
             return true;
         case '*': case '+': case '?':
@@ -224,14 +247,18 @@ static bool parse_atom(re_parser_t *ps) {
             }
             c = *ps->p++;
             uint16_t bm[SET_WORDS] = { 0 };
+            ps->upc += 2;
             if (set_add_named(bm, c)) {
                 emit_set(prog, bm);
                 return true;
             }
             c = escape_char(c);
-            break;
+            emit(prog, OP_CHAR);
+            emit(prog, (uint8_t)c);
+            return true;
         }
     }
+    ps->upc += 2;
     emit(prog, OP_CHAR);
     emit(prog, (uint8_t)c);
     return true;
@@ -257,9 +284,11 @@ static bool make_star(re_parser_t *ps, size_t at, bool lazy) {
 static bool parse_repeat(re_parser_t *ps) {
     re_prog_t *prog = ps->prog;
     size_t at = prog->len;
+    long ufrag = ps->upc;
     if (!parse_atom(ps)) {
         return false;
     }
+    ufrag = ps->upc - ufrag;
     if (ps->p >= ps->end || (*ps->p != '*' && *ps->p != '+' && *ps->p != '?')) {
         return true;
     }
@@ -272,6 +301,13 @@ static bool parse_repeat(re_parser_t *ps) {
         ps->err = "multiple repeat";
         return false;
     }
+    // re1.5's jump over or back across the repeated part: x? Split +n; x* Split +n+2 and
+    // Jmp -(n+4); x+ Split -(n+2).
+    if (!upstream_fits(ps, q == '?' ? ufrag : q == '*' ? -(ufrag + 4) : -(ufrag + 2),
+        "repeated part too long (upstream's re limits a jump to 127 bytes of code)")) {
+        return false;
+    }
+    ps->upc += q == '*' ? 4 : 2;
     if (q == '?') {
         insert_gap(prog, at, 2);
         prog->code[at] = lazy ? OP_RSPLIT : OP_SPLIT;
@@ -304,11 +340,23 @@ static bool parse_alt(re_parser_t *ps) {
     size_t branch = prog->len;
     size_t prev_jmp = 0;
     bool have_jmp = false;
+    // re1.5 wraps everything before each '|' in a Split and ends it with a Jmp whose byte
+    // offset (ualt) is patched at the next '|' or at the end
+    long ustart = ps->upc, ualt = -1;
+    const char *too_long = "alternative too long (upstream's re limits a jump to 127 bytes of code)";
     if (!parse_concat(ps)) {
         return false;
     }
     while (ps->p < ps->end && *ps->p == '|') {
         ps->p++;
+        if (ualt >= 0 && !upstream_fits(ps, ps->upc - ualt - 1, too_long)) {
+            return false;
+        }
+        ps->upc += 4;
+        ualt = ps->upc - 1;
+        if (!upstream_fits(ps, ps->upc - ustart - 2, too_long)) {
+            return false;
+        }
         insert_gap(prog, branch, 2);
         prog->code[branch] = OP_SPLIT;
         emit(prog, OP_JMP);
@@ -327,13 +375,16 @@ static bool parse_alt(re_parser_t *ps) {
             return false;
         }
     }
+    if (ualt >= 0 && !upstream_fits(ps, ps->upc - ualt - 1, too_long)) {
+        return false;
+    }
     return !have_jmp || set_offset(ps, prev_jmp, (long)prog->len - (long)(prev_jmp + 1));
 }
 
 const char *re_compile(const char *pattern, size_t len, re_prog_t *prog, size_t *err_at) {
     memset(prog, 0, sizeof(*prog));
     prog->ngroups = 1;
-    re_parser_t ps = { pattern, pattern, pattern + len, prog, NULL, 0 };
+    re_parser_t ps = { pattern, pattern, pattern + len, prog, NULL, 0, 0 };
     emit(prog, OP_SAVE);
     emit(prog, 0);
     if (parse_alt(&ps) && ps.p < ps.end) {
@@ -428,7 +479,13 @@ bool re_exec(const re_prog_t *prog, const char *subject, size_t len, size_t star
                 pc += 2;
                 break;
             case OP_CHECK:
-                fail = regs[2 * prog->ngroups + code[pc + 1]] == (int)sp;
+                // upstream's re1.5 would re-enter this loop at the same place forever, until
+                // its stack check raised; no match can be found on this path either way
+                if (regs[2 * prog->ngroups + code[pc + 1]] == (int)sp) {
+                    mp_raise_msg_varg(&mp_type_RuntimeError,
+                        MP_ERROR_TEXT("maximum recursion depth exceeded: a repeated part of the pattern matched the empty string at offset %d"),
+                        (int)sp);
+                }
                 pc += 2;
                 break;
             case OP_BOL:

@@ -11,6 +11,7 @@
 
 static FATFS fatfs[VFS_COUNT];
 static bool mounted[VFS_COUNT];
+static bool unmounted_by_script[VFS_COUNT];
 static char cwd[VFS_PATH_MAX] = "/";
 static const char *const names[VFS_COUNT] = { "sd", "flash" };
 static BYTE mkfs_work[FF_MAX_SS];
@@ -89,6 +90,29 @@ void vfs_unmount_all(void) {
             char drive[3] = { (char)('0' + v), ':', 0 };
             f_unmount(drive);
             mounted[v] = false;
+        }
+    }
+}
+
+void vfs_umount_volume(vfs_vol_t vol) {
+    char drive[3] = { (char)('0' + vol), ':', 0 };
+    // every write through FatFs ends with its sectors on the medium (f_close, f_sync, and each
+    // directory call sync), and no file is open: nothing is left in the volume's window
+    f_unmount(drive);
+    mounted[vol] = false;
+    unmounted_by_script[vol] = true;
+    char mp[8];
+    snprintf(mp, sizeof(mp), "/%s", names[vol]);
+    if (vfs_cwd_within(mp)) {
+        strcpy(cwd, "/");
+    }
+}
+
+void vfs_remount_unmounted(void) {
+    for (int v = 0; v < VFS_COUNT; v++) {
+        if (unmounted_by_script[v]) {
+            unmounted_by_script[v] = false;
+            mount((vfs_vol_t)v);
         }
     }
 }

@@ -20,6 +20,14 @@ bool vfs_is_mounted(vfs_vol_t vol);
 const char *vfs_mount_name(vfs_vol_t vol);   // "sd", "flash"
 FATFS *vfs_fatfs(vfs_vol_t vol);
 
+// vfs.umount('/sd') or ('/flash'), as upstream allows: the volume is gone until the next soft
+// reset mounts it again (vfs_remount_unmounted). The caller has checked that no file is open on it.
+void vfs_umount_volume(vfs_vol_t vol);
+void vfs_remount_unmounted(void);
+// file.c: raises OSError EBUSY naming the volume while a reachable file object has a file open on
+// it (after a collection has closed the unreachable ones, which flushes what they wrote).
+void file_check_volume_unused(vfs_vol_t vol);
+
 // Sets the current directory to where a board starts: /sd when a card is mounted, else /flash
 // (as MaixPy), else /. Runs at every soft reset, so main.py starts there whatever ran before.
 void vfs_reset_cwd(void);

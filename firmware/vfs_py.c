@@ -164,8 +164,11 @@ static mp_obj_t vfs_py_umount(mp_obj_t what) {
         }
         slot = slot_at(abs);
         for (int v = 0; slot < 0 && v < VFS_COUNT; v++) {
-            if (strcmp(abs + 1, vfs_mount_name((vfs_vol_t)v)) == 0) {
-                vfs_raise_oserror(MP_EPERM, "'%s' is the board's built-in volume and stays mounted", abs);
+            if (strcmp(abs + 1, vfs_mount_name((vfs_vol_t)v)) == 0 && vfs_is_mounted((vfs_vol_t)v)) {
+                // as upstream's umount of its VfsFat; the next soft reset mounts it again
+                file_check_volume_unused((vfs_vol_t)v);
+                vfs_umount_volume((vfs_vol_t)v);
+                return mp_const_none;
             }
         }
     } else {

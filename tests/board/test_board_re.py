@@ -110,7 +110,7 @@ def test_match_objects_and_sub_forms(board):
         "print(re.search(b'a.c', b'xxabcx').group(0), re.split(' +', 'a b   c', 1))\n"
         "print(re.compile(' *').split('a b'), re.search('^b|b$', 'abc'), ure is re)\n"
         "print(re.match('a+?', 'aaa').group(0), re.match('a*?b', 'aab').group(0), re.match('(?:ab)+', 'ababx').span())\n"
-        "print(re.match('(a*)*', 'aaa').span(), re.match('(a|b)*c', 'abababc').group(1))\n"
+        "print(re.match('(a+)*', 'aaa').span(), re.match('(a|b)*c', 'abababc').group(1))\n"
     )
     assert out.splitlines() == [
         "12-ab 12 None ('12', None, 'ab') (0, 5) (3, 5) 3 2 (-1, -1)",
@@ -147,9 +147,42 @@ def test_long_subject_and_pathological_loops_finish(board):
         "import re\n"
         "s = 'ab' * 5000 + 'c'\n"
         "print(re.search('(?:ab)*c', s).span(), re.match('.*c', s).end(), len(re.split('b', s)))\n"
-        "print(re.match('(?:a*)*b', 'aaaaaaaaaaaaaaaaaaaab').span(), re.match('(a?)*?x', 'aaax').span())\n"
+        "print(re.match('(?:a+)*b', 'aaaaaaaaaaaaaaaaaaaab').span(), re.match('(a?)*?x', 'aaax').span())\n"
     )
     assert out.splitlines() == ["(0, 10001) 10001 5001", "(0, 21) (0, 4)"]
+
+
+@pytest.mark.parametrize("pat, subject", [
+    ("(a*)*", "aaa"),       # the body matches nothing once the a's are used up
+    ("(?:a*)*b", "aab"),    # even though a match exists further down the other branch
+    ("(a|b?)+", "ab"),
+    ("x(a*)*?y", "xz"),     # lazy: tried only when the exit fails
+])
+def test_a_loop_whose_body_matches_nothing_raises_runtime_error(board, pat, subject):
+    # upstream's re1.5 re-enters such a loop at the same place until its stack check raises
+    # RuntimeError; the port stops at the first empty iteration and raises the same type
+    out = board.exec(f"import re\ntry:\n    print(re.match({pat!r}, {subject!r}))\n"
+                     f"except RuntimeError as e:\n    print('RuntimeError', e)\n")
+    assert out.startswith("RuntimeError maximum recursion depth exceeded")
+
+
+# Upstream's re1.5 keeps set sizes, group numbers and jumps in signed bytes. The sizes by hand,
+# in its bytes: a char 2, '.' 1, a group's two saves 4; x? jumps over x (n <= 127), x* jumps back
+# over x and its own 4 bytes (n + 4 <= 128), x+ back over x and 2 (n + 2 <= 128); a|b jumps over
+# the first alternative and 2 (n + 2 <= 127).
+@pytest.mark.parametrize("pat, fits", [
+    ("[" + "a" * 127 + "]", True), ("[" + "a" * 128 + "]", False),
+    ("[" + "a-b" * 127 + "]", True), ("[" + "\\d" * 128 + "]", False),
+    ("(a)" * 63, True), ("(a)" * 64, False), ("(?:a)" * 200, True),
+    ("(" + "a" * 61 + ")?", True), ("(" + "a" * 62 + ")?", False),     # 126, 128 bytes
+    ("(" + "a" * 60 + ")*", True), ("(" + "a" * 60 + ".)*", False),    # 124, 125
+    ("(" + "a" * 61 + ")+", True), ("(" + "a" * 62 + ")+", False),     # 126, 128
+    ("b" * 62 + "|a", True), ("b" * 63 + "|a", False),                 # 124, 126
+])
+def test_patterns_beyond_upstream_code_limits_are_refused(board, pat, fits):
+    out = board.exec(f"import re\ntry:\n    re.compile({pat!r})\n    print('ok')\n"
+                     f"except ValueError as e:\n    print(e)\n")
+    assert out.strip() == "ok" if fits else out.startswith("error in regex at offset")
 
 
 def test_spans_count_characters_in_str_and_bytes_in_bytes(board):
