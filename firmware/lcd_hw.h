@@ -18,8 +18,10 @@ int lcd_hw_direction(unsigned rotation, int mirror, lcd_hw_info_t *info);
 int lcd_hw_draw(unsigned x, unsigned y, unsigned w, unsigned h, const uint16_t *rgb565);
 int lcd_hw_fill(uint16_t rgb565);
 
-// What the panel shows now, for the host preview (`k210 view`, `k210 snapshot`): the port keeps a
-// shadow of the panel (the lcd module's last full frame) and returns it, or NULL before any draw.
-const uint16_t *lcd_hw_shadow(unsigned *w, unsigned *h, uint32_t *frame_no);
+// Provided by the lcd module, not by ports: what the panel shows now, for the host preview
+// (`k210 view`, `k210 snapshot`). While a preview is attached the module keeps a copy of the last
+// full frame in a ledger block (owner "lcd preview", listed by kpu.mem_info()); NULL otherwise or
+// before any draw. frame_no counts lcd.display() calls so the host can skip frames it has.
+const uint16_t *lcd_shadow(unsigned *w, unsigned *h, uint32_t *frame_no);
 
 #endif
