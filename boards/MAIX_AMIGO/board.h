@@ -13,4 +13,10 @@
     { 26, FUNC_GPIOHS(7), FPIOA_KIND_GPIO, 1 }, \
 }
 // RGB LED: R IO14, G IO15, B IO17; white IO32; REPL on the bridge's second port
+// Camera: the front GC0328 first, then the other supported sensors; no mirror or flip needed.
+#define BOARD_CAMERA_SENSORS    { &sensor_gc0328, &sensor_ov2640, &sensor_ov5640 }
+#define BOARD_CAMERA_HMIRROR    (0)
+#define BOARD_CAMERA_VFLIP      (0)
+// LCD: ILI9486 480x320 on the SPI0 8080 bus (pads in k210_board_defaults.h)
+#define BOARD_LCD_PANEL         lcd_panel_ili9486_480x320
 #include "k210_board_defaults.h"

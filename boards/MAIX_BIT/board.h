@@ -13,4 +13,11 @@
     { 29, FUNC_GPIOHS(7), FPIOA_KIND_GPIO, 1 }, \
 }
 // RGB LED: R IO13, G IO12, B IO14 (active low)
+// Camera: the sensors probed in order (the OV2640 these boards ship with first), and the
+// mirror/flip register setting that shows the scene as MaixPy's sensor.reset() does on it.
+#define BOARD_CAMERA_SENSORS    { &sensor_ov2640, &sensor_gc0328, &sensor_ov5640 }
+#define BOARD_CAMERA_HMIRROR    (1)
+#define BOARD_CAMERA_VFLIP      (0)
+// LCD: ST7789 320x240 on the SPI0 8080 bus (pads in k210_board_defaults.h)
+#define BOARD_LCD_PANEL         lcd_panel_st7789_320x240
 #include "k210_board_defaults.h"

@@ -21,6 +21,9 @@ uint32_t fpioa_config_word(uint32_t func, fpioa_kind_t kind, int pull_up) {
         case FPIOA_KIND_GPIO:
             w |= (0xFu << FPIOA_DS_SHIFT) | FPIOA_OE_EN | FPIOA_IE_EN | FPIOA_ST;
             break;
+        case FPIOA_KIND_OPEN_DRAIN:   // the SCCB master drives "output enable" low to pull the line down
+            w |= FPIOA_OE_EN | FPIOA_OE_INV | FPIOA_PU | FPIOA_SL | FPIOA_IE_EN | FPIOA_ST;
+            break;
     }
     if (pull_up) {
         w |= FPIOA_PU;

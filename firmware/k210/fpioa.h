@@ -9,6 +9,7 @@ typedef enum {
     FPIOA_KIND_INPUT,       // sampled by the function (UART RX)
     FPIOA_KIND_SPI_DATA,    // SPI data line: direction controlled by the SPI block
     FPIOA_KIND_GPIO,        // GPIOHS: direction from the GPIO's own output enable
+    FPIOA_KIND_OPEN_DRAIN,  // SCCB clock/data: the block's output enable inverted, pulled up
 } fpioa_kind_t;
 
 typedef struct {

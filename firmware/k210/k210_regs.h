@@ -13,8 +13,10 @@
 #define KPU_BASE               (0x40800000u)
 #define DMAC_BASE              (0x50000000u)
 #define FPIOA_BASE             (0x502B0000u)
+#define DVP_BASE               (0x50430000u)
 #define SYSCTL_BASE            (0x50440000u)
 #define RTC_BASE               (0x50460000u)
+#define SPI0_BASE              (0x52000000u)
 #define SPI1_BASE              (0x53000000u)
 #define SPI3_BASE              (0x54000000u)
 
@@ -30,8 +32,11 @@
 #define SYSCTL_PERI_RESET      (0x34u)
 #define SYSCTL_CLK_TH0         (0x38u)
 #define SYSCTL_CLK_TH1         (0x3Cu)
+#define SYSCTL_MISC            (0x54u)
 #define SYSCTL_DMA_SEL0        (0x64u)
 #define SYSCTL_DMA_SEL1        (0x68u)
+#define SYSCTL_POWER_SEL       (0x6Cu)   // bit n: IO bank n at 1.8 V (else 3.3 V)
+#define MISC_SPI_DVP_DATA_EN   (1u << 10)   // the DVP's D0-D7 pads carry SPI0's D0-D7 (LCD 8080 bus)
 // PLLn register fields
 #define PLL_CLKR_SHIFT         (0)    // 4 bits: reference divider - 1
 #define PLL_CLKF_SHIFT         (4)    // 6 bits: feedback multiplier - 1
@@ -48,6 +53,8 @@
 #define CLK_SEL0_ACLK_PLL0     (1u << 0)           // CPU clock from PLL0 (else IN0)
 #define CLK_SEL0_ACLK_DIV_SHIFT (1)                // 2 bits: aclk = pll0 / (2 << n)
 #define CLK_SEL0_ACLK_DIV_MASK (3u << 1)
+#define CLK_SEL0_APB1_SHIFT    (6)                 // 3 bits: APB1 = aclk / (n + 1); the DVP's bus
+#define CLK_SEL0_APB1_MASK     (7u << 6)
 #define CLK_SEL0_SPI3_PLL0     (1u << 12)          // SPI3 clock from PLL0 (else IN0)
 // CLK_EN_CENT
 #define CLK_CENT_CPU           (1u << 0)
@@ -59,7 +66,9 @@
 // CLK_EN_PERI and PERI_RESET share bit numbers
 #define PERI_DMA               (1u << 1)
 #define PERI_AI                (1u << 2)
+#define PERI_DVP               (1u << 3)
 #define PERI_GPIO              (1u << 5)
+#define PERI_SPI0              (1u << 6)
 #define PERI_SPI1              (1u << 7)
 #define PERI_SPI3              (1u << 9)
 #define PERI_FPIOA             (1u << 20)
@@ -123,14 +132,26 @@
 #define FPIOA_PU               (1u << 16)
 #define FPIOA_IE_EN            (1u << 20)
 #define FPIOA_IE_INV           (1u << 21)
+#define FPIOA_SL               (1u << 19)   // slow slew
 #define FPIOA_ST               (1u << 23)   // Schmitt trigger
 // function numbers
+#define FUNC_SPI0_D(n)         (4u + (n))   // D0..D7
+#define FUNC_SPI0_SS(n)        (12u + (n))  // SS0..SS3
+#define FUNC_SPI0_SCLK         (17u)        // the 8080 bus's WR strobe
 #define FUNC_UARTHS_RX         (18u)
 #define FUNC_UARTHS_TX         (19u)
 #define FUNC_GPIOHS(n)         (24u + (n))
 #define FUNC_SPI1_D0           (70u)
 #define FUNC_SPI1_D1           (71u)
 #define FUNC_SPI1_SCLK         (83u)
+#define FUNC_CMOS_XCLK         (132u)
+#define FUNC_CMOS_RST          (133u)
+#define FUNC_CMOS_PWDN         (134u)
+#define FUNC_CMOS_VSYNC        (135u)
+#define FUNC_CMOS_HREF         (136u)
+#define FUNC_CMOS_PCLK         (137u)
+#define FUNC_SCCB_SCLK         (146u)
+#define FUNC_SCCB_SDA          (147u)
 
 // --- SPI (DesignWare SSI). SPI0-2 and SPI3 place the CTRLR0 fields differently. ---
 #define SPI_CTRLR0             (0x00u)
@@ -148,6 +169,11 @@
 #define SPI_DR                 (0x60u)
 #define SPI_SPI_CTRLR0         (0xF4u)
 #define SPI_ENDIAN             (0x118u)
+// SPI_CTRLR0 (enhanced modes): transfer type 1:0, address length 5:2 (x4 bits), instruction
+// length 9:8 (0, 4, 8, 16 bits), wait cycles 15:11
+#define SPI_XCTRL_ADDR_L_SHIFT (2)
+#define SPI_XCTRL_INST_L_SHIFT (8)
+#define SPI_FRF_OCTAL          (3u)
 #define SPI_SR_BUSY            (1u << 0)
 #define SPI_SR_TFE             (1u << 2)   // TX FIFO empty
 #define SPI_FIFO_DEPTH         (32u)
@@ -160,6 +186,58 @@
 #define SPI_WORK_MODE_SHIFT(s3) ((s3) ? 8 : 6)
 #define SPI_TMOD_SHIFT(s3)     ((s3) ? 10 : 8)
 #define SPI_FRF_SHIFT(s3)      ((s3) ? 22 : 21)
+
+// --- DVP (camera interface) with its SCCB master ---
+#define DVP_CFG                (0x00u)
+#define DVP_R_ADDR             (0x04u)   // AI planes (bus addresses)
+#define DVP_G_ADDR             (0x08u)
+#define DVP_B_ADDR             (0x0Cu)
+#define DVP_CMOS_CFG           (0x10u)
+#define DVP_SCCB_CFG           (0x14u)
+#define DVP_SCCB_CTL           (0x18u)
+#define DVP_AXI                (0x1Cu)
+#define DVP_STS                (0x20u)
+#define DVP_RGB_ADDR           (0x28u)   // display frame (RGB565 or luma)
+// DVP_CFG
+#define DVP_CFG_START_INT      (1u << 0)
+#define DVP_CFG_FINISH_INT     (1u << 1)
+#define DVP_CFG_AI_OUT         (1u << 2)
+#define DVP_CFG_DISPLAY_OUT    (1u << 3)
+#define DVP_CFG_AUTO           (1u << 4)
+#define DVP_CFG_BURST_4        (1u << 8)
+#define DVP_CFG_FORMAT_MASK    (3u << 9)
+#define DVP_CFG_FORMAT_RGB     (0u << 9)
+#define DVP_CFG_FORMAT_YUV     (1u << 9)   // YUV422 in, RGB565 + RGB888 out
+#define DVP_CFG_FORMAT_Y       (3u << 9)   // luma only
+#define DVP_CFG_HREF_BURST_SHIFT (12)      // 8 bits: bursts per line
+#define DVP_CFG_HREF_BURST_MASK  (0xFFu << 12)
+#define DVP_CFG_LINE_NUM_SHIFT (20)        // 10 bits: lines per frame
+#define DVP_CFG_LINE_NUM_MASK  (0x3FFu << 20)
+// DVP_CMOS_CFG: XCLK = APB1 / ((div + 1) * 2); RESET and POWER_DOWN drive the sensor's pins
+#define DVP_CMOS_CLK_DIV_MASK  (0xFFu)
+#define DVP_CMOS_CLK_EN        (1u << 8)
+#define DVP_CMOS_RESET         (1u << 16)  // pin level: 1 = out of reset
+#define DVP_CMOS_POWER_DOWN    (1u << 24)  // pin level: 1 = powered down
+// DVP_SCCB_CFG: byte count of the transaction, SCL low/high periods in APB1 cycles, read data
+#define DVP_SCCB_BYTES_MASK    (3u)        // 1 = 2 bytes, 2 = 3 bytes, 3 = 4 bytes
+#define DVP_SCCB_LCNT_SHIFT    (8)
+#define DVP_SCCB_HCNT_SHIFT    (16)
+#define DVP_SCCB_RDATA_SHIFT   (24)
+// DVP_SCCB_CTL: device address 7:0 (bit 0 set = write phase), byte 1 15:8, byte 2 23:16, byte 3 31:24
+#define DVP_SCCB_WRITE         (1u << 0)
+// DVP_AXI: gm_mlen 7:0
+#define DVP_AXI_MLEN_MASK      (0xFFu)
+#define DVP_AXI_MLEN_1         (0u)
+#define DVP_AXI_MLEN_4         (3u)
+// DVP_STS: each flag has a write-enable bit beside it
+#define DVP_STS_FRAME_START    (1u << 0)
+#define DVP_STS_FRAME_START_WE (1u << 1)
+#define DVP_STS_FRAME_FINISH   (1u << 8)
+#define DVP_STS_FRAME_FINISH_WE (1u << 9)
+#define DVP_STS_DVP_EN         (1u << 16)
+#define DVP_STS_DVP_EN_WE      (1u << 17)
+#define DVP_STS_SCCB_EN        (1u << 24)
+#define DVP_STS_SCCB_EN_WE     (1u << 25)
 
 // --- DMAC (DesignWare AXI DMAC, 64-bit registers) ---
 #define DMAC_CFG               (0x10u)   // bit 0 dmac_en

@@ -3,16 +3,27 @@
 set(K210_HAL_DIR "${CMAKE_CURRENT_LIST_DIR}")
 set(K210_SOURCE_BOARD
     firmware/k210/board_k210.c
+    firmware/k210/camera_k210.c
+    firmware/k210/camera_sensor.c
     firmware/k210/clint.c
     firmware/k210/dmac.c
+    firmware/k210/dvp.c
     firmware/k210/fpioa.c
     firmware/k210/gpiohs.c
     firmware/k210/irq.c
     firmware/k210/kpu_hw_k210.c
+    firmware/k210/lcd_bus.c
+    firmware/k210/lcd_ili9486.c
+    firmware/k210/lcd_k210.c
+    firmware/k210/lcd_st7789.c
     firmware/k210/mem_k210.c
     firmware/k210/repl_uart.c
     firmware/k210/rtc.c
+    firmware/k210/sccb.c
     firmware/k210/sdcard_spi.c
+    firmware/k210/sensor_gc0328.c
+    firmware/k210/sensor_ov2640.c
+    firmware/k210/sensor_ov5640.c
     firmware/k210/spi.c
     firmware/k210/spiflash_w25q.c
     firmware/k210/start.S

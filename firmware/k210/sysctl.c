@@ -148,6 +148,20 @@ void sysctl_dma_select(int channel, uint32_t request) {
     set(off, (reg(off) & ~(0x3Fu << shift)) | ((request & 0x3Fu) << shift));
 }
 
+uint32_t sysctl_apb1_freq(void) {
+    uint32_t sel = (reg(SYSCTL_CLK_SEL0) & CLK_SEL0_APB1_MASK) >> CLK_SEL0_APB1_SHIFT;
+    return sysctl_cpu_freq() / (sel + 1);
+}
+
+void sysctl_io_banks_1v8(uint32_t bank_mask) {
+    set(SYSCTL_POWER_SEL, reg(SYSCTL_POWER_SEL) | (bank_mask & 0xFFu));
+}
+
+void sysctl_spi0_dvp_data(int enable) {
+    uint32_t v = reg(SYSCTL_MISC);
+    set(SYSCTL_MISC, enable ? v | MISC_SPI_DVP_DATA_EN : v & ~MISC_SPI_DVP_DATA_EN);
+}
+
 void sysctl_soc_reset(void) {
     set(SYSCTL_SOFT_RESET, 1);
     for (;;) {

@@ -24,6 +24,13 @@ void sysctl_peri_reset(uint32_t peri_bits);
 // SPI clock before the controller's BAUDR divider: spi 1 (PLL0 based) or 3 (PLL0 or IN0)
 uint32_t sysctl_spi_freq(int spi);
 void sysctl_dma_select(int channel, uint32_t request);
+// APB1 clock (ACLK / (APB1 divider + 1)): clocks the DVP and its SCCB master.
+uint32_t sysctl_apb1_freq(void);
+// IO banks (6 pads each, bank n = IO 6n..6n+5) powered at 1.8 V: banks 6 and 7 (IO 36-47, the
+// LCD and DVP pads) on the Maix boards.
+void sysctl_io_banks_1v8(uint32_t bank_mask);
+// 1: the DVP's data pads carry SPI0's D0-D7 (the LCD's 8080 bus).
+void sysctl_spi0_dvp_data(int enable);
 void sysctl_soc_reset(void) __attribute__((noreturn));
 
 #endif
