@@ -10,6 +10,9 @@
 #include "sccb.h"
 #include "sysctl.h"
 
+// SCCB's SCL half period counts at most 255 APB1 cycles: 400 kHz needs APB1 <= 204 MHz
+#define DVP_APB1_MAX_HZ (204000000u)
+
 static uint32_t rd(uint32_t off) {
     return mmio_read32(DVP_BASE + off);
 }
@@ -29,7 +32,7 @@ void dvp_sensor_reset(int on) {
 uint32_t dvp_init(uint32_t xclk_hz, uint32_t sccb_hz) {
     sysctl_clock_enable(CLK_CENT_APB1, PERI_DVP);
     sysctl_peri_reset(PERI_DVP);
-    uint32_t apb1 = sysctl_apb1_freq();
+    uint32_t apb1 = sysctl_apb1_limit(DVP_APB1_MAX_HZ);
     if (xclk_hz == 0 || xclk_hz > apb1 / 2) {
         return 0;
     }

@@ -153,6 +153,16 @@ uint32_t sysctl_apb1_freq(void) {
     return sysctl_cpu_freq() / (sel + 1);
 }
 
+uint32_t sysctl_apb1_limit(uint32_t hz) {
+    uint32_t aclk = sysctl_cpu_freq();
+    uint32_t sel = (reg(SYSCTL_CLK_SEL0) & CLK_SEL0_APB1_MASK) >> CLK_SEL0_APB1_SHIFT;
+    while (aclk / (sel + 1) > hz && sel < 7) {
+        sel++;
+    }
+    set(SYSCTL_CLK_SEL0, (reg(SYSCTL_CLK_SEL0) & ~CLK_SEL0_APB1_MASK) | (sel << CLK_SEL0_APB1_SHIFT));
+    return aclk / (sel + 1);
+}
+
 void sysctl_io_banks_1v8(uint32_t bank_mask) {
     set(SYSCTL_POWER_SEL, reg(SYSCTL_POWER_SEL) | (bank_mask & 0xFFu));
 }

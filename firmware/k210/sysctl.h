@@ -26,6 +26,9 @@ uint32_t sysctl_spi_freq(int spi);
 void sysctl_dma_select(int channel, uint32_t request);
 // APB1 clock (ACLK / (APB1 divider + 1)): clocks the DVP and its SCCB master.
 uint32_t sysctl_apb1_freq(void);
+// Divides APB1 down to at most hz if it runs faster (the DVP's SCCB counters need APB1 <= ~200 MHz
+// to reach 400 kHz); returns the APB1 frequency.
+uint32_t sysctl_apb1_limit(uint32_t hz);
 // IO banks (6 pads each, bank n = IO 6n..6n+5) powered at 1.8 V: banks 6 and 7 (IO 36-47, the
 // LCD and DVP pads) on the Maix boards.
 void sysctl_io_banks_1v8(uint32_t bank_mask);
