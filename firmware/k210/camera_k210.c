@@ -1,8 +1,9 @@
 // camera_hw.h on a K210 board: the DVP with its SCCB master and the sensor drivers. The board
 // (boards/<NAME>/board.h) names the pads, the sensors to probe in order, and the mirror/flip
 // register setting that shows its camera's scene upright; a script's set_hmirror/set_vflip flip
-// relative to that. Display frames come back as native RGB565 values in pixel order (the DVP
-// writes each pair of pixels as one big-endian 32-bit word; snapshot turns them around).
+// relative to that. Display frames come back as native RGB565 values in pixel order: the DVP
+// writes each pair of pixels as one 32-bit word with the left pixel in the high half (ready for
+// the LCD's 32-bit frames, which send the high half first), so snapshot swaps the halves.
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -85,11 +86,11 @@ int camera_hw_configure(const camera_hw_cfg_t *c) {
     return r;
 }
 
-// The DVP's display words are big-endian pixel pairs: byte-reverse each 32-bit word.
+// The DVP's display words hold (left << 16) | right: swap the halves into pixel order.
 static void display_to_pixel_order(uint16_t *p, size_t pixels) {
     uint32_t *w = (uint32_t *)p;
     for (size_t i = 0; i < pixels / 2; i++) {
-        w[i] = __builtin_bswap32(w[i]);
+        w[i] = (w[i] << 16) | (w[i] >> 16);
     }
 }
 

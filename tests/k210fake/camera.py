@@ -5,8 +5,9 @@ subsample and mirror/flip registers), not from the drivers under test.
 
 A sensor looks at a fixed scene (coloured 8x8 blocks over its whole field of view) and sends the
 part its registers select, mirrored/flipped by its registers combined with how it is mounted on
-the board. The DVP writes what arrives as the display frame (pixel pairs as big-endian 32-bit
-words, as the K210 DVP does) and the three AI planes, at the addresses programmed, once a capture
+the board. The DVP writes what arrives as the display frame (each pixel pair as one 32-bit word,
+left pixel in the high half: the layout MaixPy turns around with its reverse_u32pixel into
+OpenMV's byte-swapped RGB565) and the three AI planes, at the addresses programmed, once a capture
 is started; it checks that its programmed geometry and input format match what the sensor sends."""
 from __future__ import annotations
 
@@ -391,8 +392,8 @@ class Dvp(dv.Regs):
             raise AssertionError(f"DVP format {fmt} but the sensor sends {sends}")
         cap = {"w": w, "h": h, "fmt": fmt, "display": None, "ai": None}
         if cfg & (1 << 3) and fmt != 3:
-            raw = b"".join(struct.pack("<HH", rgb565(*px[i]), rgb565(*px[i + 1]))[::-1]
-                           for i in range(0, w * h, 2))         # big-endian pixel pairs
+            raw = b"".join(struct.pack("<HH", rgb565(*px[i + 1]), rgb565(*px[i]))
+                           for i in range(0, w * h, 2))         # (left << 16) | right words
             cap["display"] = self.r.get(0x28, 0)
             self.memory_write(self.r[0x28], raw)
         if cfg & (1 << 2):
