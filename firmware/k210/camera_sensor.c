@@ -1,7 +1,7 @@
 // Helpers every sensor driver shares: the standard modes and register tables over SCCB.
 #include "camera_sensor.h"
 
-static const sensor_mode_t modes[] = { { 160, 120 }, { 320, 240 }, { 640, 480 } };
+static const sensor_mode_t modes[] = { { 80, 60 }, { 160, 120 }, { 320, 240 }, { 640, 480 } };
 
 const sensor_mode_t *sensor_base_mode(unsigned w, unsigned h) {
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {

@@ -1,6 +1,7 @@
 // One camera sensor driver (sensor_ov2640.c, sensor_ov5640.c, sensor_gc0328.c): probe by chip id
 // over SCCB, reset + initial registers, a centred w x h window of the smallest standard mode
-// (QQVGA 160x120, QVGA 320x240, VGA 640x480) that holds it, mirror and flip. 0 or -errno.
+// (QQQVGA 80x60, QQVGA 160x120, QVGA 320x240, VGA 640x480) that holds it, mirror and flip.
+// 0 or -errno.
 #ifndef K210_CAMERA_SENSOR_H
 #define K210_CAMERA_SENSOR_H
 

@@ -20,7 +20,7 @@ static const lcd_cmd_t init[] = {
 const lcd_panel_t lcd_panel_ili9486_480x320 = {
     .name = "ILI9486 480x320",
     .gram_cols = 320, .gram_rows = 480, .vis_cols = 320, .vis_rows = 480,
-    .invert = 0,
+    .max_wr_hz = 20000000, .invert = 0,   // write cycle >= 50 ns
     .rotation = { MADCTL_MV | MADCTL_BGR, MADCTL_MX | MADCTL_BGR, MADCTL_MY | MADCTL_MX | MADCTL_MV | MADCTL_BGR,
         MADCTL_MY | MADCTL_BGR },
     .mirrored = { MADCTL_MY | MADCTL_MV | MADCTL_BGR, MADCTL_BGR, MADCTL_MX | MADCTL_MV | MADCTL_BGR,

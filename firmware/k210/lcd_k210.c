@@ -74,7 +74,11 @@ int lcd_hw_init(uint32_t freq_hz, lcd_hw_info_t *info) {
         return r;
     }
     sysctl_io_banks_1v8(BOARD_IO_1V8_BANKS);
-    if (lcd_bus_init(freq_hz ? freq_hz : BOARD_LCD_FREQ_HZ, BOARD_LCD_DCX_GPIOHS, BOARD_LCD_RST_GPIOHS) == 0) {
+    uint32_t hz = freq_hz ? freq_hz : BOARD_LCD_FREQ_HZ;
+    if (hz > panel->max_wr_hz) {
+        hz = panel->max_wr_hz;   // lcd.init(freq=...) beyond the controller's write cycle
+    }
+    if (lcd_bus_init(hz, BOARD_LCD_DCX_GPIOHS, BOARD_LCD_RST_GPIOHS) == 0) {
         return -EINVAL;
     }
     lcd_bus_hard_reset();

@@ -17,6 +17,7 @@ typedef struct {
     const char *name;
     uint16_t gram_cols, gram_rows;   // controller memory in the MADCTL = 0 orientation
     uint16_t vis_cols, vis_rows;     // the glass, from column 0 / row 0 of that memory
+    uint32_t max_wr_hz;              // fastest WR strobe the controller's write cycle allows
     uint8_t invert;                  // the glass needs INVON (IPS)
     uint8_t rotation[4];             // MADCTL per rotation
     uint8_t mirrored[4];             // MADCTL per rotation, mirrored

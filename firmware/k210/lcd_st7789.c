@@ -8,7 +8,7 @@
 const lcd_panel_t lcd_panel_st7789_320x240 = {
     .name = "ST7789 320x240",
     .gram_cols = 240, .gram_rows = 320, .vis_cols = 240, .vis_rows = 320,
-    .invert = 0,
+    .max_wr_hz = 15000000, .invert = 0,   // write cycle >= 66 ns
     .rotation = { MADCTL_MY | MADCTL_MV, 0, MADCTL_MX | MADCTL_MV, MADCTL_MY | MADCTL_MX },
     .mirrored = { MADCTL_MV, MADCTL_MX, MADCTL_MY | MADCTL_MX | MADCTL_MV, MADCTL_MY },
     .init = 0, .init_n = 0,
@@ -17,7 +17,7 @@ const lcd_panel_t lcd_panel_st7789_320x240 = {
 const lcd_panel_t lcd_panel_st7789_240x240 = {
     .name = "ST7789 240x240",
     .gram_cols = 240, .gram_rows = 320, .vis_cols = 240, .vis_rows = 240,
-    .invert = 1,
+    .max_wr_hz = 15000000, .invert = 1,
     .rotation = { MADCTL_MY | MADCTL_MV, 0, MADCTL_MX | MADCTL_MV, MADCTL_MY | MADCTL_MX },
     .mirrored = { MADCTL_MV, MADCTL_MX, MADCTL_MY | MADCTL_MX | MADCTL_MV, MADCTL_MY },
     .init = 0, .init_n = 0,

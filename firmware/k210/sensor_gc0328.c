@@ -1,7 +1,7 @@
 // GalaxyCore GC0328 (SCCB 0x42, 8-bit registers, page select 0xFE). Chip id 0xF0 = 0x9D. The
 // 648x488 array window (0x09-0x10) is subsampled by the mode's ratio (0x59: 0x11 VGA, 0x22 QVGA,
 // 0x44 QQVGA) and cropped (0x50 enable; 0x51/0x52 y0, 0x53/0x54 x0, 0x55/0x56 height, 0x57/0x58
-// width, high byte first, in output pixels). Mirror 0x17 bit 0, flip bit 1. YUV422 out. Register
+// width, high byte first, in output pixels); no QQQVGA. Mirror 0x17 bit 0, flip bit 1. YUV422 out. Register
 // values of the initial table: the GC0328 application settings used on K210 boards (MaixPy's
 // k210 table), as data.
 #include <errno.h>
@@ -86,8 +86,8 @@ static int init(const camera_sensor_t *s) {
 
 static int set_window(const camera_sensor_t *s, unsigned w, unsigned h) {
     const sensor_mode_t *m = sensor_base_mode(w, h);
-    if (m == NULL || w == 0 || h == 0) {
-        return -EINVAL;
+    if (m == NULL || m->w < 160 || w == 0 || h == 0) {
+        return -EINVAL;   // subsampling stops at 1:4 (QQVGA): no 80x60 mode
     }
     uint8_t ratio = m->w == 640 ? 0x11 : m->w == 320 ? 0x22 : 0x44;
     uint8_t sub_mode = m->w == 640 ? 0x02 : m->w == 320 ? 0x00 : 0x03;

@@ -21,7 +21,7 @@ from k210fake.chip import Chip, hal_library
 
 MOUNT_H, MOUNT_V = 1, 0   # tests/k210fake/board.h: BOARD_CAMERA_HMIRROR / BOARD_CAMERA_VFLIP
 DISPLAY_OFF, AI_OFF = 0x100000, 0x200000
-MODES = [(160, 120), (320, 240), (640, 480)]
+MODES = [(80, 60), (160, 120), (320, 240), (640, 480)]
 
 
 class Cfg(ctypes.Structure):
@@ -148,10 +148,20 @@ def test_snapshot_delivers_display_and_ai_frames(cam_lib, tmp_path, kind, size):
     c.check()
 
 
-def test_vga_ov2640(cam_lib, tmp_path):
+@pytest.mark.parametrize("size", [(640, 480), (80, 60), (64, 64), (128, 128), (240, 240)])
+def test_other_sizes_ov2640(cam_lib, tmp_path, size):
+    w, h = size
     c = CamChip(cam_lib, tmp_path, [sensor("ov2640")])
-    assert c.init()[0] == 0 and c.configure(640, 480) == 0 and c.snapshot() == 0
-    assert np.array_equal(c.ai(640, 480), expected(640, 480).transpose(2, 0, 1))
+    assert c.init()[0] == 0 and c.configure(w, h) == 0 and c.snapshot() == 0
+    assert np.array_equal(c.ai(w, h), expected(w, h).transpose(2, 0, 1))
+    c.check()
+
+
+def test_gc0328_has_no_qqqvga(cam_lib, tmp_path):
+    c = CamChip(cam_lib, tmp_path, [sensor("gc0328")])
+    assert c.init()[0] == 0
+    assert c.configure(80, 60) == -errno.EINVAL
+    assert c.configure(64, 64) == 0                         # a window of QQVGA
     c.check()
 
 

@@ -52,8 +52,8 @@ class LcdChip(Chip):
     def now_ms(self) -> float:
         return self.clint.mtime / (self.cpu / 50) * 1000
 
-    def init(self) -> int:
-        return self.lib.lcd_hw_init(0, ctypes.byref(self.info))
+    def init(self, freq: int = 0) -> int:
+        return self.lib.lcd_hw_init(freq, ctypes.byref(self.info))
 
     def direction(self, rotation: int, mirror: int = 0) -> int:
         return self.lib.lcd_hw_direction(rotation, mirror, ctypes.byref(self.info))
@@ -187,6 +187,12 @@ def test_rectangle_lands_in_order(chip):
             assert g[ox + x * dx[0] + y * dy[0], oy + x * dx[1] + y * dy[1]] == block[v, u]
     assert (g != -1).sum() == 35
     assert chip.spi0.frames_by_bits.get(16, 0) >= 1
+
+
+def test_asked_rate_is_capped_by_the_panel(chip):
+    assert chip.init(80_000_000) == 0
+    assert chip.lib.lcd_hw_fill(0x0F0F) == 0                 # the fake checks every WR strobe's rate
+    assert 0.5 * PANELS[chip.name][7] < chip.spi0.wr_hz() <= PANELS[chip.name][7]
 
 
 def test_draw_outside_the_panel_is_einval(chip):
