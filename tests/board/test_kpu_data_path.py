@@ -297,3 +297,25 @@ kpu.deinit(f)
 """)
     lines = out.strip().splitlines()
     assert lines == ["True", "True True", "True True", "ValueError ValueError TypeError True"]
+
+
+def test_a_planar_image_is_read_in_place_and_a_wrong_one_names_its_size(board):
+    mnist = put_model(board, "mnist_maixpy_v3.kmodel")
+    out = board.exec(f"""
+import kpu, planar
+m = kpu.load({mnist!r})
+img = planar.Image(28, 28, 1)
+for i in range(784):
+    img.data[i] = (i * 37) & 255
+a = kpu.forward(m, img).copy()
+b = kpu.forward(m, bytes(img.data)).copy()
+print(bytes(a) == bytes(b), repr(img.data))
+try:
+    kpu.forward(m, planar.Image(2, 2, 1))
+except ValueError as e:
+    print(e)
+kpu.deinit(m)
+""")
+    first, second = out.strip().splitlines()
+    assert first == "True <kpu.LedgerBuf 'image 28x28 gray' 784 B>"
+    assert "784 bytes" in second and "got Image of 4 bytes" in second
