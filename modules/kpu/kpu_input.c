@@ -2,6 +2,7 @@
 // path, an image/frame or a LedgerBuf. A path is read by the port's file source straight into
 // the model's input buffer, a ledger block charged to the model ("#N input"), FatFs moving it
 // through its own one-sector buffer; buffers are used where they are.
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,14 +37,6 @@ static NORETURN void bad_input(const kpu_model_obj_t *m, const char *got, size_t
         accepted(t), got, (unsigned)got_bytes);
 }
 
-static NORETURN void raise_kmodel(const kmodel_err_t *e) {
-    if (e->kind == KMODEL_EOS) {
-        mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(e->err), mp_obj_new_str(e->msg, strlen(e->msg)) };
-        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
-    }
-    mp_raise_msg_varg(e->kind == KMODEL_EMEMORY ? &mp_type_MemoryError : &mp_type_ValueError, MP_ERROR_TEXT("%s"), e->msg);
-}
-
 // --- a path ---
 
 typedef struct {
@@ -69,7 +62,7 @@ static int read_input(kmodel_src_t *src, void *ctx, kmodel_err_t *e) {
         if (m->in_buf == NULL) {
             kpu_ledger_stats_t st;
             kpu_ledger_stats(&st);
-            return kmodel_fail(e, KMODEL_EMEMORY, 12,
+            return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
                 "kpu.forward('%s'): the input buffer of %s needs %lu B, %lu B free (largest block %lu B); "
                 "deinit a model, release images, or pass the input as an image", pc->path, m->source,
                 (unsigned long)KPU_LEDGER_ROUND(t->bytes), (unsigned long)st.free_bytes, (unsigned long)st.largest_free);
@@ -108,7 +101,7 @@ static const uint8_t *input_from_path(kpu_model_obj_t *m, mp_obj_t src) {
             snprintf(e.msg + k, sizeof(e.msg) - k, " (%s takes a %lu B input)", m->source,
                 (unsigned long)m->km.input.bytes);
         }
-        raise_kmodel(&e);
+        kpu_raise_err(&e);
     }
     return m->in_buf;
 }

@@ -29,6 +29,8 @@ extern const mp_obj_type_t kpu_output_type;
 bool kpu_model_live(const kpu_model_obj_t *m);
 kpu_model_obj_t *kpu_get_model(mp_obj_t obj, const char *fn);
 const char *kpu_dtype_name(kmodel_dtype_t t);
+// Raises the Python exception for a kmodel error (OSError with errno, MemoryError, ValueError...).
+NORETURN void kpu_raise_err(const kmodel_err_t *e);
 
 // The input bytes for one forward of m from src (exactly m->km.input.bytes of them): a path is
 // read into m's input buffer, anything with the buffer protocol (LedgerBuf, bytes, bytearray,

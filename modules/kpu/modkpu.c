@@ -41,7 +41,7 @@ static bool ctrl_c_pending(void) {
     return MP_STATE_THREAD(mp_pending_exception) != MP_OBJ_NULL;
 }
 
-static NORETURN void raise_err(const kmodel_err_t *e) {
+NORETURN void kpu_raise_err(const kmodel_err_t *e) {
     switch (e->kind) {
         case KMODEL_EINTR:
             mp_handle_pending(true);   // raises the pending KeyboardInterrupt
@@ -152,7 +152,7 @@ static MP_NOINLINE mp_obj_t kpu_load_args(size_t n_args, const mp_obj_t *pos_arg
             MP_ERROR_TEXT("kpu.load: expected a path (str) or a flash offset (int), got %s"), mp_obj_get_type_str(src_obj));
     }
     if (r != 0) {
-        raise_err(&e);
+        kpu_raise_err(&e);
     }
     m->epoch = kpu_ledger_epoch();
     m->live = true;
@@ -214,7 +214,7 @@ static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *pos_args, mp_map_t *k
     kmodel_err_t e;
     kmodel_set_stop_hook(ctrl_c_pending);
     if (m->km.fmt->run(&m->km, input, n, &e) != 0) {
-        raise_err(&e);
+        kpu_raise_err(&e);
     }
     if (!whole) {
         // a partial run (set_layers): the last layer's output, copied as before

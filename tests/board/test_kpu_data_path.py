@@ -173,7 +173,7 @@ def test_gc_bytes_per_forward_is_zero_with_path_or_image_in_and_in_place_out(fil
     """Steady-state GC allocation per forward, from gc.mem_free() over 20 forwards with the GC off:
     0 B for a path or an image input with outputs read in place (the view rebound by out=) or
     into the caller's array; a new view object per forward costs one small object; the old way
-    (a read() of the input and a copy of the output) costs both."""
+    (a read() of the input and a copy of the output) costs both, or fails for want of heap."""
     board = files
     out = board.exec(f"""
 import kpu, gc, imgfile
@@ -183,11 +183,14 @@ def per_forward(fn, n=20):
     gc.collect()
     gc.disable()
     m0 = gc.mem_free()
-    for i in range(n):
-        fn()
-    m1 = gc.mem_free()
+    try:
+        for i in range(n):
+            fn()
+        r = (m0 - gc.mem_free()) // n
+    except MemoryError:   # the old way on a fragmented heap: what issue 13 is about
+        r = -1
     gc.enable()
-    return (m0 - m1) // n
+    return r
 def old():   # today's way: the input read() into bytes, the output as an array of its own
     f = open('/sd/{DOG}', 'rb')
     x = f.read()
@@ -205,7 +208,7 @@ print(old_bytes, per_forward(lambda: kpu.forward(y, '/sd/{DOG}', out=v)),
     old, path_view, image_view, path_array, new_view = (int(x) for x in out.split())
     assert (path_view, image_view, path_array) == (0, 0, 0)
     assert 0 < new_view <= 64
-    assert old >= 230400 + 8750 * 4
+    assert old == -1 or old >= 230400 + 8750 * 4
 
 
 @pytest.mark.parametrize("how, words", [
