@@ -91,25 +91,33 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
     const __m256i vtw = _mm256_set1_epi64x(tw), vmul = _mm256_set1_epi64x((int64_t)bn.mul);
     const __m256i vadd = _mm256_set1_epi64x((int64_t)bn.add), v255 = _mm256_set1_epi32(255);
     const __m128i bshift = _mm_cvtsi32_si128((int)bn.shift);
-    __m256i xk[16];
-    for (int k = 0; k < 16; k++) {
-        xk[k] = _mm256_set1_epi32(xs[k]);
+    // Pruned segment search: an ascending start that every v in [vmin, vmax] passes, or none
+    // does, adds a constant to the segment index; only the starts inside the range are compared.
+    // (A start outside int32 is outside the range, so the clamped xs[] are exact where compared.)
+    __m256i xk[15];
+    int nk = 0, base = banker ? 0 : 15;
+    for (int k = 1; k < 16; k++) {
+        int64_t x = a->x_start[k];
+        if (banker ? x < vmin : x > vmax) {
+            base += banker ? 1 : -1;       // strict v > x always (nncase 0.2), x > v always (0.1)
+        } else if (banker ? x < vmax : x > vmin) {
+            xk[nk++] = _mm256_set1_epi32(xs[k]);
+        }
     }
+    const __m256i vbase = _mm256_set1_epi32(base);
     const __m256i xs_lo = _mm256_loadu_si256((const __m256i *)xs), xs_hi = _mm256_loadu_si256((const __m256i *)(xs + 8));
     const __m256i sg_lo = _mm256_loadu_si256((const __m256i *)seg), sg_hi = _mm256_loadu_si256((const __m256i *)(seg + 8));
     int p = 0;
     for (; p + 8 <= n; p += 8) {
         __m256i v = pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),
             bn4(lo + p + 4, tx + p + 4, vtw, vmul, bshift, vadd));
-        __m256i j;
+        __m256i j = vbase;
         if (banker) {
-            j = zero;
-            for (int k = 1; k < 16; k++) {
+            for (int k = 0; k < nk; k++) {
                 j = _mm256_sub_epi32(j, _mm256_cmpgt_epi32(v, xk[k]));
             }
         } else {
-            j = _mm256_set1_epi32(15);
-            for (int k = 1; k < 16; k++) {
+            for (int k = 0; k < nk; k++) {
                 j = _mm256_add_epi32(j, _mm256_cmpgt_epi32(xk[k], v));
             }
         }

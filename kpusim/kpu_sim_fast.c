@@ -82,31 +82,6 @@ static void pack_dw(const kpu_sim_map_t *in, int c, int y_first, int prow, int W
     }
 }
 
-// tx[i] = (arg_x * Sx[i]) >> shr_x, as kpu_sim_exec.c; its range into *mn, *mx.
-static void input_term(const kpu_sim_layer_t *L, const int32_t *sx, int64_t *tx, size_t n,
-    int64_t *mn, int64_t *mx) {
-    int64_t a = INT64_MAX, b = INT64_MIN;
-    for (size_t i = 0; i < n; i++) {
-        int64_t t = ((int64_t)L->arg_x * sx[i]) >> L->shr_x;
-        tx[i] = t;
-        a = t < a ? t : a;
-        b = t > b ? t : b;
-    }
-    *mn = a;
-    *mx = b;
-}
-
-// The range of n sums (the bound the BN + activation loop may use to narrow its arithmetic).
-static void range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx) {
-    int32_t a = INT32_MAX, b = INT32_MIN;
-    for (size_t i = 0; i < n; i++) {
-        a = v[i] < a ? v[i] : a;
-        b = v[i] > b ? v[i] : b;
-    }
-    *mn = a;
-    *mx = b;
-}
-
 // One layer as the threads see it: its geometry, worked out once, and how it is split.
 typedef struct {
     const kpu_sim_layer_t *L;
@@ -144,13 +119,13 @@ static void run_range(const job_t *j, scratch_t *sc, int b0, int b1, int o0, int
                     halo, L->pad_value, planes + (size_t)p * j->stride, j->stride);
             }
             j->kernel(sx, planes, j->stride, nplanes, j->toff, ntaps, pk->ones, nacc);
-            input_term(L, sx, tx, nacc, &tx_min, &tx_max);
+            kpu_sim_input_term(L->arg_x, L->shr_x, sx, tx, nacc, &tx_min, &tx_max);
         }
         for (int o = o0; o < o1; o++) {
             if (L->depthwise) {
                 pack_dw(&L->in, o, y0 - halo, prow, Wp, halo, L->pad_value, planes, j->stride);
                 j->kernel(sx, planes, j->stride, 1, j->toff, ntaps, pk->ones, nacc);
-                input_term(L, sx, tx, nacc, &tx_min, &tx_max);
+                kpu_sim_input_term(L->arg_x, L->shr_x, sx, tx, nacc, &tx_min, &tx_max);
             }
             const int32_t *w = pk->w + (size_t)o * (size_t)wb * j->per;
             j->kernel(lo, planes, j->stride, nplanes, j->toff, ntaps, w, nacc);
@@ -161,7 +136,7 @@ static void run_range(const job_t *j, scratch_t *sc, int b0, int b1, int o0, int
             kpu_sim_bn_t bn = kpu_sim_bn_decode(L->bn + 8 * (size_t)o);
             int64_t s_min = 0, s_max = 0, acc_min = INT64_MIN, acc_max = INT64_MAX;
             if (wb == 1) {   // 16-bit weights take the general path anyway
-                range32(lo, nacc, &s_min, &s_max);
+                kpu_sim_range32(lo, nacc, &s_min, &s_max);
                 acc_min = s_min + tx_min + tw;
                 acc_max = s_max + tx_max + tw;
             }

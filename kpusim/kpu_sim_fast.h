@@ -55,6 +55,11 @@ const char *kpu_sim_kernel_name(void);
 // For the tests: the portable kernels (portable = 1) or the SIMD ones; 0 when the SIMD ones
 // were asked for and this CPU has none (the portable ones then stay).
 int kpu_sim_select_kernel(int portable);
+// The range of n int32 values, and the input term tx[i] = (arg_x * sx[i]) >> shr_x with its
+// range (n a multiple of KPU_SIM_STRIP): AVX2 when the kernels are, else portable C.
+void kpu_sim_range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx);
+void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx, size_t n,
+    int64_t *mn, int64_t *mx);
 // Nonzero when the AVX2 kernels are in use (the BN + activation loop follows the same choice).
 int kpu_sim_use_avx2(void);
 // The AVX2 BN + activation over a prefix of n outputs (kpu_sim_bnact.c): how many it did (a
