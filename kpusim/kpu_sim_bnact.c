@@ -68,20 +68,30 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
     for (int j = 0; j < 16; j++) {
         int64_t x = a->x_start[j];
         xs[j] = (int32_t)(x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x);
-        seg[j] = (int32_t)(((uint32_t)(uint16_t)a->y_mul[j] << 16) | ((uint32_t)a->shift[j] << 8) | a->bias[j]);
+        // (d * y) >> s with the powers of two common to y and 2^s taken out: the same quotient
+        // and the same fraction against one half (both scaled by 2^k), so both rounding rules
+        // give the same result, and d * y then fits 32 bits for far wider d (ReLU-like segments
+        // are y = 1024, s = 20: d >> 10)
+        int32_t ym = a->y_mul[j];
+        int sh = a->shift[j];
+        while (ym != 0 && (ym & 1) == 0 && sh > 0) {
+            ym /= 2;
+            sh--;
+        }
+        seg[j] = (int32_t)(((uint32_t)(uint16_t)ym << 16) | ((uint32_t)sh << 8) | a->bias[j]);
         // the values of v that pick segment j, and what they need
         int64_t lo_v = j == 0 || x < vmin ? vmin : x;
         int64_t hi_v = j < 15 && a->x_start[j + 1] < vmax ? a->x_start[j + 1] : vmax;
         if (hi_v < lo_v) {
             continue;                                   // no v in range picks it
         }
-        if (a->shift[j] > 30) {
+        if (sh > 30) {
             return 0;
         }
-        if (a->y_mul[j] != 0) {
+        if (ym != 0) {
             int64_t d1 = lo_v - x, d2 = hi_v - x;
             int64_t d = (d1 < 0 ? -d1 : d1) > (d2 < 0 ? -d2 : d2) ? (d1 < 0 ? -d1 : d1) : (d2 < 0 ? -d2 : d2);
-            int64_t y = a->y_mul[j] < 0 ? -(int64_t)a->y_mul[j] : a->y_mul[j];
+            int64_t y = ym < 0 ? -(int64_t)ym : ym;
             if (x < INT32_MIN || x > INT32_MAX || d >= lim || d * y >= lim) {
                 return 0;
             }
