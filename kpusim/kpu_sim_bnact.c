@@ -114,14 +114,25 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
             xk[nk++] = _mm256_set1_epi32(xs[k]);
         }
     }
-    const __m256i vbase = _mm256_set1_epi32(base);
+    // The segment index lies in [jlo, jlo + nk]; the loop counts it relative to jlo. When that
+    // span fits 8 entries, one permute per table finds a segment instead of two and a blend.
+    int jlo = banker ? base : base - nk;
+    const __m256i vrel = _mm256_set1_epi32(banker ? 0 : nk), vjlo = _mm256_set1_epi32(jlo);
+    int compact = nk < 8;
+    int32_t xs8[8], sg8[8];
+    for (int i = 0; i < 8; i++) {
+        int idx = jlo + i > 15 ? 15 : jlo + i;
+        xs8[i] = xs[idx];
+        sg8[i] = seg[idx];
+    }
+    const __m256i xs_c = _mm256_loadu_si256((const __m256i *)xs8), sg_c = _mm256_loadu_si256((const __m256i *)sg8);
     const __m256i xs_lo = _mm256_loadu_si256((const __m256i *)xs), xs_hi = _mm256_loadu_si256((const __m256i *)(xs + 8));
     const __m256i sg_lo = _mm256_loadu_si256((const __m256i *)seg), sg_hi = _mm256_loadu_si256((const __m256i *)(seg + 8));
     int p = 0;
     for (; p + 8 <= n; p += 8) {
         __m256i v = pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),
             bn4(lo + p + 4, tx + p + 4, vtw, vmul, bshift, vadd));
-        __m256i j = vbase;
+        __m256i j = vrel;
         if (banker) {
             for (int k = 0; k < nk; k++) {
                 j = _mm256_sub_epi32(j, _mm256_cmpgt_epi32(v, xk[k]));
@@ -131,8 +142,15 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
                 j = _mm256_add_epi32(j, _mm256_cmpgt_epi32(xk[k], v));
             }
         }
-        __m256i xj = lookup16(xs_lo, xs_hi, j);
-        __m256i sgw = lookup16(sg_lo, sg_hi, j);
+        __m256i xj, sgw;
+        if (compact) {
+            xj = _mm256_permutevar8x32_epi32(xs_c, j);
+            sgw = _mm256_permutevar8x32_epi32(sg_c, j);
+        } else {
+            j = _mm256_add_epi32(j, vjlo);
+            xj = lookup16(xs_lo, xs_hi, j);
+            sgw = lookup16(sg_lo, sg_hi, j);
+        }
         __m256i yj = _mm256_srai_epi32(sgw, 16);
         __m256i sj = _mm256_and_si256(_mm256_srli_epi32(sgw, 8), m8);
         __m256i bj = _mm256_and_si256(sgw, m8);
