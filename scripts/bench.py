@@ -4,7 +4,8 @@ time for the same forward in this process (v3: the numpy model tests/kpuref; v4:
 runner of tests/v4ref, i.e. the C runtime ops with the numpy KPU behind the seam) and their
 ratio, then the predicted silicon time (k210tools/kmodel/timing.py, the same figures as
 kpu.netinfo's predicted_ms) beside the published silicon figure where one exists.
-K210_KPUSIM_PORTABLE=1 ./scripts/bench measures the portable kernels instead of AVX2.
+K210_KPUSIM_PORTABLE=1 ./scripts/bench measures the portable kernels instead of AVX2;
+K210_SIM_THREADS=N the simulated KPU on N threads (default 2 on a host with 2 or more CPUs).
 Usage: ./scripts/bench [--runs N]"""
 from __future__ import annotations
 
@@ -143,7 +144,9 @@ def main() -> int:
     board = Board.connect("sim", state_dir=Path(tempfile.mkdtemp(prefix="k210-bench-")))
     try:
         kernels = "portable" if os.environ.get("K210_KPUSIM_PORTABLE", "0") not in ("", "0") else "AVX2 if the CPU has it"
-        print(f"kpusim kernels: {kernels}; load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+        threads = os.environ.get("K210_SIM_THREADS") or f"default ({2 if (os.cpu_count() or 1) >= 2 else 1})"
+        print(f"kpusim kernels: {kernels}; threads: {threads}; load average before: {os.getloadavg()[0]:.2f} "
+              f"({os.cpu_count()} CPUs)")
         print(f"{'model':40} {'charge B':>10} {'load SD':>8} {'load fl':>8} {'sim ms':>8} {'numpy ms':>9} "
               f"{'x faster':>8} {'pred ms':>8} {'publ ms':>8} {'pred/publ':>9}")
         for model, inp in CASES:
