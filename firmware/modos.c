@@ -70,6 +70,9 @@ static bool is_volume_root(const char *ff_path) {
 }
 
 static mp_obj_t os_getcwd(void) {
+    if (vfs_cwd_py() >= 0) {
+        return vfs_py_getcwd(vfs_cwd_py());
+    }
     return mp_obj_new_str(vfs_getcwd(), strlen(vfs_getcwd()));
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(os_getcwd_obj, os_getcwd);
@@ -83,6 +86,14 @@ static mp_obj_t os_chdir(mp_obj_t path_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(os_chdir_obj, os_chdir);
 
+// Appends what fs.ilistdir(inner) yields (names only, or the entries).
+static void append_py_entries(mp_obj_t list, int py, const char *inner, bool names_only) {
+    mp_obj_t it = mp_getiter(vfs_py_call(py, MP_QSTR_ilistdir, inner, 0, NULL), NULL);
+    for (mp_obj_t e; (e = mp_iternext(it)) != MP_OBJ_STOP_ITERATION;) {
+        mp_obj_list_append(list, names_only ? mp_obj_subscr(e, MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_SENTINEL) : e);
+    }
+}
+
 // One (name, type, inode, size) tuple per entry: what ilistdir yields and listdir/stat build on.
 static mp_obj_t entries(mp_obj_t path_in, bool names_only) {
     char ff_path[VFS_PATH_MAX];
@@ -90,17 +101,14 @@ static mp_obj_t entries(mp_obj_t path_in, bool names_only) {
     vfs_vol_t vol = resolve_any(path_in, ff_path, &py);
     mp_obj_t list = mp_obj_new_list(0, NULL);
     if (vol == VFS_PYTHON) {
-        mp_obj_t it = mp_getiter(vfs_py_call(py, MP_QSTR_ilistdir, ff_path, 0, NULL), NULL);
-        for (mp_obj_t e; (e = mp_iternext(it)) != MP_OBJ_STOP_ITERATION;) {
-            mp_obj_list_append(list, names_only ? mp_obj_subscr(e, MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_SENTINEL) : e);
-        }
+        append_py_entries(list, py, ff_path, names_only);
         return list;
     }
     // mount points, as upstream lists them: (name, type, inode)
     if (vol == VFS_ROOT) {
         for (int i = 0; i < VFS_PY_MAX; i++) {
             const char *n = vfs_py_name(i);
-            if (n != NULL) {
+            if (n != NULL && n[0] != 0) {
                 mp_obj_t name = mp_obj_new_str(n, strlen(n));
                 mp_obj_t t[3] = { name, MP_OBJ_NEW_SMALL_INT(MODE_DIR), MP_OBJ_NEW_SMALL_INT(0) };
                 mp_obj_list_append(list, names_only ? name : mp_obj_new_tuple(3, t));
@@ -113,6 +121,9 @@ static mp_obj_t entries(mp_obj_t path_in, bool names_only) {
                 mp_obj_t t[3] = { name, MP_OBJ_NEW_SMALL_INT(MODE_DIR), MP_OBJ_NEW_SMALL_INT(0) };
                 mp_obj_list_append(list, names_only ? name : mp_obj_new_tuple(3, t));
             }
+        }
+        if (vfs_py_root() >= 0) {   // then the entries of a filesystem mounted at "/"
+            append_py_entries(list, vfs_py_root(), "/", names_only);
         }
         return list;
     }
@@ -149,9 +160,10 @@ static mp_obj_t entries(mp_obj_t path_in, bool names_only) {
     return list;
 }
 
-// No argument: the current directory. (MP_QSTR__dot_ is the qstr "_dot_", not ".")
+// No argument: the current directory, as upstream's "" (a filesystem keeping its own directory
+// gets it unchanged). (MP_QSTR__dot_ is the qstr "_dot_", not ".")
 static mp_obj_t default_path(size_t n_args, const mp_obj_t *args) {
-    return n_args > 0 ? args[0] : mp_obj_new_str(".", 1);
+    return n_args > 0 ? args[0] : MP_OBJ_NEW_QSTR(MP_QSTR_);
 }
 
 static mp_obj_t os_listdir(size_t n_args, const mp_obj_t *args) {
@@ -189,6 +201,9 @@ static MP_DEFINE_CONST_FUN_OBJ_1(os_stat_obj, os_stat);
 
 static mp_obj_t os_statvfs(mp_obj_t path_in) {
     PY_FORWARD(MP_QSTR_statvfs, path_in, 0, NULL);
+    if (vol == VFS_ROOT && vfs_py_root() >= 0) {   // "/" is the root filesystem's, as upstream
+        return vfs_py_call(vfs_py_root(), MP_QSTR_statvfs, "/", 0, NULL);
+    }
     mp_uint_t bsize = 0, blocks = 0, bfree = 0;
     if (vol != VFS_ROOT) {
         FATFS *fs;

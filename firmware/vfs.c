@@ -13,6 +13,7 @@ static FATFS fatfs[VFS_COUNT];
 static bool mounted[VFS_COUNT];
 static bool unmounted_by_script[VFS_COUNT];
 static char cwd[VFS_PATH_MAX] = "/";
+static int cwd_py = -1;             // vfs.h: the Python filesystem keeping the directory
 static const char *const names[VFS_COUNT] = { "sd", "flash" };
 static BYTE mkfs_work[FF_MAX_SS];
 
@@ -82,6 +83,7 @@ void vfs_mount_all(void) {
 void vfs_reset_cwd(void) {
     // MaixPy starts in /sd when a card is there, else /flash; scripts rely on that.
     strcpy(cwd, mounted[VFS_SD] ? "/sd" : mounted[VFS_FLASH] ? "/flash" : "/");
+    cwd_py = -1;
 }
 
 void vfs_unmount_all(void) {
@@ -103,7 +105,7 @@ void vfs_umount_volume(vfs_vol_t vol) {
     unmounted_by_script[vol] = true;
     char mp[8];
     snprintf(mp, sizeof(mp), "/%s", names[vol]);
-    if (vfs_cwd_within(mp)) {
+    if (cwd_py < 0 && vfs_cwd_within(mp)) {
         strcpy(cwd, "/");
     }
 }
@@ -169,7 +171,17 @@ int vfs_resolve(const char *path, char *ff_path, size_t len, vfs_vol_t *vol) {
     return r == 0 && *vol == VFS_PYTHON ? -EOPNOTSUPP : r;
 }
 
+// The path as given, for a Python filesystem that resolves it itself.
+static int copy_raw(const char *path, char *ff_path, size_t len) {
+    return (size_t)snprintf(ff_path, len, "%s", path) >= len ? -ENAMETOOLONG : 0;
+}
+
 int vfs_resolve_any(const char *path, char *ff_path, size_t len, vfs_vol_t *vol, int *py) {
+    if (cwd_py >= 0 && path[0] != '/') {   // upstream: to the current filesystem, unchanged
+        *vol = VFS_PYTHON;
+        *py = cwd_py;
+        return copy_raw(path, ff_path, len);
+    }
     char abs[VFS_PATH_MAX];
     int r = fold(path, abs, sizeof(abs));
     if (r != 0) {
@@ -203,11 +215,20 @@ int vfs_resolve_any(const char *path, char *ff_path, size_t len, vfs_vol_t *vol,
             return 0;
         }
     }
+    *py = vfs_py_root();
+    if (*py >= 0) {   // what no mount point takes is the root filesystem's (upstream's order)
+        *vol = VFS_PYTHON;
+        return copy_raw(path[0] != '/' && strcmp(cwd, "/") == 0 ? path : abs, ff_path, len);
+    }
     return -ENOENT;
 }
 
 const char *vfs_getcwd(void) {
     return cwd;
+}
+
+int vfs_cwd_py(void) {
+    return cwd_py;
 }
 
 bool vfs_cwd_within(const char *abs) {
@@ -224,15 +245,20 @@ int vfs_chdir(const char *path) {
     char ff_path[VFS_PATH_MAX];
     vfs_vol_t vol;
     int py;
-    r = vfs_resolve_any(abs, ff_path, sizeof(ff_path), &vol, &py);
+    r = vfs_resolve_any(path, ff_path, sizeof(ff_path), &vol, &py);
     if (r != 0) {
         return r;
     }
+    bool keeps_own = false;
     if (vol == VFS_PYTHON) {
-        r = vfs_py_chdir(py, ff_path);   // the filesystem checks it (it may raise)
+        r = vfs_py_chdir(py, ff_path, &keeps_own);   // the filesystem checks it (it may raise)
         if (r != 0) {
             return r;
         }
+    } else if (vol == VFS_ROOT && vfs_py_root() >= 0) {
+        // upstream: a filesystem mounted at "/" starts relative paths from its root again
+        vfs_py_chdir(vfs_py_root(), "/", &keeps_own);
+        keeps_own = false;
     } else if (vol != VFS_ROOT && strlen(ff_path) > 3) {   // the root of a volume always exists
         FILINFO fno;
         FRESULT res = f_stat(ff_path, &fno);
@@ -244,6 +270,7 @@ int vfs_chdir(const char *path) {
         }
     }
     strcpy(cwd, abs);
+    cwd_py = keeps_own ? py : -1;
     return 0;
 }
 

@@ -46,13 +46,23 @@ int vfs_resolve_any(const char *path, char *ff_path, size_t len, vfs_vol_t *vol,
 int vfs_abspath(const char *path, char *out, size_t len);
 
 // Slot of the Python filesystem whose mount point is abs or a parent of it, or -1; *inner is
-// set to the rest of abs (implemented by vfs_py.c, or a stub that finds none).
+// set to the rest of abs (implemented by vfs_py.c, or a stub that finds none). A filesystem
+// mounted at "/" is not matched here: vfs_py_root() names it, and it gets what nothing else takes.
 int vfs_py_match(const char *abs, const char **inner);
+int vfs_py_root(void);              // slot of the filesystem mounted at "/", or -1
 
-const char *vfs_getcwd(void);
+// The current directory. Upstream's model where a Python filesystem keeps its own (it has
+// chdir and getcwd, as mpremote's RemoteFS and upstream's tests do): after a chdir into it,
+// relative paths go to it unchanged and getcwd asks it (vfs_cwd_py() is its slot). Everywhere
+// else (FatFs volumes, "/", a filesystem without getcwd) the port keeps one absolute path and
+// hands filesystems absolute paths inside them.
+const char *vfs_getcwd(void);       // that absolute path (kept in both cases)
+int vfs_cwd_py(void);               // slot of the filesystem keeping the directory, or -1
 int vfs_chdir(const char *path);    // 0 or -errno
 bool vfs_cwd_within(const char *abs);   // the current directory is abs or below it
-int vfs_py_chdir(int py, const char *inner);   // vfs_py.c: 0 or -errno
+// vfs_py.c: fs.chdir(inner) (or a stat check without chdir); 0 or -errno. *keeps_own: the
+// filesystem keeps its own directory (see above).
+int vfs_py_chdir(int py, const char *inner, bool *keeps_own);
 
 // file.c, for readers outside open() (kpu.load, import, boot scripts) and for remove/rename:
 // a file held by an unreachable file object is released by a collection first (closing it

@@ -47,7 +47,7 @@ int vfs_py_match(const char *abs, const char **inner) {
         }
         size_t n;
         const char *mp = mp_obj_str_get_data(p, &n);
-        if (strncmp(abs, mp, n) == 0 && (abs[n] == 0 || abs[n] == '/')) {
+        if (n > 1 && strncmp(abs, mp, n) == 0 && (abs[n] == 0 || abs[n] == '/')) {
             *inner = abs + n;
             return i;
         }
@@ -65,17 +65,57 @@ mp_obj_t vfs_py_call(int py, qstr meth, const char *inner, size_t n_extra, const
     return mp_call_method_n_kw(1 + n_extra, 0, call);
 }
 
-int vfs_py_chdir(int py, const char *inner) {
+int vfs_py_root(void) {
+    for (int i = 0; i < VFS_PY_MAX; i++) {
+        mp_obj_t p = MP_STATE_VM(k210_vfs_py_path)[i];
+        if (p != MP_OBJ_NULL && strcmp(mp_obj_str_get_str(p), "/") == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+static bool has_method(mp_obj_t obj, qstr meth) {
+    mp_obj_t dest[2];
+    mp_load_method_maybe(obj, meth, dest);
+    return dest[0] != MP_OBJ_NULL;
+}
+
+int vfs_py_chdir(int py, const char *inner, bool *keeps_own) {
+    mp_obj_t fs = MP_STATE_VM(k210_vfs_py_fs)[py];
     mp_obj_t call[3];
-    mp_load_method_maybe(MP_STATE_VM(k210_vfs_py_fs)[py], MP_QSTR_chdir, call);
+    mp_load_method_maybe(fs, MP_QSTR_chdir, call);
     if (call[0] != MP_OBJ_NULL) {
         call[2] = mp_obj_new_str(inner, strlen(inner));
         mp_call_method_n_kw(1, 0, call);   // the filesystem raises for a bad path
+        *keeps_own = has_method(fs, MP_QSTR_getcwd);
         return 0;
     }
+    *keeps_own = false;
     mp_obj_t st = vfs_py_call(py, MP_QSTR_stat, inner, 0, NULL);
     mp_int_t mode = mp_obj_get_int(mp_obj_subscr(st, MP_OBJ_NEW_SMALL_INT(0), MP_OBJ_SENTINEL));
     return (mode & 0x4000) ? 0 : -MP_ENOTDIR;
+}
+
+// os.getcwd() while the filesystem in the current directory keeps its own: upstream's answer,
+// the mount point followed by what fs.getcwd() says ("/" adding nothing; alone for "/").
+mp_obj_t vfs_py_getcwd(int py) {
+    mp_obj_t call[2];
+    mp_load_method(MP_STATE_VM(k210_vfs_py_fs)[py], MP_QSTR_getcwd, call);
+    mp_obj_t inner = mp_call_method_n_kw(0, 0, call);
+    size_t n;
+    const char *mp = mp_obj_str_get_data(MP_STATE_VM(k210_vfs_py_path)[py], &n);
+    if (n == 1) {
+        return inner;
+    }
+    const char *in = mp_obj_str_get_str(inner);
+    vstr_t v;
+    vstr_init(&v, n + strlen(in) + 1);
+    vstr_add_strn(&v, mp, n);
+    if (strcmp(in, "/") != 0) {
+        vstr_add_str(&v, in);
+    }
+    return mp_obj_new_str_from_vstr(&v);
 }
 
 // The slot mounted at the folded path abs, or -1.
@@ -125,8 +165,12 @@ static mp_obj_t vfs_py_mount(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
     if (vfs_abspath(path, abs, sizeof(abs)) != 0) {
         mp_raise_OSError(MP_ENAMETOOLONG);
     }
-    if (strcmp(abs, "/") == 0 || strchr(abs + 1, '/') != NULL) {
-        vfs_raise_oserror(MP_EINVAL, "cannot mount at '%s': mount points are top-level directories such as /remote", abs);
+    // upstream's protocol: fs.mount(readonly, mkfs) is told first, and may refuse; the mount
+    // point is checked after it
+    mp_obj_t margs[2] = { mp_obj_new_bool(args[ARG_readonly].u_bool), mp_obj_new_bool(args[ARG_mkfs].u_bool) };
+    call_if_present(fs, MP_QSTR_mount, 2, margs);
+    if (strchr(abs + 1, '/') != NULL) {
+        vfs_raise_oserror(MP_EINVAL, "cannot mount at '%s': mount points are '/' or top-level directories such as /remote", abs);
     }
     for (int v = 0; v < VFS_COUNT; v++) {
         if (strcmp(abs + 1, vfs_mount_name((vfs_vol_t)v)) == 0) {
@@ -145,14 +189,26 @@ static mp_obj_t vfs_py_mount(size_t n_args, const mp_obj_t *pos_args, mp_map_t *
     if (free_slot < 0) {
         vfs_raise_oserror(MP_EPERM, "%d filesystems are mounted already (the most there can be); umount one first", VFS_PY_MAX);
     }
-    // upstream's protocol: fs.mount(readonly, mkfs) is told first, and may refuse
-    mp_obj_t margs[2] = { mp_obj_new_bool(args[ARG_readonly].u_bool), mp_obj_new_bool(args[ARG_mkfs].u_bool) };
-    call_if_present(fs, MP_QSTR_mount, 2, margs);
     MP_STATE_VM(k210_vfs_py_fs)[free_slot] = fs;
     MP_STATE_VM(k210_vfs_py_path)[free_slot] = mp_obj_new_str(abs, strlen(abs));
     return mp_const_none;
 }
 MP_DEFINE_CONST_FUN_OBJ_KW(vfs_py_mount_obj, 0, vfs_py_mount);
+
+// The current directory is inside the filesystem of slot: it keeps it, or the port's absolute
+// directory resolves to it. Not inlined: its path buffer must not widen umount's frame, whose
+// stale words the collection before unmounting a built-in volume would scan (a dropped file
+// object found there would stay alive and block the umount).
+static MP_NOINLINE bool cwd_on(int slot) {
+    if (vfs_cwd_py() >= 0) {
+        return vfs_cwd_py() == slot;
+    }
+    char ff_path[VFS_PATH_MAX];
+    vfs_vol_t vol;
+    int py;
+    return vfs_resolve_any(vfs_getcwd(), ff_path, sizeof(ff_path), &vol, &py) == 0
+           && vol == VFS_PYTHON && py == slot;
+}
 
 // umount(path) or umount(fs), as upstream.
 static mp_obj_t vfs_py_umount(mp_obj_t what) {
@@ -182,8 +238,7 @@ static mp_obj_t vfs_py_umount(mp_obj_t what) {
         mp_raise_OSError(MP_EINVAL);   // upstream: not a mount point
     }
     mp_obj_t fs = MP_STATE_VM(k210_vfs_py_fs)[slot];
-    const char *mp = mp_obj_str_get_str(MP_STATE_VM(k210_vfs_py_path)[slot]);
-    bool cwd_inside = vfs_cwd_within(mp);
+    bool cwd_inside = cwd_on(slot);
     MP_STATE_VM(k210_vfs_py_fs)[slot] = MP_OBJ_NULL;
     MP_STATE_VM(k210_vfs_py_path)[slot] = MP_OBJ_NULL;
     if (cwd_inside) {

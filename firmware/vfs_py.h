@@ -12,8 +12,12 @@ void vfs_py_init(void);   // at every soft reset: nothing is mounted
 // fs.<meth>(inner, *extra) for the filesystem in slot py.
 mp_obj_t vfs_py_call(int py, qstr meth, const char *inner, size_t n_extra, const mp_obj_t *extra);
 
-// The mount points, for listing "/": name of slot i without its "/", or NULL for a free slot.
+// The mount points, for listing "/": name of slot i without its "/", or NULL for a free slot
+// ("" for the filesystem mounted at "/", whose own entries follow the mount points).
 const char *vfs_py_name(int py);
+
+// os.getcwd() while vfs_cwd_py() is py (vfs.h).
+mp_obj_t vfs_py_getcwd(int py);
 
 // OSError(err, message): prints as "[Errno N] ENAME: message", e.errno is err.
 NORETURN void vfs_raise_oserror(int err, const char *fmt, ...);

@@ -68,20 +68,30 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
     for (int j = 0; j < 16; j++) {
         int64_t x = a->x_start[j];
         xs[j] = (int32_t)(x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x);
-        seg[j] = (int32_t)(((uint32_t)(uint16_t)a->y_mul[j] << 16) | ((uint32_t)a->shift[j] << 8) | a->bias[j]);
+        // (d * y) >> s with the powers of two common to y and 2^s taken out: the same quotient
+        // and the same fraction against one half (both scaled by 2^k), so both rounding rules
+        // give the same result, and d * y then fits 32 bits for far wider d (ReLU-like segments
+        // are y = 1024, s = 20: d >> 10)
+        int32_t ym = a->y_mul[j];
+        int sh = a->shift[j];
+        while (ym != 0 && (ym & 1) == 0 && sh > 0) {
+            ym /= 2;
+            sh--;
+        }
+        seg[j] = (int32_t)(((uint32_t)(uint16_t)ym << 16) | ((uint32_t)sh << 8) | a->bias[j]);
         // the values of v that pick segment j, and what they need
         int64_t lo_v = j == 0 || x < vmin ? vmin : x;
         int64_t hi_v = j < 15 && a->x_start[j + 1] < vmax ? a->x_start[j + 1] : vmax;
         if (hi_v < lo_v) {
             continue;                                   // no v in range picks it
         }
-        if (a->shift[j] > 30) {
+        if (sh > 30) {
             return 0;
         }
-        if (a->y_mul[j] != 0) {
+        if (ym != 0) {
             int64_t d1 = lo_v - x, d2 = hi_v - x;
             int64_t d = (d1 < 0 ? -d1 : d1) > (d2 < 0 ? -d2 : d2) ? (d1 < 0 ? -d1 : d1) : (d2 < 0 ? -d2 : d2);
-            int64_t y = a->y_mul[j] < 0 ? -(int64_t)a->y_mul[j] : a->y_mul[j];
+            int64_t y = ym < 0 ? -(int64_t)ym : ym;
             if (x < INT32_MIN || x > INT32_MAX || d >= lim || d * y >= lim) {
                 return 0;
             }
@@ -91,30 +101,56 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
     const __m256i vtw = _mm256_set1_epi64x(tw), vmul = _mm256_set1_epi64x((int64_t)bn.mul);
     const __m256i vadd = _mm256_set1_epi64x((int64_t)bn.add), v255 = _mm256_set1_epi32(255);
     const __m128i bshift = _mm_cvtsi32_si128((int)bn.shift);
-    __m256i xk[16];
-    for (int k = 0; k < 16; k++) {
-        xk[k] = _mm256_set1_epi32(xs[k]);
+    // Pruned segment search: an ascending start that every v in [vmin, vmax] passes, or none
+    // does, adds a constant to the segment index; only the starts inside the range are compared.
+    // (A start outside int32 is outside the range, so the clamped xs[] are exact where compared.)
+    __m256i xk[15];
+    int nk = 0, base = banker ? 0 : 15;
+    for (int k = 1; k < 16; k++) {
+        int64_t x = a->x_start[k];
+        if (banker ? x < vmin : x > vmax) {
+            base += banker ? 1 : -1;       // strict v > x always (nncase 0.2), x > v always (0.1)
+        } else if (banker ? x < vmax : x > vmin) {
+            xk[nk++] = _mm256_set1_epi32(xs[k]);
+        }
     }
+    // The segment index lies in [jlo, jlo + nk]; the loop counts it relative to jlo. When that
+    // span fits 8 entries, one permute per table finds a segment instead of two and a blend.
+    int jlo = banker ? base : base - nk;
+    const __m256i vrel = _mm256_set1_epi32(banker ? 0 : nk), vjlo = _mm256_set1_epi32(jlo);
+    int compact = nk < 8;
+    int32_t xs8[8], sg8[8];
+    for (int i = 0; i < 8; i++) {
+        int idx = jlo + i > 15 ? 15 : jlo + i;
+        xs8[i] = xs[idx];
+        sg8[i] = seg[idx];
+    }
+    const __m256i xs_c = _mm256_loadu_si256((const __m256i *)xs8), sg_c = _mm256_loadu_si256((const __m256i *)sg8);
     const __m256i xs_lo = _mm256_loadu_si256((const __m256i *)xs), xs_hi = _mm256_loadu_si256((const __m256i *)(xs + 8));
     const __m256i sg_lo = _mm256_loadu_si256((const __m256i *)seg), sg_hi = _mm256_loadu_si256((const __m256i *)(seg + 8));
     int p = 0;
     for (; p + 8 <= n; p += 8) {
         __m256i v = pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),
             bn4(lo + p + 4, tx + p + 4, vtw, vmul, bshift, vadd));
-        __m256i j;
+        __m256i j = vrel;
         if (banker) {
-            j = zero;
-            for (int k = 1; k < 16; k++) {
+            for (int k = 0; k < nk; k++) {
                 j = _mm256_sub_epi32(j, _mm256_cmpgt_epi32(v, xk[k]));
             }
         } else {
-            j = _mm256_set1_epi32(15);
-            for (int k = 1; k < 16; k++) {
+            for (int k = 0; k < nk; k++) {
                 j = _mm256_add_epi32(j, _mm256_cmpgt_epi32(xk[k], v));
             }
         }
-        __m256i xj = lookup16(xs_lo, xs_hi, j);
-        __m256i sgw = lookup16(sg_lo, sg_hi, j);
+        __m256i xj, sgw;
+        if (compact) {
+            xj = _mm256_permutevar8x32_epi32(xs_c, j);
+            sgw = _mm256_permutevar8x32_epi32(sg_c, j);
+        } else {
+            j = _mm256_add_epi32(j, vjlo);
+            xj = lookup16(xs_lo, xs_hi, j);
+            sgw = lookup16(sg_lo, sg_hi, j);
+        }
         __m256i yj = _mm256_srai_epi32(sgw, 16);
         __m256i sj = _mm256_and_si256(_mm256_srli_epi32(sgw, 8), m8);
         __m256i bj = _mm256_and_si256(sgw, m8);

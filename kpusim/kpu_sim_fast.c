@@ -5,13 +5,21 @@
 #include <string.h>
 
 #include "kpu_sim_fast.h"
+#include "kpu_sim_threads.h"
 
 #if KPU_SIM_FAST
 
 #define BAND_TARGET 4096        // conv outputs per band (the accumulators stay in L1)
 #define PLANES_TARGET 131072    // packed input words per band (they stay in L2)
 
-// Scratch buffers, grown on demand and kept (host memory of the simulator).
+// Scratch buffers of one thread, grown on demand and kept (host memory of the simulator).
+typedef struct {
+    void *planes, *lo, *hi, *sx, *tx, *u8, *pool;
+    size_t c_planes, c_lo, c_hi, c_sx, c_tx, c_u8, c_pool;
+} scratch_t;
+
+static scratch_t scratch[KPU_SIM_MAX_THREADS];
+
 static void *grow(void **buf, size_t *cap, size_t bytes) {
     if (bytes > *cap) {
         void *p = realloc(*buf, bytes);
@@ -23,9 +31,6 @@ static void *grow(void **buf, size_t *cap, size_t bytes) {
     }
     return *buf;
 }
-
-static void *b_planes, *b_lo, *b_hi, *b_sx, *b_tx, *b_u8, *b_pool;
-static size_t c_planes, c_lo, c_hi, c_sx, c_tx, c_u8, c_pool;
 
 static size_t round_up(size_t v, size_t m) {
     return (v + m - 1) / m * m;
@@ -77,108 +82,61 @@ static void pack_dw(const kpu_sim_map_t *in, int c, int y_first, int prow, int W
     }
 }
 
-// tx[i] = (arg_x * Sx[i]) >> shr_x, as kpu_sim_exec.c; its range into *mn, *mx.
-static void input_term(const kpu_sim_layer_t *L, const int32_t *sx, int64_t *tx, size_t n,
-    int64_t *mn, int64_t *mx) {
-    int64_t a = INT64_MAX, b = INT64_MIN;
-    for (size_t i = 0; i < n; i++) {
-        int64_t t = ((int64_t)L->arg_x * sx[i]) >> L->shr_x;
-        tx[i] = t;
-        a = t < a ? t : a;
-        b = t > b ? t : b;
-    }
-    *mn = a;
-    *mx = b;
-}
-
-// The range of n sums (the bound the BN + activation loop may use to narrow its arithmetic).
-static void range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx) {
-    int32_t a = INT32_MAX, b = INT32_MIN;
-    for (size_t i = 0; i < n; i++) {
-        a = v[i] < a ? v[i] : a;
-        b = v[i] > b ? v[i] : b;
-    }
-    *mn = a;
-    *mx = b;
-}
-
-int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
-    const kpu_sim_wpack_t *pk = kpu_sim_wcache_get(L);
-    if (pk == NULL) {
-        return -1;
-    }
-    kpu_sim_kernel_t kernel = kpu_sim_kernel();
-    int W = L->in.w, H = L->in.h, k = L->k, halo = k == 3;
-    int Wp = W + 2 * halo;
-    int s = kpu_pool_stride(L->pool);
-    int extra = kpu_pool_extra_row(L->pool);
-    int rows_used = L->out.h * s;
-    int nplanes = pk->nplanes, ntaps = pk->ntaps;
-    size_t target = PLANES_TARGET / (size_t)nplanes;
-    target = target < BAND_TARGET ? target : BAND_TARGET;
-    int band = ((int)(target / (size_t)Wp) - extra) / s * s;
-    band = band < s ? s : band;
-    band = band > rows_used ? rows_used : band;
-    int max_rows = band + extra;
-    size_t stride = (size_t)(max_rows + 2 * halo) * (size_t)Wp + KPU_SIM_STRIP + 8;
-    size_t nacc_max = round_up((size_t)max_rows * (size_t)Wp, KPU_SIM_STRIP);
-    int ow = L->out.w;
-    size_t plane = (size_t)L->out.w * (size_t)L->out.h;
-    int wb = L->weight_bytes;
-
-    int32_t *planes = grow(&b_planes, &c_planes, (size_t)nplanes * stride * sizeof(int32_t));
-    int32_t *lo = grow(&b_lo, &c_lo, nacc_max * sizeof(int32_t));
-    int32_t *hi = grow(&b_hi, &c_hi, nacc_max * sizeof(int32_t));
-    int32_t *sx = grow(&b_sx, &c_sx, nacc_max * sizeof(int32_t));
-    int64_t *tx = grow(&b_tx, &c_tx, nacc_max * sizeof(int64_t));
-    uint8_t *conv = grow(&b_u8, &c_u8, nacc_max);
-    uint8_t *pooled = grow(&b_pool, &c_pool, (size_t)max_rows * (size_t)W);
-    if (!planes || !lo || !hi || !sx || !tx || !conv || !pooled) {
-        return -1;
-    }
-
+// One layer as the threads see it: its geometry, worked out once, and how it is split.
+typedef struct {
+    const kpu_sim_layer_t *L;
+    const kpu_sim_wpack_t *pk;
+    kpu_sim_kernel_t kernel;
+    uint8_t *dma_out;
+    int W, H, Wp, halo, s, extra, rows_used, band, nbands, ow, wb;
+    size_t stride, plane, per;
     int32_t toff[9];
-    for (int t = 0; t < ntaps; t++) {
-        if (L->depthwise) {
-            toff[t] = k == 3 ? (t / 2) * Wp + (t & 1) * 2 : 0;
-        } else {
-            toff[t] = k == 3 ? (t / 3) * Wp + t % 3 : 0;
-        }
-    }
-    int64_t g_ic = L->depthwise ? 1 : L->in.c;
-    size_t per = (size_t)nplanes * (size_t)ntaps;
-    int64_t tx_min = 0, tx_max = 0;
+    int64_t g_ic;
+    int nparts, by_band;     // parts cut the bands (by_band) or the output channels in ranges
+} job_t;
 
-    for (int y0 = 0; y0 < rows_used; y0 += band) {
-        int n = rows_used - y0 < band ? rows_used - y0 : band;
-        int rows = n + extra <= H - y0 ? n + extra : H - y0;
+// Bands [b0, b1) x output channels [o0, o1) with the scratch of one thread. Every output byte
+// it writes (rows of channels o0..o1-1 in bands b0..b1-1, and their DMA copy) is its own.
+static void run_range(const job_t *j, scratch_t *sc, int b0, int b1, int o0, int o1) {
+    const kpu_sim_layer_t *L = j->L;
+    const kpu_sim_wpack_t *pk = j->pk;
+    int W = j->W, Wp = j->Wp, halo = j->halo, s = j->s, wb = j->wb, ow = j->ow;
+    int nplanes = pk->nplanes, ntaps = pk->ntaps;
+    int32_t *planes = sc->planes, *lo = sc->lo, *hi = sc->hi, *sx = sc->sx;
+    int64_t *tx = sc->tx;
+    uint8_t *conv = sc->u8, *pooled = sc->pool;
+    int64_t tx_min = 0, tx_max = 0;
+    for (int b = b0; b < b1; b++) {
+        int y0 = b * j->band;
+        int n = j->rows_used - y0 < j->band ? j->rows_used - y0 : j->band;
+        int rows = n + j->extra <= j->H - y0 ? n + j->extra : j->H - y0;
         int prow = rows + 2 * halo;
         size_t nacc = round_up((size_t)rows * (size_t)Wp, KPU_SIM_STRIP);
         int out_rows = n / s, oy0 = y0 / s;
         if (!L->depthwise) {
             for (int p = 0; p < nplanes; p++) {
                 pack_pair(&L->in, 2 * p, 2 * p + 1 < L->in.c ? 2 * p + 1 : -1, y0 - halo, prow, Wp,
-                    halo, L->pad_value, planes + (size_t)p * stride, stride);
+                    halo, L->pad_value, planes + (size_t)p * j->stride, j->stride);
             }
-            kernel(sx, planes, stride, nplanes, toff, ntaps, pk->ones, nacc);
-            input_term(L, sx, tx, nacc, &tx_min, &tx_max);
+            j->kernel(sx, planes, j->stride, nplanes, j->toff, ntaps, pk->ones, nacc);
+            kpu_sim_input_term(L->arg_x, L->shr_x, sx, tx, nacc, &tx_min, &tx_max);
         }
-        for (int o = 0; o < L->out.c; o++) {
+        for (int o = o0; o < o1; o++) {
             if (L->depthwise) {
-                pack_dw(&L->in, o, y0 - halo, prow, Wp, halo, L->pad_value, planes, stride);
-                kernel(sx, planes, stride, 1, toff, ntaps, pk->ones, nacc);
-                input_term(L, sx, tx, nacc, &tx_min, &tx_max);
+                pack_dw(&L->in, o, y0 - halo, prow, Wp, halo, L->pad_value, planes, j->stride);
+                j->kernel(sx, planes, j->stride, 1, j->toff, ntaps, pk->ones, nacc);
+                kpu_sim_input_term(L->arg_x, L->shr_x, sx, tx, nacc, &tx_min, &tx_max);
             }
-            const int32_t *w = pk->w + (size_t)o * (size_t)wb * per;
-            kernel(lo, planes, stride, nplanes, toff, ntaps, w, nacc);
+            const int32_t *w = pk->w + (size_t)o * (size_t)wb * j->per;
+            j->kernel(lo, planes, j->stride, nplanes, j->toff, ntaps, w, nacc);
             if (wb == 2) {
-                kernel(hi, planes, stride, nplanes, toff, ntaps, w + per, nacc);
+                j->kernel(hi, planes, j->stride, nplanes, j->toff, ntaps, w + j->per, nacc);
             }
-            int64_t tw = (((int64_t)L->arg_w * pk->sw[o]) >> L->shr_w) + L->arg_add * g_ic;
+            int64_t tw = (((int64_t)L->arg_w * pk->sw[o]) >> L->shr_w) + L->arg_add * j->g_ic;
             kpu_sim_bn_t bn = kpu_sim_bn_decode(L->bn + 8 * (size_t)o);
             int64_t s_min = 0, s_max = 0, acc_min = INT64_MIN, acc_max = INT64_MAX;
             if (wb == 1) {   // 16-bit weights take the general path anyway
-                range32(lo, nacc, &s_min, &s_max);
+                kpu_sim_range32(lo, nacc, &s_min, &s_max);
                 acc_min = s_min + tx_min + tw;
                 acc_max = s_max + tx_max + tw;
             }
@@ -190,15 +148,102 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
             for (int r = 1; Wp != W && r < rows; r++) {
                 memmove(conv + (size_t)r * (size_t)W, conv + (size_t)r * (size_t)Wp, (size_t)W);
             }
-            kpu_sim_pool_band(L->pool, conv, y0, rows, H, W, pooled, out_rows, ow);
+            kpu_sim_pool_band(L->pool, conv, y0, rows, j->H, W, pooled, out_rows, ow);
             for (int r = 0; r < out_rows; r++) {
                 const uint8_t *src = pooled + (size_t)r * (size_t)ow;
                 memcpy(kpu_sim_map_row(&L->out, o, oy0 + r), src, (size_t)ow);
-                if (dma_out != NULL) {
-                    memcpy(dma_out + (size_t)o * plane + (size_t)(oy0 + r) * (size_t)ow, src, (size_t)ow);
+                if (j->dma_out != NULL) {
+                    memcpy(j->dma_out + (size_t)o * j->plane + (size_t)(oy0 + r) * (size_t)ow, src,
+                        (size_t)ow);
                 }
             }
         }
+    }
+}
+
+// Part p of nparts: an even share of the bands, or of the output channels.
+static void run_part(void *arg, int p) {
+    const job_t *j = arg;
+    int n = j->by_band ? j->nbands : j->L->out.c;
+    int a = (int)((int64_t)n * p / j->nparts), b = (int)((int64_t)n * (p + 1) / j->nparts);
+    if (j->by_band) {
+        run_range(j, &scratch[p], a, b, 0, j->L->out.c);
+    } else {
+        run_range(j, &scratch[p], 0, j->nbands, a, b);
+    }
+}
+
+// Multiply-add pairs below which a layer stays on one thread (waking the workers costs more).
+static int64_t min_parallel_work = (int64_t)1 << 18;
+
+void kpu_sim_set_min_parallel_work(int64_t pairs) {
+    min_parallel_work = pairs < 0 ? 0 : pairs;
+}
+
+int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
+    const kpu_sim_wpack_t *pk = kpu_sim_wcache_get(L);
+    if (pk == NULL) {
+        return -1;
+    }
+    job_t j = { .L = L, .pk = pk, .kernel = kpu_sim_kernel(), .dma_out = dma_out };
+    int k = L->k;
+    j.W = L->in.w;
+    j.H = L->in.h;
+    j.halo = k == 3;
+    j.Wp = j.W + 2 * j.halo;
+    j.s = kpu_pool_stride(L->pool);
+    j.extra = kpu_pool_extra_row(L->pool);
+    j.rows_used = L->out.h * j.s;
+    int nplanes = pk->nplanes, ntaps = pk->ntaps;
+    size_t target = PLANES_TARGET / (size_t)nplanes;
+    target = target < BAND_TARGET ? target : BAND_TARGET;
+    int band = ((int)(target / (size_t)j.Wp) - j.extra) / j.s * j.s;
+    band = band < j.s ? j.s : band;
+    band = band > j.rows_used ? j.rows_used : band;
+    j.band = band;
+    j.nbands = (j.rows_used + band - 1) / band;
+    int max_rows = band + j.extra;
+    j.stride = (size_t)(max_rows + 2 * j.halo) * (size_t)j.Wp + KPU_SIM_STRIP + 8;
+    size_t nacc_max = round_up((size_t)max_rows * (size_t)j.Wp, KPU_SIM_STRIP);
+    j.ow = L->out.w;
+    j.plane = (size_t)L->out.w * (size_t)L->out.h;
+    j.wb = L->weight_bytes;
+    for (int t = 0; t < ntaps; t++) {
+        if (L->depthwise) {
+            j.toff[t] = k == 3 ? (t / 2) * j.Wp + (t & 1) * 2 : 0;
+        } else {
+            j.toff[t] = k == 3 ? (t / 3) * j.Wp + t % 3 : 0;
+        }
+    }
+    j.g_ic = L->depthwise ? 1 : L->in.c;
+    j.per = (size_t)nplanes * (size_t)ntaps;
+
+    // Split: by bands when there are enough for an even share, else by output channels (each
+    // part then packs the band's input itself: a small cost next to its channels' sums).
+    int64_t work = (int64_t)L->out.c * j.wb * (int64_t)j.per * j.rows_used * j.Wp;
+    int nt = kpu_sim_threads();
+    int nparts = work < min_parallel_work ? 1 : nt;
+    j.by_band = j.nbands >= 2 * nparts || j.nbands % nparts == 0;
+    int units = j.by_band ? j.nbands : L->out.c;
+    nparts = nparts > units ? units : nparts;
+    j.nparts = nparts < 1 ? 1 : nparts;
+
+    for (int p = 0; p < j.nparts; p++) {
+        scratch_t *sc = &scratch[p];
+        if (!grow(&sc->planes, &sc->c_planes, (size_t)nplanes * j.stride * sizeof(int32_t))
+            || !grow(&sc->lo, &sc->c_lo, nacc_max * sizeof(int32_t))
+            || !grow(&sc->hi, &sc->c_hi, nacc_max * sizeof(int32_t))
+            || !grow(&sc->sx, &sc->c_sx, nacc_max * sizeof(int32_t))
+            || !grow(&sc->tx, &sc->c_tx, nacc_max * sizeof(int64_t))
+            || !grow(&sc->u8, &sc->c_u8, nacc_max)
+            || !grow(&sc->pool, &sc->c_pool, (size_t)max_rows * (size_t)j.W)) {
+            return -1;
+        }
+    }
+    if (j.nparts == 1) {
+        run_part(&j, 0);
+    } else {
+        kpu_sim_run_parts(run_part, &j, j.nparts);
     }
     return 0;
 }

@@ -9,7 +9,9 @@
 //    horizontal taps for depthwise), so every tap is one unaligned load with no edge cases;
 //  - the sum S as pairwise 16x16->32 multiply-adds: AVX2 (vpmaddwd) when the CPU has it,
 //    otherwise the portable C loop over the same data (K210_KPUSIM_PORTABLE=1 forces it);
-//  - BN and activation fused per row, then pooling and write-back, per band.
+//  - BN and activation fused per row, then pooling and write-back, per band;
+//  - the bands (or, for maps of few bands, the output channels) shared out to worker threads,
+//    each writing its own outputs (kpu_sim_threads.h).
 #ifndef K210_KPU_SIM_FAST_H
 #define K210_KPU_SIM_FAST_H
 
@@ -22,8 +24,11 @@
 #endif
 
 // Runs the layer; 0, or -1 when this engine cannot take it (no memory): the caller then runs
-// the reference path.
+// the reference path. Layers of at least kpu_sim_set_min_parallel_work's multiply-add pairs
+// are cut into parts for the worker threads (kpu_sim_threads.h); smaller ones stay on the
+// caller. The tests lower the bound to 0 so that their small layers take the threaded path.
 int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out);
+void kpu_sim_set_min_parallel_work(int64_t pairs);
 
 // The rearranged weights of one layer: per virtual channel (output channel o, or 2o and 2o+1
 // for the low and high byte planes of u16 weights) nplanes x ntaps words, each two u16
@@ -50,6 +55,11 @@ const char *kpu_sim_kernel_name(void);
 // For the tests: the portable kernels (portable = 1) or the SIMD ones; 0 when the SIMD ones
 // were asked for and this CPU has none (the portable ones then stay).
 int kpu_sim_select_kernel(int portable);
+// The range of n int32 values, and the input term tx[i] = (arg_x * sx[i]) >> shr_x with its
+// range (n a multiple of KPU_SIM_STRIP): AVX2 when the kernels are, else portable C.
+void kpu_sim_range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx);
+void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx, size_t n,
+    int64_t *mn, int64_t *mx);
 // Nonzero when the AVX2 kernels are in use (the BN + activation loop follows the same choice).
 int kpu_sim_use_avx2(void);
 // The AVX2 BN + activation over a prefix of n outputs (kpu_sim_bnact.c): how many it did (a

@@ -5,6 +5,7 @@
 // do not depend on their order, so both kernels give the same bits as the reference path.
 // The AVX2 kernel is compiled with a per-function target attribute and picked at run time, so
 // the build flags stay those of every other file.
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "kpu_sim_fast.h"
@@ -76,7 +77,92 @@ static void kernel_avx2(int32_t *acc, const int32_t *planes, size_t plane_stride
         default: AVX2_BODY(ntaps) break;
     }
 }
+
+// The two per-band reductions around the sums, in AVX2 (n a multiple of KPU_SIM_STRIP):
+// the range of n int32 sums, and the input term tx[i] = (arg_x * sx[i]) >> shr_x (arg_x 24-bit
+// signed, sx < 2^22: the product is one signed 32x32->64 multiply) with its range. The
+// arithmetic shift is the logical shift of the value xor its sign mask, as in kpu_sim_bnact.c.
+__attribute__((target("avx2")))
+static void range32_avx2(const int32_t *v, size_t n, int64_t *mn, int64_t *mx) {
+    __m256i lo = _mm256_set1_epi32(INT32_MAX), hi = _mm256_set1_epi32(INT32_MIN);
+    for (size_t i = 0; i < n; i += 8) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(v + i));
+        lo = _mm256_min_epi32(lo, x);
+        hi = _mm256_max_epi32(hi, x);
+    }
+    int32_t l[8], h[8];
+    _mm256_storeu_si256((__m256i *)l, lo);
+    _mm256_storeu_si256((__m256i *)h, hi);
+    int32_t a = l[0], b = h[0];
+    for (int k = 1; k < 8; k++) {
+        a = l[k] < a ? l[k] : a;
+        b = h[k] > b ? h[k] : b;
+    }
+    *mn = a;
+    *mx = b;
+}
+
+__attribute__((target("avx2")))
+static void input_term_avx2(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx, size_t n,
+    int64_t *mn, int64_t *mx) {
+    const __m256i vx = _mm256_set1_epi64x(arg_x), zero = _mm256_setzero_si256();
+    const __m128i sh = _mm_cvtsi32_si128((int)shr_x);
+    __m256i lo = _mm256_set1_epi64x(INT64_MAX), hi = _mm256_set1_epi64x(INT64_MIN);
+    for (size_t i = 0; i < n; i += 4) {
+        __m256i p = _mm256_mul_epi32(_mm256_cvtepi32_epi64(_mm_loadu_si128((const __m128i *)(sx + i))), vx);
+        __m256i m = _mm256_cmpgt_epi64(zero, p);
+        __m256i t = _mm256_xor_si256(_mm256_srl_epi64(_mm256_xor_si256(p, m), sh), m);
+        _mm256_storeu_si256((__m256i *)(tx + i), t);
+        lo = _mm256_blendv_epi8(lo, t, _mm256_cmpgt_epi64(lo, t));
+        hi = _mm256_blendv_epi8(hi, t, _mm256_cmpgt_epi64(t, hi));
+    }
+    int64_t l[4], h[4];
+    _mm256_storeu_si256((__m256i *)l, lo);
+    _mm256_storeu_si256((__m256i *)h, hi);
+    int64_t a = l[0], b = h[0];
+    for (int k = 1; k < 4; k++) {
+        a = l[k] < a ? l[k] : a;
+        b = h[k] > b ? h[k] : b;
+    }
+    *mn = a;
+    *mx = b;
+}
 #endif
+
+void kpu_sim_range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (kpu_sim_use_avx2()) {
+        range32_avx2(v, n, mn, mx);
+        return;
+    }
+#endif
+    int32_t a = INT32_MAX, b = INT32_MIN;
+    for (size_t i = 0; i < n; i++) {
+        a = v[i] < a ? v[i] : a;
+        b = v[i] > b ? v[i] : b;
+    }
+    *mn = a;
+    *mx = b;
+}
+
+void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx, size_t n,
+    int64_t *mn, int64_t *mx) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (kpu_sim_use_avx2()) {
+        input_term_avx2(arg_x, shr_x, sx, tx, n, mn, mx);
+        return;
+    }
+#endif
+    int64_t a = INT64_MAX, b = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = ((int64_t)arg_x * sx[i]) >> shr_x;
+        tx[i] = t;
+        a = t < a ? t : a;
+        b = t > b ? t : b;
+    }
+    *mn = a;
+    *mx = b;
+}
 
 static kpu_sim_kernel_t chosen;
 static const char *chosen_name;

@@ -7,7 +7,8 @@ kpu.netinfo's predicted_ms) beside the published silicon figure where one exists
 bytes one forward allocates the old way (input read() into bytes, output copied to a new array,
 as forward returned before) next to the new (input from a path or a buffer used in place, output
 read in place by an output view rebound with out=); "fails" when the old way cannot allocate.
-K210_KPUSIM_PORTABLE=1 ./scripts/bench measures the portable kernels instead of AVX2.
+K210_KPUSIM_PORTABLE=1 ./scripts/bench measures the portable kernels instead of AVX2;
+K210_SIM_THREADS=N the simulated KPU on N threads (default 2 on a host with 2 or more CPUs).
 Usage: ./scripts/bench [--runs N]"""
 from __future__ import annotations
 
@@ -174,7 +175,9 @@ def main() -> int:
     board = Board.connect("sim", state_dir=Path(tempfile.mkdtemp(prefix="k210-bench-")))
     try:
         kernels = "portable" if os.environ.get("K210_KPUSIM_PORTABLE", "0") not in ("", "0") else "AVX2 if the CPU has it"
-        print(f"kpusim kernels: {kernels}; load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+        threads = os.environ.get("K210_SIM_THREADS") or f"default ({2 if (os.cpu_count() or 1) >= 2 else 1})"
+        print(f"kpusim kernels: {kernels}; threads: {threads}; load average before: {os.getloadavg()[0]:.2f} "
+              f"({os.cpu_count()} CPUs)")
         print(f"{'model':40} {'charge B':>10} {'load SD':>8} {'load fl':>8} {'sim ms':>8} {'numpy ms':>9} "
               f"{'x faster':>8} {'pred ms':>8} {'publ ms':>8} {'pred/publ':>9} {'GC B/fwd old':>12} {'GC B/fwd new':>12}")
         for model, inp in CASES:

@@ -12,6 +12,14 @@ HERE = os.path.dirname(__file__)
 sys.path.insert(0, os.path.join(HERE, "kpusim"))
 sys.path.insert(0, HERE)
 
+# Under pytest-xdist the W workers' simulated boards (and the in-process kpusim libraries) share
+# the host's CPUs: each gets max(1, cpus // W) KPU worker threads (K210_SIM_THREADS, read by
+# kpusim/kpu_sim_threads.c) so the suite does not oversubscribe. An explicit setting wins.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    _cpus = os.cpu_count() or 1
+    os.environ.setdefault("K210_SIM_THREADS",
+                          str(min(16, max(1, _cpus // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))))
+
 
 @pytest.fixture(scope="session")
 def _kpusim_lib():
@@ -22,10 +30,11 @@ def _kpusim_lib():
 @pytest.fixture(params=["simd", "portable"])
 def kpusim(_kpusim_lib, request):
     """The behavioural KPU (tests/kpusim, tests/core) with cleared AI SRAM, a fresh main-memory
-    bump pointer, defaults (8-bit weights, nncase 0.2 rule), on its SIMD kernels and again on its
-    portable ones."""
-    from kpusim_lib import select_kernels
+    bump pointer, defaults (8-bit weights, nncase 0.2 rule), on its SIMD kernels cut into 3
+    threads' parts and again on its portable ones on one thread."""
+    from kpusim_lib import select_kernels, select_threads
     select_kernels(_kpusim_lib.lib, request.param)
+    select_threads(_kpusim_lib.lib, 3 if request.param == "simd" else 1)
     _kpusim_lib.reset()
     return _kpusim_lib
 

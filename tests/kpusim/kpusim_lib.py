@@ -136,6 +136,13 @@ def select_kernels(lib, which: str) -> None:
         pytest.skip("this CPU has no AVX2: only the portable kernels run here")
 
 
+def select_threads(lib, n: int) -> None:
+    """Runs the layers that follow on n threads (kpusim/kpu_sim_threads.h). With n > 1 every
+    layer, however small, is cut into parts, so the tests' small layers take the threaded path."""
+    lib.kpu_sim_set_threads(n)
+    lib.kpu_sim_set_min_parallel_work(0 if n > 1 else 1 << 18)
+
+
 class KpuSim:
     """The library plus its two arenas. Main-memory buffers are bump-allocated per test."""
 
@@ -151,6 +158,8 @@ class KpuSim:
         self.lib.kpu_sim_round_banker.argtypes = [ctypes.c_int64, ctypes.c_uint]
         self.lib.kpu_sim_round_sdk.restype = ctypes.c_int64
         self.lib.kpu_sim_round_sdk.argtypes = [ctypes.c_int64, ctypes.c_uint]
+        self.lib.kpu_sim_set_threads.argtypes = [ctypes.c_int]
+        self.lib.kpu_sim_set_min_parallel_work.argtypes = [ctypes.c_int64]
         sram = self.lib.kpu_sim_sram()            # 6 MiB general SRAM, then the 2 MiB AI SRAM
         self._sram = (ctypes.c_uint8 * SRAM_BYTES).from_address(sram)
         self._ai = (ctypes.c_uint8 * AI_BYTES).from_address(sram + SRAM_BYTES)
