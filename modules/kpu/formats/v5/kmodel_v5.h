@@ -141,6 +141,7 @@ typedef struct kv5_vm {
     uint32_t steps, max_reg;
     uint32_t sp;
     uint32_t hash;              // the op sequence (candidate epochs must agree)
+    bool fields_ok;             // the current tensor op decoded its fields and operands
     kv5_value_t stack[KV5_STACK];
     kv5_shape_reg_t reg[KV5_SHAPE_REGS];
     kmodel_err_t *err;

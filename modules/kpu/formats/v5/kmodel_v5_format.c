@@ -32,8 +32,11 @@ int kv5_check_code(kv5_reader_t *r, kv5_header_t *h, kv5_vm_t *vm, kmodel_err_t 
         }
     }
     // the op numbering: every candidate must decode and check the whole code (§8)
+    // a failure under the numbering that got furthest is the one to report: most tensor ops,
+    // then an op that decoded (only its checks failed), then most instructions
     int best = -1, furthest = -1;
-    uint32_t furthest_steps = 0, best_hash = 0;
+    uint64_t furthest_score = 0;
+    uint32_t best_hash = 0;
     kmodel_err_t first;
     char agree[160] = "";
     for (int ep = KV5_EPOCHS - 1; ep >= 0; ep--) {
@@ -43,9 +46,10 @@ int kv5_check_code(kv5_reader_t *r, kv5_header_t *h, kv5_vm_t *vm, kmodel_err_t 
         vm->epoch = (kv5_epoch_t)ep;
         vm->err = e;
         if (kv5_exec(vm) != 0) {
-            if (furthest < 0 || vm->steps > furthest_steps) {
+            uint64_t score = ((uint64_t)vm->op_index << 33) | ((uint64_t)vm->fields_ok << 32) | vm->steps;
+            if (furthest < 0 || score > furthest_score) {
                 furthest = ep;
-                furthest_steps = vm->steps;
+                furthest_score = score;
                 first = *e;
             }
             continue;

@@ -202,6 +202,7 @@ static int pop_padding(dec_t *d, kernel_padding_t *p) {
 static int span(dec_t *d, const kv5_value_t *addr, uint32_t elem, const kv5_shape_reg_t *shape, const kv5_shape_reg_t *stride,
     bool write, const char *what, uint8_t **ptr) {
     kv5_vm_t *vm = d->vm;
+    vm->fields_ok = true;   // the op read as a plausible one: what fails now is the file's
     if (stride && stride->rank != shape->rank) {
         return dfail(d, "%s has %u dims but %u strides", what, (unsigned)shape->rank, (unsigned)stride->rank);
     }
@@ -849,6 +850,7 @@ int kv5_tensor_op(kv5_vm_t *vm, uint32_t *pc) {
     const kv5_header_t *h = vm->h;
     dec_t d = { vm, *pc, *pc + 1, h->mod[h->stackvm].text_off + h->entry.entry, h->entry.text_size, "TENSOR" };
     uint16_t funct;
+    vm->fields_ok = false;
     if (f_u16(&d, &funct)) {
         return -EINVAL;
     }
