@@ -452,14 +452,50 @@ def stackvm_functions(model: Model) -> List[Tuple[int, int, bytes]]:
     return out
 
 
+_KIND = {"LDC_I4": "int", "LDC_I4_0": "int", "LDC_I4_1": "int", "LDNULL": "int", "LDC_R4": "real",
+         "LEA_BUFFER": "addr"}
+
+
+def _plausible(code: Sequence[Instr], epoch: Epoch) -> bool:
+    """Plausibility of a decoding (spec 8): a symbolic run of straight-line code where every entry
+    has a kind (int, real, addr). No pop from an empty stack; tensor operands of the right kind
+    (addresses from LEA_BUFFER, reals from LDC_R4, integers for shapes, paddings and CALL
+    descriptors); the stack empty at the end. Code with branches gets the depth check only."""
+    branches = any(i.name in ("BR", "BR_TRUE", "BR_FALSE") for i in code)
+    stack: List[str] = []
+    for ins in code:
+        try:
+            pops, pushes = _stack_effect(ins, epoch)
+        except V5Error:         # an op whose stack use is not known here: refused later, by name
+            pops, pushes = 0, 0
+        if len(stack) < pops:
+            return False
+        want: Optional[List[str]] = None
+        if ins.op == "CALL":
+            want = ["addr", "int", "int", "int"] * (ins.args["num_src"] + ins.args["num_dst"])
+        elif ins.op in v5ops.STACK:
+            want = []
+            for k in v5ops.STACK[ins.op]:
+                want += ["int"] * epoch.padding_entries if k == "padding" else [k]
+        elif ins.name in ("STSHAPE", "STPADDINGS"):
+            want = ["int"] * pops
+        got = stack[len(stack) - pops:] if pops else []
+        if want is not None and not branches and len(want) == pops:
+            for w, g in zip(want, got):
+                if w in ("addr", "real", "int") and g != "?" and g != w:
+                    return False
+        del stack[len(stack) - pops:]
+        stack += [_KIND.get(ins.name, "?")] * pushes
+    return branches or not stack
+
+
 def detect_epochs(model: Model) -> List[Epoch]:
-    """Every epoch under which all stackvm code decodes cleanly (spec 8)."""
+    """Every epoch under which all stackvm code decodes cleanly and plausibly (spec 8)."""
     good = []
     for e in EPOCHS:
         try:
-            for mi, fi, text in stackvm_functions(model):
-                decode(text, e)
-            good.append(e)
+            if all(_plausible(decode(text, e), e) for _, _, text in stackvm_functions(model)):
+                good.append(e)
         except DecodeError:
             continue
     return good
@@ -509,7 +545,7 @@ def _check_stack(code: Sequence[Instr], model: Model, mi: int, fi: int) -> None:
     mod = model.modules[mi]
     fn = mod.functions[fi]
     for ins in code:
-        pops, pushes = _stack_effect(ins, model)
+        pops, pushes = _stack_effect(ins, model.epoch)
         if depth < pops:
             raise V5Error(f"{where} pc {ins.pc}: {ins.name} pops {pops} entries, the stack holds {depth}")
         depth += pushes - pops
@@ -542,7 +578,7 @@ def _check_stack(code: Sequence[Instr], model: Model, mi: int, fi: int) -> None:
 _PUSH1 = {"LDNULL", "LDC_I4", "LDC_I4_0", "LDC_I4_1", "LDC_R4", "LEA_BUFFER", "DUP"}
 
 
-def _stack_effect(ins: Instr, model: Model) -> Tuple[int, int]:
+def _stack_effect(ins: Instr, epoch: Epoch) -> Tuple[int, int]:
     n = ins.name
     if n in _PUSH1:
         return (1, 2) if n == "DUP" else (0, 1)
@@ -559,23 +595,22 @@ def _stack_effect(ins: Instr, model: Model) -> Tuple[int, int]:
     if n == "STSHAPE":
         return ins.imm[1], 0
     if n == "STPADDINGS":
-        return ins.imm[1] * (model.epoch.padding_entries if model.epoch else 2), 0
+        return ins.imm[1] * epoch.padding_entries, 0
     if n in ("NOP", "BR", "RET"):
         return 0, 0
     if ins.op is not None:
-        return _tensor_pops(ins, model), 0
+        return _tensor_pops(ins, epoch), 0
     return 2, 1     # binary scalar ops and comparisons
 
 
-def _tensor_pops(ins: Instr, model: Model) -> int:
+def _tensor_pops(ins: Instr, epoch: Epoch) -> int:
     op = ins.op
     if op == "CALL":
         return 4 * (ins.args["num_src"] + ins.args["num_dst"])
     stack = v5ops.STACK.get(op)
     if stack is None:
         raise V5Error(f"pc {ins.pc}: TENSOR.{op} is not run by the K210 firmware (no stack layout known here)")
-    pe = model.epoch.padding_entries if model.epoch else 2
-    return sum(pe if s == "padding" else 1 for s in stack)
+    return sum(epoch.padding_entries if s == "padding" else 1 for s in stack)
 
 
 # ---- the k210 module ----

@@ -89,13 +89,15 @@ class Asm:
     def tensor(self, op: str, stack: Sequence[Operand], regs: Optional[Dict[str, Sequence[int]]] = None,
                **fields: Union[int, float]) -> "Asm":
         """TENSOR.<op>: emits STSHAPE for every register field given in regs, pushes the stack
-        operands (bottom first), then the instruction with the epoch's funct and field layout."""
+        operands (bottom first), then the instruction with the epoch's funct and field layout.
+        regs["rpaddings"] is a list of (before, after) and goes through STPADDINGS."""
         flds = v5ops.fields(self.epoch, op)
         if flds is None:
             raise ValueError(f"TENSOR.{op} has no decoder in nncase {self.epoch.name}")
         regs = dict(regs or {})
         values = []
-        reg_no = {name: self.stshape(dims) for name, dims in regs.items()}
+        reg_no = {name: (self.stpaddings(dims) if name == "rpaddings" else self.stshape(dims))
+                  for name, dims in regs.items()}
         for name, _ in flds:
             if name in reg_no:
                 values.append(reg_no[name])
