@@ -76,11 +76,10 @@ def cpu_cases(seed: int = 5) -> List[Case]:
     sa, sb, so = (1, 2, 3, 4), (1, 3, 3, 4), (1, 5, 3, 4)
     a.tensor("COPY", [("addr", IN, 0), ("addr", OUT, 0)], {"rshape": sa, "rstride_src": strides_of(sa),
                                                            "rstride_dest": strides_of(so)}, datatype=F32)
-    a.tensor("COPY", [("addr", IN, 4 * 24), ("addr", OUT, 4 * 24)], {"rshape": sb, "rstride_src": strides_of(sb),
-                                                                     "rstride_dest": strides_of(so)}, datatype=F32)
-    ins = [TensorDecl(F32, sa), TensorDecl(F32, sb)]
-    cases.append(Case("concat_as_copies", W.stackvm_model(a, ins, [TensorDecl(F32, so)]),
-                      [_f32(rng, sa).tobytes(), _f32(rng, sb).tobytes()]))
+    a.tensor("COPY", [("addr", RD, 0), ("addr", OUT, 4 * 24)], {"rshape": sb, "rstride_src": strides_of(sb),
+                                                               "rstride_dest": strides_of(so)}, datatype=F32)
+    cases.append(Case("concat_as_copies", W.stackvm_model(a, *_io(sa, so), rdata=_f32(rng, sb).tobytes()),
+                      [_f32(rng, sa).tobytes()]))
 
     # SLICE: step 2 on W, negative step on H
     a = Asm("1.9")
