@@ -90,9 +90,9 @@ def test_memory_figures_of_spec_section_7(yolox_model):
     assert mn.working_bytes == 51008 + 3136 + 40 == 54184
     assert [e.name for e in mn.epochs] == ["1.6-1.7.0", "1.7.1", "1.7.2", "1.8", "1.9"]
     assert v5.tensor_op_count(mn) == {"CONV2D": 2, "BINARY": 2, "REDUCE_WINDOW2D": 2, "MATMUL": 1}
-    # charge = A(image + 256 - 128) + A(each pool / tensor) + state, by hand
-    assert yolox_model.charge == 1065856 + 1204224 + 150528 + 349952 + 128 == 2770688
-    assert mn.charge == 1408 + 51072 + 3200 + 128 + 128 == 55936
+    # charge = A(image) + (256 - 128) + A(data pools, inputs, outputs 8-aligned but the last) + state
+    assert yolox_model.charge == 1065728 + 128 + 1704704 + v5.STATE_BYTES == 2770560 + v5.STATE_BYTES
+    assert mn.charge == 1408 + 54272 + v5.STATE_BYTES
 
 
 # ---- reader: refusals ----
@@ -368,10 +368,11 @@ def test_model_info_v5(capsys):
     out = capsys.readouterr().out
     assert "kmodel v5, nncase 1.0-pre, 1.0-rc1" in out
     assert "in   input 0: u8 [1x3x224x224] 150,528 B" in out and "out  output 0: f32 [1x1029x85] 349,860 B" in out
-    assert "= 2,770,688 B of the model pool" in out and "plus the 2 MiB AI SRAM" in out
-    assert "SIM         fits (2,770,688 of" in out
+    charge = 2770560 + v5.STATE_BYTES
+    assert f"= {charge:,} B of the model pool" in out and "plus the 2 MiB AI SRAM" in out
+    assert f"SIM         fits ({charge:,} of" in out
     info = describe(_bytes(YOLOX), "y")
-    assert info.charge == 2770688 and len(info.layers) == 118
+    assert info.charge == charge and len(info.layers) == 118
     assert sum(1 for L in info.layers if L.runs_on == "KPU") == 27
 
 

@@ -21,7 +21,11 @@ MEMORY_RANGE = struct.Struct("<BBHII")       # 12 B
 MODULE_TYPES = ("stackvm", "k210")
 AI_SRAM_BYTES = 2 * 1024 * 1024
 BLOCK = 128                      # ledger block (modules/kpu/core/kpu_ledger.h)
-STATE_BYTES = 128                # the loader's per-model state kept in the pool (one block); see charge
+# The loader's per-model state in the ledger block: A(sizeof(kv5_model_t)) of the C loader
+# (modules/kpu/formats/v5, 6,544 B on LP64 = the sim and the K210's RV64, branch v5 at 76ecd75).
+# It is a figure of the C code, not of the file: change both together (the board test
+# test_yolox_charge_is_the_host_formula_and_deinit_returns_it compares them).
+STATE_BYTES = 6656
 MAX_STACK = 64                   # evaluation stack entries a decoded function may use (files: < 40)
 PRERELEASE_MSG = ("pre-release kmodel v5 layout (nncase 1.0 development build before 2021-08-18) — the nncase 1.x "
                   "runtime cannot load it; recompile with nncase >= 1.0.0")
@@ -161,22 +165,22 @@ class Model:
         """Extra bytes the ledger block needs so the image starts on header.alignment (blocks are 128-aligned)."""
         return max(0, self.alignment - BLOCK)
 
+    def main_bytes(self) -> int:
+        """The loader's main block: every module's data pool, then the entry inputs, then the
+        outputs, each rounded up to 8 bytes except the last output."""
+        sizes = [m.pool(v5ops.LOC_DATA) for m in self.modules] + [t.nbytes for t in self.entry.inputs]
+        outs = [t.nbytes for t in self.entry.outputs]
+        total = sum((n + 7) // 8 * 8 for n in sizes + outs[:-1])
+        return total + (outs[-1] if outs else 0)
+
     def charge_parts(self) -> List[Tuple[str, int]]:
-        """The ledger charge of kpu.load, part by part, each rounded to 128-B blocks:
-        A(image + alignment pad) + A(each module's data pool) + A(each shared pool) + A(each entry
-        input) + A(each entry output) + state. The k210 kpu pool is the AI SRAM (not charged)."""
-        parts = [("image", _blocks(self.image_bytes + self.align_pad))]
-        for m in self.modules:
-            if m.pool(v5ops.LOC_DATA):
-                parts.append((f"{m.type} data", _blocks(m.pool(v5ops.LOC_DATA))))
-            for i, (_, size) in enumerate(m.shared_mempools):
-                parts.append((f"{m.type} shared {i}", _blocks(size)))
-        for i, t in enumerate(self.entry.inputs):
-            parts.append((f"input {i}", _blocks(t.nbytes)))
-        for i, t in enumerate(self.entry.outputs):
-            parts.append((f"output {i}", _blocks(t.nbytes)))
-        parts.append(("state", STATE_BYTES))
-        return parts
+        """The ledger charge of kpu.load (one block: image | main | state, each part rounded to
+        128-B blocks; kpu_ledger.h): A(image) + (alignment - 128 when the header asks for more
+        than the ledger's 128-B alignment, so the image can start on it) + A(main block: data
+        pools, inputs, outputs) + A(loader state). The k210 kpu pool is the AI SRAM (not charged).
+        Shared mempools (none in any known file) are refused by the loader."""
+        return [("image", _blocks(self.image_bytes) + self.align_pad), ("main", _blocks(self.main_bytes())),
+                ("state", STATE_BYTES)]
 
     @property
     def charge(self) -> int:
@@ -277,6 +281,9 @@ def _module(data: bytes, index: int, off: int) -> Module:
     if n_pools > 16 or n_shared > 16 or n_sections > 16 or n_functions > 1024:
         raise V5Error(f"offset {off + 28}: module {index} ({mtype}) declares {n_pools} mempools, {n_shared} shared "
                       f"mempools, {n_sections} sections, {n_functions} functions (implausible)")
+    if n_shared:
+        raise V5Error(f"offset {off + 32}: module {index} ({mtype}) has {n_shared} shared mempools: not supported "
+                      "(no nncase 1.x K210 file has them)")
     end = off + size
     p = off + MODULE_HEADER.size
     if p + 8 * (n_pools + n_shared) > end:
