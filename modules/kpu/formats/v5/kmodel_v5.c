@@ -364,6 +364,7 @@ int kv5_parse(kv5_reader_t *r, kv5_header_t *h, kmodel_err_t *e) {
         }
         off += h->mod[i].size;
     }
+    h->file_bytes = off;   // what the model is: a flash source reads on to the end of the flash
     if (h->stackvm < 0 || (uint32_t)h->stackvm != h->entry_module) {
         return fail(e, "the entry module %lu is not a 'stackvm' module (only a stackvm entry function can run)",
             (unsigned long)h->entry_module);
@@ -389,15 +390,6 @@ int kv5_parse(kv5_reader_t *r, kv5_header_t *h, kmodel_err_t *e) {
     if (h->n_in < 1 || h->n_out < 1) {
         return fail(e, "the entry function has %lu inputs and %lu outputs (at least one of each needed)",
             (unsigned long)h->n_in, (unsigned long)h->n_out);
-    }
-    for (uint32_t side = 0; side < 2; side++) {
-        kv5_tensor_t *ts = side ? h->out : h->in;
-        for (uint32_t i = 0; i < (side ? h->n_out : h->n_in); i++) {
-            if (ts[i].mr.dt != KERNEL_DT_U8 && ts[i].mr.dt != KERNEL_DT_F32) {
-                return fail(e, "entry %s %lu has datatype %u: kpu.forward passes only uint8 and float32 tensors",
-                    side ? "output" : "input", (unsigned long)i, (unsigned)ts[i].mr.dt);
-            }
-        }
     }
     // the main block: data pools, then inputs, then outputs (each 8-aligned)
     uint64_t main = 0;

@@ -9,22 +9,36 @@
 
 #include "kmodel_v5.h"
 
-static const char *const op_names[0x5F] = {
-    "NOP", "LDNULL", "LDC_I4", "LDC_I4_0", "LDC_I4_1", "LDC_R4", "LDIND_I1", "LDIND_I2", "LDIND_I4", "LDIND_I",
-    "LDIND_U1", "LDIND_U2", "LDIND_U4", "LDIND_U", "LDIND_BR2", "LDIND_R4", "STIND_I1", "STIND_I2", "STIND_I4", "STIND_I",
-    "STIND_BR2", "STIND_R4", "LEA_GP", "LEA_BUFFER", "LDELEM_I1", "LDELEM_I2", "LDELEM_I4", "LDELEM_I", "LDELEM_U1",
-    "LDELEM_U2", "LDELEM_U4", "LDELEM_U", "LDELEM_BR2", "LDELEM_R4", "STELEM_I1", "STELEM_I2", "STELEM_I4", "STELEM_I",
-    "STELEM_BR2", "STELEM_R4", "LDARG", "LDARG_0", "LDARG_1", "LDARG_2", "LDARG_3", "LDARG_4", "LDARG_5", "DUP", "POP",
-    "STSHAPE", "STPADDINGS", "NEG", "ADD", "SUB", "MUL", "DIV", "DIV_U", "REM", "REM_U", "AND", "OR", "XOR", "NOT", "SHL",
-    "SHR", "SHR_U", "CLT", "CLT_U", "CLE", "CLE_U", "CEQ", "CGE", "CGE_U", "CGT", "CGT_U", "CNE", "CONV_I1", "CONV_I2",
-    "CONV_I4", "CONV_I", "CONV_U1", "CONV_U2", "CONV_U4", "CONV_U", "CONV_BR2", "CONV_R4", "BR", "BR_TRUE", "BR_FALSE",
-    "RET", "CALL", "ECALL", "THROW", "BREAK", "TENSOR",
-};
+// Instruction names, space-separated in opcode order (a table of pointers would cost 760 B).
+static const char op_text[] =
+    "NOP LDNULL LDC_I4 LDC_I4_0 LDC_I4_1 LDC_R4 LDIND_I1 LDIND_I2 LDIND_I4 LDIND_I LDIND_U1 LDIND_U2 LDIND_U4 "
+    "LDIND_U LDIND_BR2 LDIND_R4 STIND_I1 STIND_I2 STIND_I4 STIND_I STIND_BR2 STIND_R4 LEA_GP LEA_BUFFER "
+    "LDELEM_I1 LDELEM_I2 LDELEM_I4 LDELEM_I LDELEM_U1 LDELEM_U2 LDELEM_U4 LDELEM_U LDELEM_BR2 LDELEM_R4 "
+    "STELEM_I1 STELEM_I2 STELEM_I4 STELEM_I STELEM_BR2 STELEM_R4 LDARG LDARG_0 LDARG_1 LDARG_2 LDARG_3 "
+    "LDARG_4 LDARG_5 DUP POP STSHAPE STPADDINGS NEG ADD SUB MUL DIV DIV_U REM REM_U AND OR XOR NOT SHL SHR "
+    "SHR_U CLT CLT_U CLE CLE_U CEQ CGE CGE_U CGT CGT_U CNE CONV_I1 CONV_I2 CONV_I4 CONV_I CONV_U1 CONV_U2 "
+    "CONV_U4 CONV_U CONV_BR2 CONV_R4 BR BR_TRUE BR_FALSE RET CALL ECALL THROW BREAK TENSOR";
+
+// The name of op into buf.
+static const char *op_name(uint8_t op, char buf[16]) {
+    const char *p = op_text;
+    for (unsigned i = 0; i < op && *p; p++) {
+        i += *p == ' ';
+    }
+    unsigned n = 0;
+    while (p[n] && p[n] != ' ' && n < 15) {
+        buf[n] = p[n];
+        n++;
+    }
+    buf[n] = 0;
+    return buf;
+}
 
 #define fail(vm, ...) kmodel_fail((vm)->err, KMODEL_EVALUE, 0, __VA_ARGS__)
 
 static int refuse(kv5_vm_t *vm, uint32_t pc, uint8_t op, const char *why) {
-    return fail(vm, "stackvm .text+%lu: %s %s", (unsigned long)pc, op_names[op], why);
+    char b[16];
+    return fail(vm, "stackvm .text+%lu: %s %s", (unsigned long)pc, op_name(op, b), why);
 }
 
 static int push(kv5_vm_t *vm, kv5_value_t v, uint32_t pc) {
@@ -267,7 +281,7 @@ int kv5_exec(kv5_vm_t *vm) {
         }
         uint32_t n = imm_bytes(op), at = pc;
         if (pc + 1 + n > end) {
-            return fail(vm, "stackvm .text+%lu: %s runs past the end of the function's code", (unsigned long)pc, op_names[op]);
+            return refuse(vm, pc, op, "runs past the end of the function's code");
         }
         if (n && kv5_read(vm->rd, base + pc + 1, imm, n, vm->err)) {
             return -EINVAL;
@@ -305,8 +319,8 @@ int kv5_exec(kv5_vm_t *vm) {
                 }
                 for (int k = rank - 1; k >= 0; k--) {
                     if (pop(vm, &a, at)) return -EINVAL;
-                    if (a.kind != KV5_V_INT || a.i < 0 || a.i > 0xFFFFFFFFll) {
-                        return fail(vm, "stackvm .text+%lu: STSHAPE dim %d is not an unsigned 32-bit integer", (unsigned long)at, k);
+                    if (a.kind != KV5_V_INT) {   // stored unsigned: a negative slice bound wraps, as in nncase
+                        return fail(vm, "stackvm .text+%lu: STSHAPE dim %d is not an integer", (unsigned long)at, k);
                     }
                     vm->reg[r].d[k] = (uint32_t)a.i;
                 }
@@ -330,8 +344,9 @@ int kv5_exec(kv5_vm_t *vm) {
             case 0x56: case 0x57: case 0x58: {
                 int64_t target = (int64_t)pc + (int32_t)kv5_u32(imm);
                 if (target < 0 || target > (int64_t)end) {
+                    char b[16];
                     return fail(vm, "stackvm .text+%lu: %s target %lld is outside the function's %lu-byte code", (unsigned long)at,
-                        op_names[op], (long long)target, (unsigned long)end);
+                        op_name(op, b), (long long)target, (unsigned long)end);
                 }
                 bool take = true;
                 if (op != 0x56) {
@@ -368,6 +383,9 @@ int kv5_exec(kv5_vm_t *vm) {
                 }
                 return refuse(vm, at, op, "is not supported by the nncase 1.x runtime");
         }
+    }
+    if (!vm->run && vm->sp != 0) {   // compiled code leaves nothing: a numbering that does misreads it
+        return fail(vm, "stackvm code ends with %lu values left on the evaluation stack", (unsigned long)vm->sp);
     }
     return 0;
 }
