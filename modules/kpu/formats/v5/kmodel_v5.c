@@ -12,7 +12,7 @@
 
 int kv5_read(kv5_reader_t *r, uint32_t off, void *dst, uint32_t n, kmodel_err_t *e) {
     if ((uint64_t)off + n > r->size) {
-        return fail(e, "offset %lu (+%lu B) is past the end of the file (%lu B): truncated or corrupt kmodel",
+        return fail(e, "offset %lu (+%lu B) is past the end of the file (%lu B): truncated kmodel",
             (unsigned long)off, (unsigned long)n, (unsigned long)r->size);
     }
     if (r->src == NULL) {
@@ -68,7 +68,7 @@ static int read_shape(kv5_reader_t *r, uint32_t *at, uint32_t end, kv5_tensor_t 
     }
     uint32_t rank = kv5_u32(b);
     if (rank > KV5_MAX_RANK) {
-        return fail(e, "%s %lu: shape at offset %lu has %lu dims (at most %u supported)", what, (unsigned long)i,
+        return fail(e, "%s %lu: shape at offset %lu has %lu dims (max %u)", what, (unsigned long)i,
             (unsigned long)*at, (unsigned long)rank, KV5_MAX_RANK);
     }
     if ((uint64_t)*at + 4 + 4ull * rank > end) {
@@ -84,18 +84,18 @@ static int read_shape(kv5_reader_t *r, uint32_t *at, uint32_t end, kv5_tensor_t 
         t->dims[k] = kv5_u32(d + 4 * k);
         n *= t->dims[k];
         if (n > K210_SRAM_BYTES) {
-            return fail(e, "%s %lu: shape at offset %lu has more elements than the K210 has bytes", what, (unsigned long)i,
+            return fail(e, "%s %lu: shape at offset %lu is too large", what, (unsigned long)i,
                 (unsigned long)*at);
         }
     }
     uint32_t eb = kernel_dt_bytes(t->mr.dt);
     if (eb == 0) {
-        return fail(e, "%s %lu: datatype %u at offset %lu is not an nncase datatype (0..11)", what, (unsigned long)i,
+        return fail(e, "%s %lu: datatype %u at offset %lu is not 0..11", what, (unsigned long)i,
             (unsigned)t->mr.dt, (unsigned long)*at);
     }
     t->bytes = (uint32_t)(n * eb);
     if (t->bytes > t->mr.size) {
-        return fail(e, "%s %lu: shape needs %lu B but its range has %lu B", what, (unsigned long)i, (unsigned long)t->bytes,
+        return fail(e, "%s %lu: shape needs %lu B, its range has %lu", what, (unsigned long)i, (unsigned long)t->bytes,
             (unsigned long)t->mr.size);
     }
     *at += 4 + 4 * rank;
@@ -116,11 +116,11 @@ int kv5_read_func(kv5_reader_t *r, const kv5_module_t *m, uint32_t off, kv5_func
     f->text_size = kv5_u32(b + 28);
     f->io_off = off + 32;
     if (hs != 32 || size < 32 || (uint64_t)off + size > (uint64_t)m->off + m->size) {
-        return fail(e, "function record at offset %lu: header_size %lu (expected 32), size %lu outside its module",
+        return fail(e, "function at offset %lu: header_size %lu (not 32) or size %lu past its module",
             (unsigned long)off, (unsigned long)hs, (unsigned long)size);
     }
     if (f->n_in > KV5_MAX_IO || f->n_out > KV5_MAX_IO) {
-        return fail(e, "function at offset %lu has %lu inputs and %lu outputs (at most %u each supported)",
+        return fail(e, "function at offset %lu: %lu inputs, %lu outputs (max %u)",
             (unsigned long)off, (unsigned long)f->n_in, (unsigned long)f->n_out, KV5_MAX_IO);
     }
     uint32_t pools[2] = { kv5_u32(b + 8), kv5_u32(b + 12) };
@@ -130,7 +130,7 @@ int kv5_read_func(kv5_reader_t *r, const kv5_module_t *m, uint32_t off, kv5_func
         kv5_tensor_t tmp, *ts = side ? out : in;
         const char *what = side ? "output" : "input";
         if ((uint64_t)at + 12ull * n > end) {
-            return fail(e, "function at offset %lu: its %s ranges run past the record", (unsigned long)off, what);
+            return fail(e, "function at offset %lu: %s ranges past the record", (unsigned long)off, what);
         }
         uint32_t mr_at = at;
         at += 12 * n;
@@ -143,11 +143,11 @@ int kv5_read_func(kv5_reader_t *r, const kv5_module_t *m, uint32_t off, kv5_func
             }
             t->mr = kv5_rd_mr(mb);
             if (t->mr.loc != side) {
-                return fail(e, "function at offset %lu: %s %lu is in location %u (%s), expected %d (%s)", (unsigned long)off, what,
+                return fail(e, "function at offset %lu: %s %lu in location %u (%s), not %d (%s)", (unsigned long)off, what,
                     (unsigned long)i, (unsigned)t->mr.loc, loc_name(t->mr.loc), side, loc_name(side));
             }
             if ((uint64_t)t->mr.start + t->mr.size > pools[side]) {
-                return fail(e, "function at offset %lu: %s %lu [%lu, +%lu) is outside its %lu-byte pool", (unsigned long)off, what,
+                return fail(e, "function at offset %lu: %s %lu [%lu, +%lu) outside its %lu-byte pool", (unsigned long)off, what,
                     (unsigned long)i, (unsigned long)t->mr.start, (unsigned long)t->mr.size, (unsigned long)pools[side]);
             }
             if (read_shape(r, &at, end, t, what, i, e)) {
@@ -162,7 +162,7 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
     kv5_module_t *m = &h->mod[idx];
     uint8_t b[48];
     if ((uint64_t)off + 48 > h->file_bytes || kv5_read(r, off, b, 48, e)) {
-        return fail(e, "module %lu header at offset %lu is past the end of the file (%lu B): truncated kmodel",
+        return fail(e, "module %lu at offset %lu is past the end of the file (%lu B): truncated kmodel",
             (unsigned long)idx, (unsigned long)off, (unsigned long)h->file_bytes);
     }
     char type[17];
@@ -178,12 +178,12 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
     } else if (strcmp(type, "k210") == 0) {
         m->kind = KV5_MOD_K210;
     } else {
-        return fail(e, "module %lu at offset %lu has type '%s': only 'stackvm' and 'k210' modules run on a K210",
+        return fail(e, "module %lu at offset %lu is '%s': only stackvm and k210 modules run on a K210",
             (unsigned long)idx, (unsigned long)off, type);
     }
     int8_t *slot = m->kind == KV5_MOD_STACKVM ? &h->stackvm : &h->k210;
     if (*slot >= 0) {
-        return fail(e, "module %lu at offset %lu is a second '%s' module (one of each is supported)", (unsigned long)idx,
+        return fail(e, "module %lu at offset %lu: a second '%s' module", (unsigned long)idx,
             (unsigned long)off, type);
     }
     *slot = (int8_t)idx;
@@ -192,7 +192,7 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
     m->off = off;
     m->size = size;
     if (version != 1) {
-        return fail(e, "module '%s' at offset %lu has ABI version %lu (nncase 1.x writes 1)", type, (unsigned long)off,
+        return fail(e, "module '%s' at offset %lu: version %lu (not 1)", type, (unsigned long)off,
             (unsigned long)version);
     }
     if (size < 48 || (uint64_t)off + size > h->file_bytes) {
@@ -200,18 +200,18 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
             (unsigned long)off, (unsigned long)size, (unsigned long)h->file_bytes);
     }
     if (shared != 0) {
-        return fail(e, "module '%s' at offset %lu has %lu shared mempools: not supported (no nncase 1.x K210 file has them)",
+        return fail(e, "module '%s' at offset %lu: %lu shared mempools (not supported)",
             type, (unsigned long)off, (unsigned long)shared);
     }
     if (mempools > 8 || sections > 8 || funcs > KV5_MAX_FUNCS) {
-        return fail(e, "module '%s' at offset %lu: %lu mempools, %lu sections, %lu functions (at most 8, 8, %u)", type,
+        return fail(e, "module '%s' at offset %lu: %lu mempools, %lu sections, %lu functions (max 8, 8, %u)", type,
             (unsigned long)off, (unsigned long)mempools, (unsigned long)sections, (unsigned long)funcs, KV5_MAX_FUNCS);
     }
     uint32_t at = off + 48;
     for (uint32_t i = 0; i < mempools; i++, at += 8) {
         uint8_t p[8];
         if ((uint64_t)at + 8 > (uint64_t)off + size || kv5_read(r, at, p, 8, e)) {
-            return fail(e, "module '%s': mempool %lu at offset %lu runs past the module", type, (unsigned long)i, (unsigned long)at);
+            return fail(e, "module '%s': mempool %lu at offset %lu past the module", type, (unsigned long)i, (unsigned long)at);
         }
         uint32_t psize = kv5_u32(p + 4);
         switch (p[0]) {
@@ -219,14 +219,14 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
             case KV5_LOC_DATA: m->data_size = psize; break;
             case KV5_LOC_KPU:
                 if (m->kind != KV5_MOD_K210 || psize > K210_AI_SRAM_BYTES) {
-                    return fail(e, "module '%s': kpu mempool of %lu B at offset %lu (only a k210 module has one, at most 2 MiB)",
+                    return fail(e, "module '%s': kpu mempool of %lu B at offset %lu",
                         type, (unsigned long)psize, (unsigned long)at);
                 }
                 m->kpu_size = psize;
                 break;
             case KV5_LOC_INPUT: case KV5_LOC_OUTPUT: case KV5_LOC_SHARED: break;
             default:
-                return fail(e, "module '%s': mempool %lu at offset %lu has location %u, not an nncase 1.x location", type,
+                return fail(e, "module '%s': mempool %lu at offset %lu: location %u", type,
                     (unsigned long)i, (unsigned long)at, (unsigned)p[0]);
         }
     }
@@ -257,7 +257,7 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
     for (uint32_t i = 0; i < sections; i++) {
         uint8_t s[32];
         if ((uint64_t)at + 32 > (uint64_t)off + size || kv5_read(r, at, s, 32, e)) {
-            return fail(e, "module '%s': section %lu header at offset %lu runs past the module", type, (unsigned long)i,
+            return fail(e, "module '%s': section %lu at offset %lu past the module", type, (unsigned long)i,
                 (unsigned long)at);
         }
         char name[17];
@@ -267,7 +267,7 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
         uint64_t body;
         if (flags & 1) {   // merged into .rdata: start is an offset in it
             if (!have_rdata || (uint64_t)start + bsize > m->rdata_size) {
-                return fail(e, "module '%s': section '%s' merged into .rdata at [%lu, +%lu) is outside it", type, name,
+                return fail(e, "module '%s': section '%s' [%lu, +%lu) outside .rdata", type, name,
                     (unsigned long)start, (unsigned long)bsize);
             }
             body = (uint64_t)m->rdata_off + start;
@@ -275,15 +275,14 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
         } else {
             body = (uint64_t)at + 32 + start;
             if (body + bsize > (uint64_t)off + size) {
-                return fail(e, "module '%s': section '%s' body [%llu, +%lu) is past the end of its module (ends at %lu): "
-                    "truncated or corrupt kmodel", type, name, (unsigned long long)body, (unsigned long)bsize,
+                return fail(e, "module '%s': section '%s' [%llu, +%lu) past its module's end %lu: truncated kmodel", type, name, (unsigned long long)body, (unsigned long)bsize,
                     (unsigned long)(off + size));
             }
             at = (uint32_t)(body + bsize);
         }
         if (strcmp(name, ".rdata") == 0) {
             if (bsize != m->rdata_size && !(bsize == 0 && m->rdata_size == 0)) {
-                return fail(e, "module '%s': .rdata section has %lu B, its rdata mempool %lu B", type, (unsigned long)bsize,
+                return fail(e, "module '%s': .rdata has %lu B, its mempool %lu B", type, (unsigned long)bsize,
                     (unsigned long)m->rdata_size);
             }
             m->rdata_off = (uint32_t)body;
@@ -295,10 +294,10 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
         }
     }
     if (!have_text && funcs > 0) {
-        return fail(e, "module '%s' at offset %lu has functions but no .text section", type, (unsigned long)off);
+        return fail(e, "module '%s' at offset %lu: no .text", type, (unsigned long)off);
     }
     if (m->rdata_size && !have_rdata) {
-        return fail(e, "module '%s' at offset %lu has an rdata mempool of %lu B but no .rdata section", type,
+        return fail(e, "module '%s' at offset %lu: rdata mempool of %lu B, no .rdata", type,
             (unsigned long)off, (unsigned long)m->rdata_size);
     }
     // every function's code inside .text
@@ -310,7 +309,7 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
             return -EINVAL;
         }
         if ((uint64_t)f.entry + f.text_size > m->text_size) {
-            return fail(e, "module '%s' function %lu: code [%lu, +%lu) is outside the %lu-byte .text", type, (unsigned long)i,
+            return fail(e, "module '%s' function %lu: code [%lu, +%lu) outside the %lu-byte .text", type, (unsigned long)i,
                 (unsigned long)f.entry, (unsigned long)f.text_size, (unsigned long)m->text_size);
         }
         at += kv5_u32(sz);
@@ -324,7 +323,7 @@ int kv5_parse(kv5_reader_t *r, kv5_header_t *h, kmodel_err_t *e) {
     h->file_bytes = r->size;
     uint8_t b[48];
     if (r->size < 48) {
-        return fail(e, "file of %lu B is shorter than a kmodel v5 header and module header (80 B): truncated kmodel",
+        return fail(e, "file of %lu B is too short for a kmodel v5 (80 B): truncated kmodel",
             (unsigned long)r->size);
     }
     if (kv5_read(r, 0, b, 48, e)) {
@@ -348,13 +347,13 @@ int kv5_parse(kv5_reader_t *r, kv5_header_t *h, kmodel_err_t *e) {
     h->entry_module = kv5_u32(b + 24);
     h->entry_function = kv5_u32(b + 28);
     if (h->alignment == 0 || (h->alignment & (h->alignment - 1)) || h->alignment > 4096) {
-        return fail(e, "alignment %lu at offset 16 is not a power of two up to 4096", (unsigned long)h->alignment);
+        return fail(e, "alignment %lu at offset 16 (power of two up to 4096)", (unsigned long)h->alignment);
     }
     if (h->n_modules == 0 || h->n_modules > KV5_MAX_MODULES) {
-        return fail(e, "%lu modules at offset 20 (1..%u supported)", (unsigned long)h->n_modules, KV5_MAX_MODULES);
+        return fail(e, "%lu modules at offset 20 (1..%u)", (unsigned long)h->n_modules, KV5_MAX_MODULES);
     }
     if (h->entry_module >= h->n_modules) {
-        return fail(e, "entry module %lu at offset 24, but the file has %lu modules", (unsigned long)h->entry_module,
+        return fail(e, "entry module %lu at offset 24 of %lu", (unsigned long)h->entry_module,
             (unsigned long)h->n_modules);
     }
     uint32_t off = 32;
@@ -366,12 +365,12 @@ int kv5_parse(kv5_reader_t *r, kv5_header_t *h, kmodel_err_t *e) {
     }
     h->file_bytes = off;   // what the model is: a flash source reads on to the end of the flash
     if (h->stackvm < 0 || (uint32_t)h->stackvm != h->entry_module) {
-        return fail(e, "the entry module %lu is not a 'stackvm' module (only a stackvm entry function can run)",
+        return fail(e, "entry module %lu is not the stackvm module",
             (unsigned long)h->entry_module);
     }
     kv5_module_t *sm = &h->mod[h->stackvm];
     if (h->entry_function >= sm->n_funcs) {
-        return fail(e, "entry function %lu at offset 28, but module 'stackvm' has %lu functions", (unsigned long)h->entry_function,
+        return fail(e, "entry function %lu at offset 28 of %lu", (unsigned long)h->entry_function,
             (unsigned long)sm->n_funcs);
     }
     uint32_t at = sm->funcs_off;
@@ -388,7 +387,7 @@ int kv5_parse(kv5_reader_t *r, kv5_header_t *h, kmodel_err_t *e) {
     h->n_in = h->entry.n_in;
     h->n_out = h->entry.n_out;
     if (h->n_in < 1 || h->n_out < 1) {
-        return fail(e, "the entry function has %lu inputs and %lu outputs (at least one of each needed)",
+        return fail(e, "the entry function has %lu inputs, %lu outputs",
             (unsigned long)h->n_in, (unsigned long)h->n_out);
     }
     // the main block: data pools, then inputs, then outputs (each 8-aligned)
@@ -406,8 +405,7 @@ int kv5_parse(kv5_reader_t *r, kv5_header_t *h, kmodel_err_t *e) {
         main += i + 1 < h->n_out ? A8((uint64_t)h->out[i].bytes) : h->out[i].bytes;
     }
     if (main > K210_SRAM_BYTES) {
-        return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM, "the model needs %llu B of working memory (data pools, inputs and outputs), "
-            "more than the K210's 6 MiB of SRAM", (unsigned long long)main);
+        return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM, "the model needs %llu B of data pools and tensors, more than the K210's 6 MiB", (unsigned long long)main);
     }
     h->main_bytes = (uint32_t)main;
     return 0;

@@ -48,11 +48,11 @@ static int mem_at(kctx_t *c, const kv5_mr_t *r, uint64_t need, bool write, const
             for (uint32_t i = 0; i < n; i++) {
                 if (ts[i].mr.start == r->start) {   // exact match, as the runtime does
                     if (need > ts[i].bytes) {
-                        return kfail(c, "%s needs %llu B of %s %lu, which has %lu B", what, (unsigned long long)need,
+                        return kfail(c, "%s needs %llu B of %s %lu (%lu B)", what, (unsigned long long)need,
                             r->loc ? "output" : "input", (unsigned long)i, (unsigned long)ts[i].bytes);
                     }
                     if (write && r->loc == KV5_LOC_INPUT) {
-                        return kfail(c, "%s writes into the function's input %lu", what, (unsigned long)i);
+                        return kfail(c, "%s writes input %lu", what, (unsigned long)i);
                     }
                     if (c->pin) {
                         *p = r->loc ? c->pout[i] : c->pin[i];
@@ -60,22 +60,21 @@ static int mem_at(kctx_t *c, const kv5_mr_t *r, uint64_t need, bool write, const
                     return 0;
                 }
             }
-            return kfail(c, "%s names %s start %lu, which no %s of the function has", what, r->loc ? "output" : "input",
-                (unsigned long)r->start, r->loc ? "output" : "input");
+            return kfail(c, "%s: no %s starts at %lu", what, r->loc ? "output" : "input", (unsigned long)r->start);
         }
         case KV5_LOC_RDATA: limit = m->rdata_size; break;
         case KV5_LOC_DATA: limit = m->data_size; break;
         case KV5_LOC_KPU: limit = K210_AI_SRAM_BYTES; break;
         default:
-            return kfail(c, "%s in location %u: the k210 runtime has no such memory", what, (unsigned)r->loc);
+            return kfail(c, "%s in location %u: no such memory", what, (unsigned)r->loc);
     }
     if ((uint64_t)r->start + need > limit) {
-        return kfail(c, "%s [%lu, +%llu) is outside its %s pool of %llu B", what, (unsigned long)r->start,
+        return kfail(c, "%s [%lu, +%llu) outside its %s pool of %llu B", what, (unsigned long)r->start,
             (unsigned long long)need, r->loc == KV5_LOC_KPU ? "AI SRAM" : r->loc == KV5_LOC_RDATA ? "rdata" : "data",
             (unsigned long long)limit);
     }
     if (write && r->loc == KV5_LOC_RDATA) {
-        return kfail(c, "%s writes into the read-only .rdata", what);
+        return kfail(c, "%s writes .rdata", what);
     }
     if (c->vm) {
         switch (r->loc) {
@@ -107,7 +106,7 @@ static int xfer(kctx_t *c, const uint8_t *b, bool up) {
     }
     const kv5_mr_t *map = up ? &out : &in, *planar = up ? &in : &out;
     if (map->loc != KV5_LOC_KPU || map->start % KPU_LINE_BYTES) {
-        return kfail(c, "%s map at location %u offset %lu: must be AI SRAM on a 64-byte line", insn_names[up ? 0 : 1],
+        return kfail(c, "%s map at location %u offset %lu: not an AI SRAM line", insn_names[up ? 0 : 1],
             (unsigned)map->loc, (unsigned long)map->start);
     }
     if (planar->loc == KV5_LOC_KPU) {
@@ -187,7 +186,7 @@ static int conv2d(kctx_t *c, const uint8_t *b) {
     uint64_t out_b = (uint64_t)kpu_layout_lines(a.oc, a.oh, a.ow) * KPU_LINE_BYTES;
     uint64_t src = (uint64_t)a.src_line * KPU_LINE_BYTES, dst = (uint64_t)a.dst_line * KPU_LINE_BYTES;
     if (src + batches * in_b > K210_AI_SRAM_BYTES || dst + batches * out_b > K210_AI_SRAM_BYTES) {
-        return kfail(c, "kpu_conv2d maps (input ends at %llu, output at %llu) are past the 2 MiB AI SRAM",
+        return kfail(c, "kpu_conv2d maps end at %llu and %llu, past the 2 MiB AI SRAM",
             (unsigned long long)(src + batches * in_b), (unsigned long long)(dst + batches * out_b));
     }
     if (src < dst + batches * out_b && dst < src + batches * in_b) {
@@ -201,12 +200,12 @@ static int conv2d(kctx_t *c, const uint8_t *b) {
         return -EINVAL;
     }
     if (wr.loc == KV5_LOC_KPU || bn.loc == KV5_LOC_KPU || act.loc == KV5_LOC_KPU) {
-        return kfail(c, "kpu_conv2d tables in AI SRAM: the KPU reads them from main SRAM");
+        return kfail(c, "kpu_conv2d tables in AI SRAM");
     }
     // the KPU reads the activation table at a 256-byte aligned address (the image is loaded at
     // the file's alignment, so the file offset decides)
     if (act.loc == KV5_LOC_RDATA && (c->h->mod[c->h->k210].rdata_off + act.start) % 256) {
-        return kfail(c, "kpu_conv2d activation table at file offset %lu is not 256-byte aligned",
+        return kfail(c, "kpu_conv2d activation table at %lu is not 256-aligned",
             (unsigned long)(c->h->mod[c->h->k210].rdata_off + act.start));
     }
     if (mo.size && mem_at(c, &mo, (uint64_t)batches * a.oc * a.oh * a.ow, true, "main_mem_output", &pmo)) {
@@ -259,7 +258,7 @@ static int walk(kctx_t *c, kv5_reader_t *r) {
         const kv5_tensor_t *t = i < f.n_in ? &c->in[i] : &c->out[i - f.n_in];
         if (t->mr.dt != KERNEL_DT_U8) {
             c->pc = 0;
-            return kfail(c, "%s %lu has datatype %u (k210 functions take uint8 tensors)", i < f.n_in ? "input" : "output",
+            return kfail(c, "%s %lu has datatype %u, not uint8", i < f.n_in ? "input" : "output",
                 (unsigned long)(i < f.n_in ? i : i - f.n_in), (unsigned)t->mr.dt);
         }
     }
@@ -270,7 +269,7 @@ static int walk(kctx_t *c, kv5_reader_t *r) {
             return -EINVAL;
         }
         if (b[0] > K_COPY) {
-            return kfail(c, "opcode %u is not a k210 instruction (illegal instruction)", (unsigned)b[0]);
+            return kfail(c, "opcode %u is not a k210 instruction", (unsigned)b[0]);
         }
         uint32_t n = insn_bytes[b[0]];
         if (c->pc + n > f.text_size) {

@@ -81,7 +81,7 @@ static int lea_buffer(kv5_vm_t *vm, uint8_t loc, uint32_t offset, uint32_t pc, k
             }
         }
         if (best == NULL) {
-            return fail(vm, "stackvm .text+%lu: LEA_BUFFER %s+%lu is before every %s of the function", (unsigned long)pc,
+            return fail(vm, "stackvm .text+%lu: LEA_BUFFER %s+%lu is before every %s", (unsigned long)pc,
                 loc ? "output" : "input", (unsigned long)offset, loc ? "output" : "input");
         }
         v->pool = KV5_POOL_MAIN;
@@ -103,7 +103,7 @@ static int lea_buffer(kv5_vm_t *vm, uint8_t loc, uint32_t offset, uint32_t pc, k
         v->hi = m->data_at + m->data_size;
         return 0;
     }
-    return fail(vm, "stackvm .text+%lu: LEA_BUFFER of location %u (%s): the nncase 1.x runtime has no such buffer",
+    return fail(vm, "stackvm .text+%lu: LEA_BUFFER of location %u (%s): no such buffer",
         (unsigned long)pc, (unsigned)loc, loc == KV5_LOC_SHARED ? "shared_data" : "unknown");
 }
 
@@ -145,7 +145,7 @@ static int binop(kv5_vm_t *vm, uint8_t op, uint32_t pc) {
             a.i -= b.i;
             return push(vm, a, pc);
         }
-        return refuse(vm, pc, op, "on a buffer address: only address + integer and address - integer are supported");
+        return refuse(vm, pc, op, "on an address (only address +/- integer)");
     }
     bool real = a.kind == KV5_V_REAL;
     if (op >= 0x42 && op <= 0x4B) {   // comparisons
@@ -264,7 +264,7 @@ int kv5_exec(kv5_vm_t *vm) {
             return -EINVAL;
         }
         if (op > 0x5E) {
-            return fail(vm, "stackvm .text+%lu: opcode 0x%02x is not a stackvm instruction", (unsigned long)pc, (unsigned)op);
+            return fail(vm, "stackvm .text+%lu: opcode 0x%02x is not stackvm's", (unsigned long)pc, (unsigned)op);
         }
         if (op == 0x5E) {
             if (vm->stop_after && vm->op_index >= vm->stop_after) {
@@ -314,7 +314,7 @@ int kv5_exec(kv5_vm_t *vm) {
             case 0x31: {   // STSHAPE: the last value popped is dim 0
                 uint8_t r = imm[0], rank = imm[1];
                 if (r >= KV5_SHAPE_REGS || rank > KV5_MAX_RANK) {
-                    return fail(vm, "stackvm .text+%lu: STSHAPE register %u rank %u (at most %u registers of rank %u supported)",
+                    return fail(vm, "stackvm .text+%lu: STSHAPE register %u rank %u (max %u, %u)",
                         (unsigned long)at, (unsigned)r, (unsigned)rank, KV5_SHAPE_REGS, KV5_MAX_RANK);
                 }
                 for (int k = rank - 1; k >= 0; k--) {
@@ -372,20 +372,19 @@ int kv5_exec(kv5_vm_t *vm) {
                     break;
                 }
                 if ((op >= 0x06 && op <= 0x15) || (op >= 0x18 && op <= 0x27)) {
-                    return refuse(vm, at, op, "reads or writes tensor memory from the stack machine: not supported "
-                        "(the loader checks stackvm code whose values do not depend on tensor data)");
+                    return refuse(vm, at, op, "reads or writes tensor data: not supported");
                 }
                 if (op == 0x16) {
-                    return refuse(vm, at, op, "uses a global pointer register, which the nncase 1.x runtime never sets");
+                    return refuse(vm, at, op, "uses a gp register, never set by nncase 1.x");
                 }
                 if (op == 0x32) {
-                    return refuse(vm, at, op, "sets a paddings register: PAD is not implemented by this firmware");
+                    return refuse(vm, at, op, "sets a paddings register: PAD is not implemented");
                 }
-                return refuse(vm, at, op, "is not supported by the nncase 1.x runtime");
+                return refuse(vm, at, op, "is not supported by nncase 1.x");
         }
     }
     if (!vm->run && vm->sp != 0) {   // compiled code leaves nothing: a numbering that does misreads it
-        return fail(vm, "stackvm code ends with %lu values left on the evaluation stack", (unsigned long)vm->sp);
+        return fail(vm, "stackvm code ends with %lu values on the stack", (unsigned long)vm->sp);
     }
     return 0;
 }
