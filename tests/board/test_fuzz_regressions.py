@@ -10,7 +10,7 @@ import pytest
 from kpu_board import put_model
 
 FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
-CASES = sorted([*(FUZZ / "regressions").glob("*"), *(FUZZ / "regressions-v5").glob("*")])
+CASES = sorted(p for d in ("regressions", "regressions-v5") for p in (FUZZ / d).glob("*") if not p.name.startswith("."))
 
 
 @pytest.fixture
