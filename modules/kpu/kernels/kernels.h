@@ -78,6 +78,7 @@ typedef enum {
     KERNEL_UNARY_ABS, KERNEL_UNARY_CEIL, KERNEL_UNARY_COS, KERNEL_UNARY_EXP, KERNEL_UNARY_FLOOR, KERNEL_UNARY_LOG,
     KERNEL_UNARY_NEG, KERNEL_UNARY_RSQRT, KERNEL_UNARY_SIN, KERNEL_UNARY_SQUARE,
     KERNEL_UNARY_LOGISTIC,       // 1 / (1 + exp(-x))
+    KERNEL_UNARY_SQRT, KERNEL_UNARY_ROUND, KERNEL_UNARY_TANH, KERNEL_UNARY_SIGN,   // nncase 1.x (round: half to even)
 } kernel_unary_op_t;
 void kernel_unary(const float *in, float *out, size_t count, kernel_unary_op_t op);
 

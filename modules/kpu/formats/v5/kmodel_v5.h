@@ -112,8 +112,9 @@ typedef struct {
 } kv5_shape_reg_t;
 
 // What one tensor op wrote (netinfo, set_layers).
+#define KV5_NAME 32
 typedef struct {
-    const char *name;
+    char name[KV5_NAME];
     uint32_t pc;                // .text offset of the TENSOR instruction
     uint32_t funct;
     uint8_t dt;

@@ -32,8 +32,8 @@ int kv5_check_code(kv5_reader_t *r, kv5_header_t *h, kv5_vm_t *vm, kmodel_err_t 
         }
     }
     // the op numbering: every candidate must decode and check the whole code (§8)
-    // a failure under the numbering that got furthest is the one to report: most tensor ops,
-    // then an op that decoded (only its checks failed), then most instructions
+    // the failure to report: under a numbering where the failing op decoded (its fields and
+    // operands made sense, only its checks failed), then the one that ran most ops, instructions
     int best = -1, furthest = -1;
     uint64_t furthest_score = 0;
     uint32_t best_hash = 0;
@@ -46,7 +46,7 @@ int kv5_check_code(kv5_reader_t *r, kv5_header_t *h, kv5_vm_t *vm, kmodel_err_t 
         vm->epoch = (kv5_epoch_t)ep;
         vm->err = e;
         if (kv5_exec(vm) != 0) {
-            uint64_t score = ((uint64_t)vm->op_index << 33) | ((uint64_t)vm->fields_ok << 32) | vm->steps;
+            uint64_t score = ((uint64_t)vm->fields_ok << 63) | ((uint64_t)vm->op_index << 32) | vm->steps;
             if (furthest < 0 || score > furthest_score) {
                 furthest = ep;
                 furthest_score = score;
@@ -229,7 +229,9 @@ static int v5_layer_info(const kmodel_t *m, uint32_t i, kmodel_layer_info_t *li)
     }
     memset(li, 0, sizeof(*li));
     li->type = info.k210_fn != ~0u ? info.k210_fn : info.funct;
-    li->name = info.name;
+    static char name[KV5_NAME];   // netinfo copies it before the next call
+    memcpy(name, info.name, sizeof(name));
+    li->name = name;
     li->out = tensor_of(info.dt, info.rank, info.dims, info.count * kernel_dt_bytes(info.dt));
     li->body_bytes = info.bytes;
     return 0;

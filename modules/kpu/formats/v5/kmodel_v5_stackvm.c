@@ -9,36 +9,11 @@
 
 #include "kmodel_v5.h"
 
-// Instruction names, space-separated in opcode order (a table of pointers would cost 760 B).
-static const char op_text[] =
-    "NOP LDNULL LDC_I4 LDC_I4_0 LDC_I4_1 LDC_R4 LDIND_I1 LDIND_I2 LDIND_I4 LDIND_I LDIND_U1 LDIND_U2 LDIND_U4 "
-    "LDIND_U LDIND_BR2 LDIND_R4 STIND_I1 STIND_I2 STIND_I4 STIND_I STIND_BR2 STIND_R4 LEA_GP LEA_BUFFER "
-    "LDELEM_I1 LDELEM_I2 LDELEM_I4 LDELEM_I LDELEM_U1 LDELEM_U2 LDELEM_U4 LDELEM_U LDELEM_BR2 LDELEM_R4 "
-    "STELEM_I1 STELEM_I2 STELEM_I4 STELEM_I STELEM_BR2 STELEM_R4 LDARG LDARG_0 LDARG_1 LDARG_2 LDARG_3 "
-    "LDARG_4 LDARG_5 DUP POP STSHAPE STPADDINGS NEG ADD SUB MUL DIV DIV_U REM REM_U AND OR XOR NOT SHL SHR "
-    "SHR_U CLT CLT_U CLE CLE_U CEQ CGE CGE_U CGT CGT_U CNE CONV_I1 CONV_I2 CONV_I4 CONV_I CONV_U1 CONV_U2 "
-    "CONV_U4 CONV_U CONV_BR2 CONV_R4 BR BR_TRUE BR_FALSE RET CALL ECALL THROW BREAK TENSOR";
-
-// The name of op into buf.
-static const char *op_name(uint8_t op, char buf[16]) {
-    const char *p = op_text;
-    for (unsigned i = 0; i < op && *p; p++) {
-        i += *p == ' ';
-    }
-    unsigned n = 0;
-    while (p[n] && p[n] != ' ' && n < 15) {
-        buf[n] = p[n];
-        n++;
-    }
-    buf[n] = 0;
-    return buf;
-}
-
 #define fail(vm, ...) kmodel_fail((vm)->err, KMODEL_EVALUE, 0, __VA_ARGS__)
 
+// "stackvm .text+PC: opcode 0xOP <why>" (the why names the instruction; opcodes: spec 4.2)
 static int refuse(kv5_vm_t *vm, uint32_t pc, uint8_t op, const char *why) {
-    char b[16];
-    return fail(vm, "stackvm .text+%lu: %s %s", (unsigned long)pc, op_name(op, b), why);
+    return fail(vm, "stackvm .text+%lu: opcode 0x%02x %s", (unsigned long)pc, (unsigned)op, why);
 }
 
 static int push(kv5_vm_t *vm, kv5_value_t v, uint32_t pc) {
@@ -145,26 +120,25 @@ static int binop(kv5_vm_t *vm, uint8_t op, uint32_t pc) {
             a.i -= b.i;
             return push(vm, a, pc);
         }
-        return refuse(vm, pc, op, "on an address (only address +/- integer)");
+        return refuse(vm, pc, op, "(arithmetic) on an address: only address +/- integer");
     }
     bool real = a.kind == KV5_V_REAL;
-    if (op >= 0x42 && op <= 0x4B) {   // comparisons
-        int r;
-        uint64_t ua = (uint64_t)as_int(&a), ub = (uint64_t)as_int(&b);
-        int64_t ia = as_int(&a), ib = as_int(&b);
-        float fa = as_real(&a), fb = as_real(&b);
-        switch (op) {
-            case 0x42: r = real ? fa < fb : ia < ib; break;
-            case 0x43: r = ua < ub; break;
-            case 0x44: r = real ? fa <= fb : ia <= ib; break;
-            case 0x45: r = ua <= ub; break;
-            case 0x46: r = real ? fa == fb : ua == ub; break;
-            case 0x47: r = real ? fa >= fb : ia >= ib; break;
-            case 0x48: r = ua >= ub; break;
-            case 0x49: r = real ? fa > fb : ia > ib; break;
-            case 0x4A: r = ua > ub; break;
-            default: r = real ? fa != fb : ua != ub; break;
+    if (op >= 0x42 && op <= 0x4B) {   // CLT CLT_U CLE CLE_U CEQ CGE CGE_U CGT CGT_U CNE
+        // bit 0 <, bit 1 =, bit 2 >, bit 3 unsigned (CEQ/CNE compare integers unsigned too)
+        static const uint8_t want[10] = { 1, 9, 3, 11, 10, 6, 14, 4, 12, 13 };
+        uint8_t w = want[op - 0x42];
+        int lt, eq, gt;
+        if (real) {
+            float fa = a.f, fb = as_real(&b);
+            lt = fa < fb, eq = fa == fb, gt = fb < fa;
+        } else if (w & 8) {
+            uint64_t ua = (uint64_t)a.i, ub = (uint64_t)as_int(&b);
+            lt = ua < ub, eq = ua == ub, gt = ub < ua;
+        } else {
+            int64_t ia = a.i, ib = as_int(&b);
+            lt = ia < ib, eq = ia == ib, gt = ib < ia;
         }
+        int r = op == 0x4B ? !eq : ((w & 1) && lt) || ((w & 2) && eq) || ((w & 4) && gt);
         return push(vm, int_v(r), pc);
     }
     if (real && op >= 0x34 && op <= 0x37) {
@@ -185,13 +159,13 @@ static int binop(kv5_vm_t *vm, uint8_t op, uint32_t pc) {
         case 0x36: r = (int64_t)(ua * ub); break;
         case 0x37: case 0x39:   // REM divides in the 1.x runtime (§4.2)
             if (ib == 0 || (ia == INT64_MIN && ib == -1)) {
-                return refuse(vm, pc, op, "divides by zero");
+                return refuse(vm, pc, op, "(DIV/REM) divides by zero");
             }
             r = ia / ib;
             break;
         case 0x38: case 0x3A:
             if (ub == 0) {
-                return refuse(vm, pc, op, "divides by zero");
+                return refuse(vm, pc, op, "(DIV/REM) divides by zero");
             }
             r = (int64_t)(ua / ub);
             break;
@@ -211,7 +185,7 @@ static int conv(kv5_vm_t *vm, uint8_t op, uint32_t pc) {
         return -EINVAL;
     }
     if (v.kind == KV5_V_ADDR) {
-        return refuse(vm, pc, op, "converts a buffer address");
+        return refuse(vm, pc, op, "(CONV_*) converts an address");
     }
     int64_t i = as_int(&v);
     switch (op) {
@@ -332,26 +306,25 @@ int kv5_exec(kv5_vm_t *vm) {
             }
             case 0x33:
                 if (pop(vm, &a, at)) return -EINVAL;
-                if (a.kind == KV5_V_ADDR) return refuse(vm, at, op, "negates a buffer address");
+                if (a.kind == KV5_V_ADDR) return refuse(vm, at, op, "(NEG) negates an address");
                 if (a.kind == KV5_V_REAL) a.f = -a.f; else a.i = (int64_t)(0 - (uint64_t)a.i);
                 if (push(vm, a, at)) return -EINVAL;
                 break;
             case 0x3E:
                 if (pop(vm, &a, at)) return -EINVAL;
-                if (a.kind != KV5_V_INT) return refuse(vm, at, op, "of a real or an address");
+                if (a.kind != KV5_V_INT) return refuse(vm, at, op, "(NOT) of a real or an address");
                 if (push(vm, int_v(~a.i), at)) return -EINVAL;
                 break;
             case 0x56: case 0x57: case 0x58: {
                 int64_t target = (int64_t)pc + (int32_t)kv5_u32(imm);
                 if (target < 0 || target > (int64_t)end) {
-                    char b[16];
-                    return fail(vm, "stackvm .text+%lu: %s target %lld is outside the function's %lu-byte code", (unsigned long)at,
-                        op_name(op, b), (long long)target, (unsigned long)end);
+                    return fail(vm, "stackvm .text+%lu: BR target %lld is outside the function's %lu-byte code", (unsigned long)at,
+                        (long long)target, (unsigned long)end);
                 }
                 bool take = true;
                 if (op != 0x56) {
                     if (pop(vm, &a, at)) return -EINVAL;
-                    if (a.kind == KV5_V_ADDR) return refuse(vm, at, op, "tests a buffer address");
+                    if (a.kind == KV5_V_ADDR) return refuse(vm, at, op, "(BR_TRUE/BR_FALSE) tests an address");
                     bool nz = a.kind == KV5_V_REAL ? a.f != 0.0f : a.i != 0;
                     take = op == 0x57 ? nz : !nz;
                 }
@@ -372,18 +345,19 @@ int kv5_exec(kv5_vm_t *vm) {
                     break;
                 }
                 if ((op >= 0x06 && op <= 0x15) || (op >= 0x18 && op <= 0x27)) {
-                    return refuse(vm, at, op, "reads or writes tensor data: not supported");
+                    return refuse(vm, at, op, "(LDIND/STIND/LDELEM/STELEM) reads or writes tensor data: not supported");
                 }
                 if (op == 0x16) {
-                    return refuse(vm, at, op, "uses a gp register, never set by nncase 1.x");
+                    return refuse(vm, at, op, "(LEA_GP) uses a gp register, never set by nncase 1.x");
                 }
                 if (op == 0x32) {
-                    return refuse(vm, at, op, "sets a paddings register: PAD is not implemented");
+                    return refuse(vm, at, op, "(STPADDINGS) sets a paddings register: PAD is not implemented");
                 }
-                return refuse(vm, at, op, "is not supported by nncase 1.x");
+                return refuse(vm, at, op, "(LDARG/CALL/ECALL/THROW/BREAK) is not supported by nncase 1.x");
         }
     }
-    if (!vm->run && vm->sp != 0) {   // compiled code leaves nothing: a numbering that does misreads it
+    if (!vm->run && vm->sp != 0) {
+        vm->fields_ok = false;   // compiled code leaves nothing: a numbering that does misreads it
         return fail(vm, "stackvm code ends with %lu values on the stack", (unsigned long)vm->sp);
     }
     return 0;

@@ -18,13 +18,26 @@ typedef enum {
     OP_COMPRESS, OP_GATHER_ELEMENTS, OP_COUNT
 } op_t;
 
-static const char *const names[OP_COUNT] = {
-    "?", "BATCH_TO_SPACE", "BINARY", "BROADCAST", "CALL", "COMPARE", "CLAMP", "CONV2D", "CONV2D_TRANSPOSE", "CONVERT", "COPY",
-    "CUMSUM", "DEQUANTIZE", "EQUAL", "GATHER", "GATHER_ND", "HARDMAX", "LOGISTIC", "LUT1D", "MATMUL", "ONEHOT", "PAD",
-    "QUANTIZE", "RANDOM_NORMAL", "RANDOM_UNIFORM", "REDUCE", "REDUCE_ARG", "REDUCE_PROD", "REDUCE_WINDOW2D", "RESIZE_IMAGE",
-    "ROI_ALIGN", "SIGMOID", "SLICE", "SOFTMAX", "SPACE_TO_BATCH", "TAKE", "TERNARY", "TOPK", "TRANSPOSE", "TRILU", "UNARY",
-    "GRU", "TFLITE_DETECTION_POSTPROCESS", "LAYER_NORMALIZATION", "COMPRESS", "GATHER_ELEMENTS",
-};
+// Op names, space-separated in op_t order (packed: a pointer table would cost 368 B more).
+static const char names[] =
+    "? BATCH_TO_SPACE BINARY BROADCAST CALL COMPARE CLAMP CONV2D CONV2D_TRANSPOSE CONVERT COPY CUMSUM "
+    "DEQUANTIZE EQUAL GATHER GATHER_ND HARDMAX LOGISTIC LUT1D MATMUL ONEHOT PAD QUANTIZE RANDOM_NORMAL "
+    "RANDOM_UNIFORM REDUCE REDUCE_ARG REDUCE_PROD REDUCE_WINDOW2D RESIZE_IMAGE ROI_ALIGN SIGMOID SLICE "
+    "SOFTMAX SPACE_TO_BATCH TAKE TERNARY TOPK TRANSPOSE TRILU UNARY GRU TFLITE_DETECTION_POSTPROCESS "
+    "LAYER_NORMALIZATION COMPRESS GATHER_ELEMENTS";
+
+static void name_of(op_t op, char out[KV5_NAME]) {
+    const char *p = names;
+    for (unsigned i = 0; i < (unsigned)op && *p; p++) {
+        i += *p == ' ';
+    }
+    unsigned n = 0;
+    while (p[n] && p[n] != ' ' && n < KV5_NAME - 1) {
+        out[n] = p[n];
+        n++;
+    }
+    out[n] = 0;
+}
 
 // funct id -> op, per numbering (§8 table)
 static const uint8_t t10pre[] = {
@@ -80,7 +93,7 @@ typedef struct {
     kv5_vm_t *vm;
     uint32_t pc, at;           // the instruction's .text offset; the next field's
     uint32_t base, end;        // file offset of the code; code bytes
-    const char *name;
+    char name[KV5_NAME];
 } dec_t;
 
 // Formats "stackvm .text+PC OP: <msg>".
@@ -170,6 +183,7 @@ static int operands(dec_t *d, const char *spec, kv5_value_t *v, kernel_padding_t
             pad[np].after = (int32_t)p[1];
         }
     }
+    vm->fields_ok = true;   // the op read as a plausible one: what fails now is the file's
     return 0;
 }
 
@@ -234,7 +248,7 @@ static void record(dec_t *d, op_t op, uint8_t dt, const kv5_value_t *out, const 
     const kv5_shape_reg_t *stride) {
     kv5_op_info_t *l = &d->vm->last;
     memset(l, 0, sizeof(*l));
-    l->name = names[op];
+    name_of(op, l->name);
     l->pc = d->pc;
     l->dt = dt;
     l->k210_fn = ~0u;
@@ -602,6 +616,122 @@ static int op_matmul(dec_t *d) {
     return 0;
 }
 
+// UNARY: dt, rshape_src, rstride_src, rstride_dest, unary_op (ids per version, spec 8.4).
+// The 1.0 pre-release and rc1 ids differ and share this numbering: an id meaning two things is refused.
+#define X 0xFF
+static const uint8_t u_pre[] = { KERNEL_UNARY_ABS, KERNEL_UNARY_CEIL, KERNEL_UNARY_COS, KERNEL_UNARY_EXP, KERNEL_UNARY_FLOOR,
+    KERNEL_UNARY_LOG, KERNEL_UNARY_NEG, KERNEL_UNARY_ROUND, KERNEL_UNARY_RSQRT, KERNEL_UNARY_SIN, KERNEL_UNARY_SQRT,
+    KERNEL_UNARY_SQUARE, KERNEL_UNARY_TANH };
+static const uint8_t u_10[] = { KERNEL_UNARY_ABS, X, X, KERNEL_UNARY_CEIL, KERNEL_UNARY_COS, KERNEL_UNARY_EXP, KERNEL_UNARY_FLOOR,
+    KERNEL_UNARY_LOG, KERNEL_UNARY_NEG, KERNEL_UNARY_ROUND, KERNEL_UNARY_RSQRT, KERNEL_UNARY_SIN, KERNEL_UNARY_SQRT,
+    KERNEL_UNARY_SQUARE, KERNEL_UNARY_TANH };
+static const uint8_t u_11[] = { KERNEL_UNARY_ABS, X, X, KERNEL_UNARY_CEIL, KERNEL_UNARY_COS, KERNEL_UNARY_EXP, KERNEL_UNARY_FLOOR,
+    KERNEL_UNARY_LOG, KERNEL_UNARY_NEG, KERNEL_UNARY_ROUND, KERNEL_UNARY_RSQRT, KERNEL_UNARY_SIGN, KERNEL_UNARY_SIN,
+    KERNEL_UNARY_SQRT, KERNEL_UNARY_SQUARE, KERNEL_UNARY_TANH };
+
+// The contiguous f32 tensor ops below (UNARY, SOFTMAX, REDUCE) share this check.
+static int contiguous_f32(dec_t *d, uint8_t dt, const kv5_shape_reg_t *s, const kv5_shape_reg_t *is) {
+    if (dt != KERNEL_DT_F32 || is->rank != s->rank || !is_contiguous(s, is)) {
+        return dfail(d, "only contiguous float32 tensors are supported");
+    }
+    return 0;
+}
+
+static int op_unary(dec_t *d, op_t op) {
+    fld_t f;
+    kv5_value_t v[2];
+    kv5_epoch_t ep = d->vm->epoch;
+    if (fields(d, op == OP_UNARY ? "dRRRb" : "dRRRwf", &f) || operands(d, "AA", v, NULL)
+        || contiguous_f32(d, f.b[0], f.r[0], f.r[1]) || contiguous_f32(d, f.b[0], f.r[0], f.r[2])) {
+        return -EINVAL;
+    }
+    const kv5_shape_reg_t *s = f.r[0];
+    uint8_t u = f.b[1], k = X;
+    if (op == OP_UNARY) {
+        const uint8_t *t = ep == KV5_EPOCH_10PRE ? u_pre : ep == KV5_EPOCH_10 ? u_10 : u_11;
+        uint32_t n = ep == KV5_EPOCH_10PRE ? sizeof(u_pre) : ep == KV5_EPOCH_10 ? sizeof(u_10) : sizeof(u_11);
+        k = u < n ? t[u] : X;
+        if (ep == KV5_EPOCH_10PRE && u < sizeof(u_10) && u_10[u] != k) {
+            return dfail(d, "unary_op %u means different ops in nncase 1.0 pre-release and rc1: recompile with nncase 1.1+", u);
+        }
+        if (k == X) {
+            return dfail(d, "unary_op %u is not implemented", u);
+        }
+    } else if (s->rank == 0 || (f.w != s->rank - 1 && (int32_t)f.w != -1)) {
+        return dfail(d, "axis %ld: only the last axis is supported", (long)(int32_t)f.w);
+    }
+    uint8_t *ip, *opp;
+    if (span(d, &v[0], 4, s, f.r[1], false, &ip) || span(d, &v[1], 4, s, f.r[2], true, &opp)) {
+        return -EINVAL;
+    }
+    record(d, op, KERNEL_DT_F32, &v[1], s, f.r[2]);
+    if (d->vm->run) {
+        size_t n = 1;
+        for (uint32_t i = 0; i < s->rank; i++) {
+            n *= s->d[i];
+        }
+        if (op == OP_UNARY) {
+            kernel_unary((const float *)(const void *)ip, (float *)(void *)opp, n, (kernel_unary_op_t)k);
+        } else if (n) {
+            kernel_softmax_params_t p = { f.f[0], false };
+            size_t inner = s->d[s->rank - 1];
+            kernel_softmax((const float *)(const void *)ip, (float *)(void *)opp, inner, n / inner, &p);
+        }
+    }
+    return 0;
+}
+#undef X
+
+// REDUCE: dt, rshape_src, rstride_src, rstride_dest, reduce_op, rshape_axis, keep_dims; operands
+// in, out, init. Contiguous float32 of at most 4 dims.
+static int op_reduce(dec_t *d) {
+    fld_t f;
+    kv5_value_t v[3];
+    if (fields(d, "dRRRbRb", &f) || operands(d, "AAn", v, NULL) || contiguous_f32(d, f.b[0], f.r[0], f.r[1])) {
+        return -EINVAL;
+    }
+    const kv5_shape_reg_t *s = f.r[0], *axes = f.r[3];
+    if (s->rank > 4 || f.b[1] > 3) {
+        return dfail(d, "%u dims, reduce_op %u: up to 4 dims and mean/min/max/sum", s->rank, f.b[1]);
+    }
+    kernel_reduce_params_t p;
+    memset(&p, 0, sizeof(p));
+    uint32_t reduced = 0;
+    for (uint32_t i = 0; i < axes->rank; i++) {
+        if (axes->d[i] >= s->rank || (reduced >> axes->d[i] & 1)) {
+            return dfail(d, "axis %lu of %u dims", (unsigned long)axes->d[i], s->rank);
+        }
+        reduced |= 1u << axes->d[i];
+    }
+    kv5_shape_reg_t os = { 0, { 0 } };
+    uint32_t pad = 4 - s->rank;
+    p.in_elems = p.out_elems = 1;
+    for (uint32_t i = 0; i < 4; i++) {
+        uint32_t dim = i < pad ? 1 : s->d[i - pad], red = i >= pad && (reduced >> (i - pad) & 1);
+        p.in_shape.d[i] = (int32_t)dim;
+        p.out_shape.d[i] = red ? 1 : (int32_t)dim;
+        p.in_elems *= dim;
+        p.out_elems *= (size_t)p.out_shape.d[i];
+        if (i >= pad && (!red || f.b[2])) {
+            os.d[os.rank++] = (uint32_t)p.out_shape.d[i];
+        }
+    }
+    static const kernel_reduce_op_t ops[4] = { KERNEL_REDUCE_MEAN, KERNEL_REDUCE_MIN, KERNEL_REDUCE_MAX, KERNEL_REDUCE_SUM };
+    p.op = ops[f.b[1]];
+    p.init = real_of(&v[2]);
+    p.mean = KERNEL_MEAN_DIVIDE;
+    uint8_t *ip, *opp;
+    if (contiguous_f32(d, KERNEL_DT_F32, &os, f.r[2]) || span(d, &v[0], 4, s, f.r[1], false, &ip)
+        || span(d, &v[1], 4, &os, f.r[2], true, &opp)) {
+        return -EINVAL;
+    }
+    record(d, OP_REDUCE, KERNEL_DT_F32, &v[1], &os, f.r[2]);
+    if (d->vm->run && p.in_elems) {
+        kernel_reduce((const float *)(const void *)ip, (float *)(void *)opp, &p);
+    }
+    return 0;
+}
+
 // CALL: function_id, module_id, num_src, num_dst; per tensor (addr, datatype, rshape, rstride).
 static int op_call(dec_t *d) {
     kv5_vm_t *vm = d->vm;
@@ -674,7 +804,7 @@ int kv5_tensor_op(kv5_vm_t *vm, uint32_t *pc) {
     if (op == OP_NONE) {
         return dfail(&d, "funct %u is not a tensor op of %s", (unsigned)funct, kv5_epoch_name(vm->epoch));
     }
-    d.name = names[op];
+    name_of(op, d.name);
     int r;
     switch (op) {
         case OP_CALL: r = op_call(&d); break;
@@ -684,6 +814,14 @@ int kv5_tensor_op(kv5_vm_t *vm, uint32_t *pc) {
         case OP_REDUCE_WINDOW2D: r = op_reduce_window2d(&d); break;
         case OP_RESIZE_IMAGE: r = op_resize_image(&d); break;
         case OP_CONV2D: r = op_conv2d(&d); break;
+        case OP_UNARY: r = op_unary(&d, op); break;
+        case OP_REDUCE: r = op_reduce(&d); break;
+        case OP_SOFTMAX:
+            if (vm->epoch < KV5_EPOCH_16) {
+                return dfail(&d, "has no decoder in %s", kv5_epoch_name(vm->epoch));
+            }
+            r = op_unary(&d, op);
+            break;
         case OP_MATMUL:
             if (vm->epoch < KV5_EPOCH_13) {
                 return dfail(&d, "has no decoder in %s", kv5_epoch_name(vm->epoch));
