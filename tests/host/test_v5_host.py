@@ -389,3 +389,8 @@ def test_model_info_v5_too_big_for_every_board(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "working 12,650,472 B" in out
     assert "does NOT fit SIM" in out and "MAIX_BIT    does NOT fit" in out
+
+
+def test_model_info_v5_time_says_it_is_not_there(capsys):
+    assert main(["model", "info", str(model_path(MNIST)), "--time"]) == 1
+    assert "--time: the timing model" in capsys.readouterr().err
