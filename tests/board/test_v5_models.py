@@ -194,9 +194,10 @@ def test_every_4k_truncation_of_yolox_is_a_valueerror(board):
     assert second == "True"
 
 
-def test_cycles_mixed_with_v3_v4_keep_mem_info(board):
+def test_cycles_mixed_with_v3_v4_keep_mem_info(big_heap):
     """Load/forward/deinit of v5 (mnist benchmark, a written K210 chain, and yolox every tenth
     round) mixed with v3/v4 iris; mem_info and the outputs must not change."""
+    board = big_heap
     cycles = int(os.environ.get("K210_V5_CYCLES", "40"))
     k210 = next(c for c in models.k210_cases() if c.name == "k210_chain_pool_dw")
     names = {"v5m": put_model(board, MNIST), "v5k": put_model(board, "v5k.kmodel", "/sd/v5cyc_k210.kmodel", k210.model),
@@ -216,7 +217,7 @@ bad = 0
 for i in range({cycles}):
     for k in order + (['v5y'] if i % 10 == 9 else []):
         m = kpu.load(names[k])
-        c = binascii.crc32(bytes(kpu.forward(m, x[k])))
+        c = binascii.crc32(kpu.forward(m, x[k]))
         kpu.deinit(m)
         m = None
         if first.setdefault(k, c) != c:
