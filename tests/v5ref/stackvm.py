@@ -89,8 +89,8 @@ class StackVM:
         return np.array(_as_int(e)).astype(np.int64).astype(d)[()]
 
     def pop_padding(self) -> Tuple[int, int]:
-        if self.model.epoch.padding_entries == 3:
-            self.pop_int()          # interior: 0 in practice, not modelled
+        if self.model.epoch.padding_entries == 3 and _i32(self.pop_int()) != 0:
+            raise ValueError("interior padding is not modelled by the reference (0 in every known file)")
         after, before = self.pop_int(), self.pop_int()
         return _i32(before), _i32(after)
 
