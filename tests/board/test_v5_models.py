@@ -80,6 +80,31 @@ def test_yolox_from_sd_and_flash_equals_reference_and_finds_people(big_heap, yol
         assert xs[0] < 75 < xs[1] < 150 < xs[2]
 
 
+def test_yolox_helper_hand_case_on_the_board(board):
+    """The frozen helper under MicroPython: the hand case of tests/host/test_v5_host.py (a dog box
+    from an exp() size, a person box, one cell below the threshold) on a kpu-style array('f'), for
+    a 64 x 64 input (84 cells: 8x8 + 4x4 + 2x2) to keep it small on the GC heap."""
+    out = board.exec(
+        "import array, math, yolox\n"
+        "out = array.array('f', bytes(4 * 84 * 85))\n"
+        "def put(cell, vals):\n"
+        "    for i, v in enumerate(vals):\n"
+        "        out[cell * 85 + i] = v\n"
+        "put(0, [0.5, 0.5, 0.0, 0.0, 0.9, 0.8])\n"
+        "put(10, [0.0, 0.0, math.log(2.0), 0.0, 0.95])\n"
+        "out[10 * 85 + 5 + 16] = 0.9\n"
+        "put(64 + 16 + 3, [0.0, 0.0, 0.0, 0.0, 0.2, 1.0])\n"
+        "for d in yolox.decode(out, 64):\n"
+        "    print(yolox.label(d[5]), '%.3f' % d[4], [round(v, 2) for v in d[:4]])\n"
+        "try:\n"
+        "    yolox.decode(out[:100], 64)\n"
+        "except ValueError as e:\n"
+        "    print(e)\n")
+    assert out.strip().splitlines() == [
+        "dog 0.855 [8.0, 4.0, 24.0, 12.0]", "person 0.720 [0.0, 0.0, 8.0, 8.0]",
+        "yolox.decode: 100 values, expected 84 cells x (5 + 80) = 7140 for a 64 input"]
+
+
 def test_yolox_charge_is_the_host_formula_and_deinit_returns_it(board):
     remote = put_model(board, YOLOX)
     want = v5.parse(model_bytes(YOLOX)).charge
