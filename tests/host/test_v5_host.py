@@ -394,3 +394,11 @@ def test_model_info_v5_too_big_for_every_board(tmp_path, capsys):
 def test_model_info_v5_time_says_it_is_not_there(capsys):
     assert main(["model", "info", str(model_path(MNIST)), "--time"]) == 1
     assert "--time: the timing model" in capsys.readouterr().err
+
+
+def test_reference_scalar_instructions_loads_stores_and_a_loop():
+    """LDIND/STIND, integer and real arithmetic, CONV_*, BR_TRUE back to a loop head and RET, by hand:
+    out = [in * 2.5, 1 + 2 + 3 + 4 + 5, 7 / 2 (integer), (int)-1.5]."""
+    c = _case("scalar_loop")
+    assert np.frombuffer(c.inputs[0], np.float32).tolist() == [3.0]
+    assert run_model(c.model, c.inputs).outputs[0].tolist() == [7.5, 15.0, 3.0, -1.0]

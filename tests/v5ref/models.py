@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Tuple
 
 import numpy as np
 
@@ -199,7 +199,28 @@ def cpu_cases(seed: int = 5) -> List[Case]:
 
     for op in ("abs", "neg", "exp", "sqrt", "round", "floor", "ceil", "square", "tanh", "sign"):
         cases.append(_unary_case("1.9", s4, op, rng))
+    cases.append(Case("scalar_loop", scalar_program(), [np.array([3.0], np.float32).tobytes()]))
     return cases
+
+
+def scalar_program() -> bytes:
+    """The scalar instructions: LDIND/STIND, integer and real arithmetic, CONV_*, a BR_TRUE loop and
+    RET. out = [in * 2.5, 1 + 2 + 3 + 4 + 5 (the loop), 7 / 2 (integer), (int)-1.5] as f32."""
+    a = Asm("1.9")
+    a.lea_buffer(OUT, 0).lea_buffer(IN, 0).raw("LDIND_R4").ldc_r4(2.5).raw("MUL").raw("STIND_R4")
+    a.lea_buffer(DATA, 0).ldc_i4(0).raw("STIND_I4")
+    a.lea_buffer(DATA, 4).ldc_i4(5).raw("STIND_I4")
+    loop = len(a.code)
+    a.lea_buffer(DATA, 0).lea_buffer(DATA, 0).raw("LDIND_I4").lea_buffer(DATA, 4).raw("LDIND_I4").raw("ADD")
+    a.raw("STIND_I4")
+    a.lea_buffer(DATA, 4).lea_buffer(DATA, 4).raw("LDIND_I4").ldc_i4(1).raw("SUB").raw("STIND_I4")
+    a.lea_buffer(DATA, 4).raw("LDIND_I4")
+    a.raw("BR_TRUE", loop - (len(a.code) + 5))
+    a.lea_buffer(OUT, 4).lea_buffer(DATA, 0).raw("LDIND_I4").raw("CONV_R4").raw("STIND_R4")
+    a.lea_buffer(OUT, 8).ldc_i4(7).ldc_i4(2).raw("DIV").raw("CONV_R4").raw("STIND_R4")
+    a.lea_buffer(OUT, 12).ldc_r4(-1.5).raw("CONV_I4").raw("CONV_R4").raw("STIND_R4")
+    a.raw("RET").raw("NOP")
+    return W.stackvm_model(a, [TensorDecl(F32, (1,))], [TensorDecl(F32, (4,))], data_pool=8)
 
 
 def ambiguous_unary() -> bytes:

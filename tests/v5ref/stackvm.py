@@ -5,7 +5,7 @@ caller's memory (shape/strides registers), runs the k210 function and scatters i
 from __future__ import annotations
 
 import struct
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
@@ -201,9 +201,12 @@ class StackVM:
             addr = self.pop_int()
             if addr == 0:
                 raise ValueError(f"{n}: null address")
-            v = np.float32(_as_real(val)) if t == "R4" else (int(val[0]) if not val[1] else int(val[0]))
-            self.mem.write_scalar(addr + idx * np.dtype(dt).itemsize, dt, np.array(v).astype(dt) if t == "R4"
-                                  else np.array(v & ((1 << (8 * np.dtype(dt).itemsize)) - 1)).astype(np.uint64).astype(dt))
+            size = np.dtype(dt).itemsize
+            if t == "R4":
+                v = np.float32(_as_real(val))
+            else:      # the low bytes of the integer, as the runtime's store of the narrower type
+                v = np.frombuffer((_as_int(val) & ((1 << (8 * size)) - 1)).to_bytes(size, "little"), dt)[0]
+            self.mem.write_scalar(addr + idx * size, dt, v)
 
     def conv(self, t: str) -> None:
         v, real = self.pop()
