@@ -13,7 +13,7 @@ import pytest
 
 import v5ref  # noqa: F401  (path setup)
 from k210tools.cli import main
-from k210tools.kmodel import v5, v5ops
+from k210tools.kmodel import v5, v5code, v5k210, v5ops
 from k210tools.kmodel import v5write as W
 from k210tools.kmodel.info import describe
 from realmodels import model_path
@@ -73,13 +73,13 @@ def test_yolox_code_counts_and_epochs(yolox_model):
         key = "TENSOR" if ins.op else ins.name
         names[key] = names.get(key, 0) + 1
     assert names == {"LEA_BUFFER": 263, "LDC_I4": 2104, "LDC_R4": 139, "STSHAPE": 466, "TENSOR": 118}
-    assert v5.tensor_op_count(m) == {"DEQUANTIZE": 47, "QUANTIZE": 21, "CALL": 27, "SLICE": 10, "REDUCE_WINDOW2D": 3,
+    assert v5code.tensor_op_count(m) == {"DEQUANTIZE": 47, "QUANTIZE": 21, "CALL": 27, "SLICE": 10, "REDUCE_WINDOW2D": 3,
                                      "CONVERT": 2, "BINARY": 2, "RESIZE_IMAGE": 2, "COPY": 3, "TRANSPOSE": 1}
     k = m.modules[1]
     counts = {}
     for f in k.functions:
         text = k.section(m.data, ".text")[f.entrypoint:f.entrypoint + f.text_size]
-        for ins in v5.k210_decode(text, k, f):
+        for ins in v5k210.k210_decode(text, k, f):
             counts[ins.name] = counts.get(ins.name, 0) + 1
     assert counts == {"kpu_conv2d": 120, "kpu_download": 52, "kpu_upload": 27}
 
@@ -89,7 +89,7 @@ def test_memory_figures_of_spec_section_7(yolox_model):
     mn = v5.parse(_bytes(MNIST))
     assert mn.working_bytes == 51008 + 3136 + 40 == 54184
     assert [e.name for e in mn.epochs] == ["1.6-1.7.0", "1.7.1", "1.7.2", "1.8", "1.9"]
-    assert v5.tensor_op_count(mn) == {"CONV2D": 2, "BINARY": 2, "REDUCE_WINDOW2D": 2, "MATMUL": 1}
+    assert v5code.tensor_op_count(mn) == {"CONV2D": 2, "BINARY": 2, "REDUCE_WINDOW2D": 2, "MATMUL": 1}
     # charge = A(image) + (256 - 128) + A(data pools, inputs, outputs 8-aligned but the last) + state
     assert yolox_model.charge == 1065728 + 128 + 1704704 + v5.STATE_BYTES == 2770560 + v5.STATE_BYTES
     assert mn.charge == 1408 + 54272 + v5.STATE_BYTES
@@ -302,7 +302,7 @@ def test_reference_runs_every_written_model():
         r = run_model(c.model, c.inputs)
         o = r.outputs[0]
         assert np.isfinite(o.astype(np.float64)).all(), c.name
-        assert r.max_stack < v5.MAX_STACK
+        assert r.max_stack < v5code.MAX_STACK
 
 
 def test_k210_chain_equals_the_kpu_reference_layer_by_layer():

@@ -10,6 +10,7 @@ from typing import Callable, Dict, List, Tuple
 import numpy as np
 
 from k210tools.kmodel import v5, v5ops
+from k210tools.kmodel.v5code import Instr
 
 from . import ops
 from .memory import Memory, default_strides
@@ -144,7 +145,7 @@ class StackVM:
             return self.data + off
         raise ValueError(f"LEA_BUFFER location {loc}")
 
-    def scalar(self, ins: v5.Instr, fn, inputs, outputs) -> None:
+    def scalar(self, ins: Instr, fn, inputs, outputs) -> None:
         n = ins.name
         if n == "NOP":
             return
@@ -256,7 +257,7 @@ class StackVM:
         self.push(_i64(r))
 
     # ---- tensor ops ----
-    def tensor(self, ins: v5.Instr) -> None:
+    def tensor(self, ins: Instr) -> None:
         self.trace.append((ins.pc, ins.op))
         fn = getattr(self, "t_" + ins.op.lower(), None)
         if fn is None:
