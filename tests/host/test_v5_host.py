@@ -402,3 +402,24 @@ def test_reference_scalar_instructions_loads_stores_and_a_loop():
     c = _case("scalar_loop")
     assert np.frombuffer(c.inputs[0], np.float32).tolist() == [3.0]
     assert run_model(c.model, c.inputs).outputs[0].tolist() == [7.5, 15.0, 3.0, -1.0]
+
+
+def test_fits_every_board_lines(monkeypatch):
+    """The per-board lines of `model info` for v5, with memory reports given by hand."""
+    from k210tools import boards, cmd_model
+    from k210tools.errors import K210Error
+    reports = {"SIM": {"model_pool": 4_000_000, "model_pool_max": 4_500_000},
+               "MAIX_BIT": {"model_pool": 2_000_000, "model_pool_max": 3_000_000},
+               "MAIX_DOCK": {"model_pool": 1_000_000, "model_pool_max": 1_500_000}}
+
+    def memory(name):
+        if name not in reports:
+            raise K210Error(f"no memory report for {name}")
+        return reports[name]
+    monkeypatch.setattr(boards, "memory", memory)
+    lines = cmd_model.fits_every_board(2_500_000)
+    assert "SIM         fits (2,500,000 of 4,000,000 B)" in lines[1]
+    assert "MAIX_BIT    fits only with the GC heap at its minimum (2,500,000 of 2,999,936 B)" in lines[2]
+    assert lines[3].startswith("    MAIX_DOCK   does NOT fit: kpu.load raises MemoryError (2,500,000 B > 1,499,904 B")
+    assert "MAIX_GO     unknown (no memory report: ./scripts/build MAIX_GO)" in lines[4]
+    assert "does NOT fit: 7,000,000 B is more than the whole 6 MiB general SRAM" in cmd_model.fits_every_board(7_000_000)[4]
