@@ -4,6 +4,7 @@ carries its input bytes; expected outputs come from the reference (run.run_model
 checked by hand-computed cases in tests/host/test_v5_host.py."""
 from __future__ import annotations
 
+import copy
 import struct
 from dataclasses import dataclass
 from typing import List, Tuple
@@ -13,6 +14,7 @@ import numpy as np
 from k210tools.kmodel import v5ops
 from k210tools.kmodel import v5write as W
 from k210tools.kmodel.v5write import Asm, TensorDecl, strides_of
+from kpuref import gen, kpu, layout
 
 IN, OUT, RD, DATA = v5ops.LOC_INPUT, v5ops.LOC_OUTPUT, v5ops.LOC_RDATA, v5ops.LOC_DATA
 F32, U8 = v5ops.DT_F32, v5ops.DT_U8
@@ -249,8 +251,8 @@ def refused_cases() -> List[Tuple[str, bytes, str]]:
 
 def k210_cases(seed: int = 11) -> List[Case]:
     """K210 conv chains through the k210 module (upload, convs, download), u8 out or f32 via
-    DEQUANTIZE; the conv arguments come from tests/kpuref/gen (calibrated random layers)."""
-    from kpuref import gen
+    DEQUANTIZE. The conv arguments come from tests/kpuref/gen (random layers calibrated on their
+    actual input, which tests/kpuref computes layer by layer here)."""
     rng = np.random.default_rng(seed)
     cases = []
     for name, (c, h, w), chain, deq in (
@@ -261,7 +263,6 @@ def k210_cases(seed: int = 11) -> List[Case]:
         x = rng.integers(0, 256, (c, h, w), dtype=np.uint8)
         convs = []
         cur, line = x, 0
-        from kpuref import kpu as kpuref_kpu, layout
         ai = np.zeros(2 << 20, np.uint8)
         layout.store(ai, 0, x)
         for spec in chain:
@@ -271,10 +272,9 @@ def k210_cases(seed: int = 11) -> List[Case]:
             convs.append(W.Conv(cv.args, cv.weights, cv.bn, cv.act))
             oc, oh, ow = cv.args.o_ch_num + 1, cv.args.o_col_high + 1, cv.args.o_row_wid + 1
             mem = {1: cv.weights, 2: struct.pack(f"<{len(cv.bn)}Q", *[b.pack() for b in cv.bn]), 3: cv.act.to_bytes()}
-            import copy as _copy
-            a = _copy.deepcopy(cv.args)
+            a = copy.deepcopy(cv.args)           # the stored layer keeps its address fields 0
             a.para_start_addr, a.bwsx_base_addr, a.active_addr = 1, 2, 3
-            kpuref_kpu.run_layer(a.pack(), ai, lambda ad, n: mem[ad][:n])
+            kpu.run_layer(a.pack(), ai, lambda ad, n: mem[ad][:n])
             cur = layout.load(ai, dst, oc, oh, ow)
             line = dst
         cases.append(Case(name, W.k210_conv_model(convs, dequantize=deq), [x.tobytes()], 1e-6))
