@@ -54,6 +54,9 @@ def info_run(args: argparse.Namespace, s: Session) -> int:
     if info.version == 5 and info.supported:
         for line in fits_every_board(info.charge):
             print(line)
+    if args.time and info.version == 5:
+        raise K210Error(f"{args.model}: --time: the timing model (k210tools/kmodel/timing.py) covers kmodel v3/v4 "
+                        "layers, not v5 yet; drop --time")
     if args.time and info.supported:
         for line in time_report(args.model.read_bytes(), args.board):
             print(line)

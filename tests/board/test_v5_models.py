@@ -65,7 +65,8 @@ def test_yolox_from_sd_and_flash_equals_reference_and_finds_people(big_heap, yol
             f"m = kpu.load({where!r})\n"
             "y = kpu.forward(m, x)\n"
             "x = None\n"
-            f"open('/sd/v5_yolox{i}.bin', 'wb').write(y)\n"
+            f"with open('/sd/v5_yolox{i}.bin', 'wb') as f:\n"
+            "    f.write(y)\n"
             "people = [d for d in yolox.decode(y) if d[5] == 0 and d[6] > 0.85]\n"
             "print(len(people), [round((d[0] + d[2]) / 2) for d in people])\n"
             "y = None\n"
@@ -77,6 +78,31 @@ def test_yolox_from_sd_and_flash_equals_reference_and_finds_people(big_heap, yol
         assert count == "3", out
         xs = sorted(eval(centres))
         assert xs[0] < 75 < xs[1] < 150 < xs[2]
+
+
+def test_yolox_helper_hand_case_on_the_board(board):
+    """The frozen helper under MicroPython: the hand case of tests/host/test_v5_host.py (a dog box
+    from an exp() size, a person box, one cell below the threshold) on a kpu-style array('f'), for
+    a 64 x 64 input (84 cells: 8x8 + 4x4 + 2x2) to keep it small on the GC heap."""
+    out = board.exec(
+        "import array, math, yolox\n"
+        "out = array.array('f', bytes(4 * 84 * 85))\n"
+        "def put(cell, vals):\n"
+        "    for i, v in enumerate(vals):\n"
+        "        out[cell * 85 + i] = v\n"
+        "put(0, [0.5, 0.5, 0.0, 0.0, 0.9, 0.8])\n"
+        "put(10, [0.0, 0.0, math.log(2.0), 0.0, 0.95])\n"
+        "out[10 * 85 + 5 + 16] = 0.9\n"
+        "put(64 + 16 + 3, [0.0, 0.0, 0.0, 0.0, 0.2, 1.0])\n"
+        "for d in yolox.decode(out, 64):\n"
+        "    print(yolox.label(d[5]), '%.3f' % d[4], [round(v, 2) for v in d[:4]])\n"
+        "try:\n"
+        "    yolox.decode(out[:100], 64)\n"
+        "except ValueError as e:\n"
+        "    print(e)\n")
+    assert out.strip().splitlines() == [
+        "dog 0.855 [8.0, 4.0, 24.0, 12.0]", "person 0.720 [0.0, 0.0, 8.0, 8.0]",
+        "yolox.decode: 100 values, expected 84 cells x (5 + 80) = 7140 for a 64 input"]
 
 
 def test_yolox_charge_is_the_host_formula_and_deinit_returns_it(board):
@@ -193,9 +219,10 @@ def test_every_4k_truncation_of_yolox_is_a_valueerror(board):
     assert second == "True"
 
 
-def test_cycles_mixed_with_v3_v4_keep_mem_info(board):
+def test_cycles_mixed_with_v3_v4_keep_mem_info(big_heap):
     """Load/forward/deinit of v5 (mnist benchmark, a written K210 chain, and yolox every tenth
     round) mixed with v3/v4 iris; mem_info and the outputs must not change."""
+    board = big_heap
     cycles = int(os.environ.get("K210_V5_CYCLES", "40"))
     k210 = next(c for c in models.k210_cases() if c.name == "k210_chain_pool_dw")
     names = {"v5m": put_model(board, MNIST), "v5k": put_model(board, "v5k.kmodel", "/sd/v5cyc_k210.kmodel", k210.model),
@@ -215,7 +242,7 @@ bad = 0
 for i in range({cycles}):
     for k in order + (['v5y'] if i % 10 == 9 else []):
         m = kpu.load(names[k])
-        c = binascii.crc32(bytes(kpu.forward(m, x[k])))
+        c = binascii.crc32(kpu.forward(m, x[k]))
         kpu.deinit(m)
         m = None
         if first.setdefault(k, c) != c:

@@ -13,7 +13,7 @@ import pytest
 
 import v5ref  # noqa: F401  (path setup)
 from k210tools.cli import main
-from k210tools.kmodel import v5, v5ops
+from k210tools.kmodel import v5, v5code, v5k210, v5ops
 from k210tools.kmodel import v5write as W
 from k210tools.kmodel.info import describe
 from realmodels import model_path
@@ -73,13 +73,13 @@ def test_yolox_code_counts_and_epochs(yolox_model):
         key = "TENSOR" if ins.op else ins.name
         names[key] = names.get(key, 0) + 1
     assert names == {"LEA_BUFFER": 263, "LDC_I4": 2104, "LDC_R4": 139, "STSHAPE": 466, "TENSOR": 118}
-    assert v5.tensor_op_count(m) == {"DEQUANTIZE": 47, "QUANTIZE": 21, "CALL": 27, "SLICE": 10, "REDUCE_WINDOW2D": 3,
+    assert v5code.tensor_op_count(m) == {"DEQUANTIZE": 47, "QUANTIZE": 21, "CALL": 27, "SLICE": 10, "REDUCE_WINDOW2D": 3,
                                      "CONVERT": 2, "BINARY": 2, "RESIZE_IMAGE": 2, "COPY": 3, "TRANSPOSE": 1}
     k = m.modules[1]
     counts = {}
     for f in k.functions:
         text = k.section(m.data, ".text")[f.entrypoint:f.entrypoint + f.text_size]
-        for ins in v5.k210_decode(text, k, f):
+        for ins in v5k210.k210_decode(text, k, f):
             counts[ins.name] = counts.get(ins.name, 0) + 1
     assert counts == {"kpu_conv2d": 120, "kpu_download": 52, "kpu_upload": 27}
 
@@ -89,7 +89,7 @@ def test_memory_figures_of_spec_section_7(yolox_model):
     mn = v5.parse(_bytes(MNIST))
     assert mn.working_bytes == 51008 + 3136 + 40 == 54184
     assert [e.name for e in mn.epochs] == ["1.6-1.7.0", "1.7.1", "1.7.2", "1.8", "1.9"]
-    assert v5.tensor_op_count(mn) == {"CONV2D": 2, "BINARY": 2, "REDUCE_WINDOW2D": 2, "MATMUL": 1}
+    assert v5code.tensor_op_count(mn) == {"CONV2D": 2, "BINARY": 2, "REDUCE_WINDOW2D": 2, "MATMUL": 1}
     # charge = A(image) + (256 - 128) + A(data pools, inputs, outputs 8-aligned but the last) + state
     assert yolox_model.charge == 1065728 + 128 + 1704704 + v5.STATE_BYTES == 2770560 + v5.STATE_BYTES
     assert mn.charge == 1408 + 54272 + v5.STATE_BYTES
@@ -302,7 +302,7 @@ def test_reference_runs_every_written_model():
         r = run_model(c.model, c.inputs)
         o = r.outputs[0]
         assert np.isfinite(o.astype(np.float64)).all(), c.name
-        assert r.max_stack < v5.MAX_STACK
+        assert r.max_stack < v5code.MAX_STACK
 
 
 def test_k210_chain_equals_the_kpu_reference_layer_by_layer():
@@ -389,3 +389,37 @@ def test_model_info_v5_too_big_for_every_board(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "working 12,650,472 B" in out
     assert "does NOT fit SIM" in out and "MAIX_BIT    does NOT fit" in out
+
+
+def test_model_info_v5_time_says_it_is_not_there(capsys):
+    assert main(["model", "info", str(model_path(MNIST)), "--time"]) == 1
+    assert "--time: the timing model" in capsys.readouterr().err
+
+
+def test_reference_scalar_instructions_loads_stores_and_a_loop():
+    """LDIND/STIND, integer and real arithmetic, CONV_*, BR_TRUE back to a loop head and RET, by hand:
+    out = [in * 2.5, 1 + 2 + 3 + 4 + 5, 7 / 2 (integer), (int)-1.5]."""
+    c = _case("scalar_loop")
+    assert np.frombuffer(c.inputs[0], np.float32).tolist() == [3.0]
+    assert run_model(c.model, c.inputs).outputs[0].tolist() == [7.5, 15.0, 3.0, -1.0]
+
+
+def test_fits_every_board_lines(monkeypatch):
+    """The per-board lines of `model info` for v5, with memory reports given by hand."""
+    from k210tools import boards, cmd_model
+    from k210tools.errors import K210Error
+    reports = {"SIM": {"model_pool": 4_000_000, "model_pool_max": 4_500_000},
+               "MAIX_BIT": {"model_pool": 2_000_000, "model_pool_max": 3_000_000},
+               "MAIX_DOCK": {"model_pool": 1_000_000, "model_pool_max": 1_500_000}}
+
+    def memory(name):
+        if name not in reports:
+            raise K210Error(f"no memory report for {name}")
+        return reports[name]
+    monkeypatch.setattr(boards, "memory", memory)
+    lines = cmd_model.fits_every_board(2_500_000)
+    assert "SIM         fits (2,500,000 of 4,000,000 B)" in lines[1]
+    assert "MAIX_BIT    fits only with the GC heap at its minimum (2,500,000 of 2,999,936 B)" in lines[2]
+    assert lines[3].startswith("    MAIX_DOCK   does NOT fit: kpu.load raises MemoryError (2,500,000 B > 1,499,904 B")
+    assert "MAIX_GO     unknown (no memory report: ./scripts/build MAIX_GO)" in lines[4]
+    assert "does NOT fit: 7,000,000 B is more than the whole 6 MiB general SRAM" in cmd_model.fits_every_board(7_000_000)[4]

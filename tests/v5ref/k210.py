@@ -10,6 +10,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from k210tools.kmodel import v5, v5ops
+from k210tools.kmodel.v5k210 import k210_conv_words, k210_decode, k210_ranges, kpu_rows
 from k210tools.kmodel.v3 import KpuLayerArgs
 from kpuref import kpu as kpuref
 from kpuref import layout
@@ -56,32 +57,32 @@ class K210Module:
         """Run function fi with its inputs/outputs bound to contiguous uint8 arrays (outputs written)."""
         fn = self.mod.functions[fi]
         code = self.text[fn.entrypoint:fn.entrypoint + fn.text_size]
-        for ins in v5.k210_decode(code, self.mod, fn):
+        for ins in k210_decode(code, self.mod, fn):
             getattr(self, "_" + ins.name)(ins, inputs, outputs, fn)
 
     def _kpu_upload(self, ins, inputs, outputs, fn) -> None:
-        src_r, dst_r = v5.k210_ranges(ins)
+        src_r, dst_r = k210_ranges(ins)
         n, c, h, w = _shape4(ins.body, 28)
         if dst_r.location != v5ops.LOC_KPU:
             raise ValueError(f"kpu_upload to {dst_r}: the destination is AI SRAM")
         src = self._at(src_r, inputs, outputs, fn)[:n * c * h * w].reshape(n, c, h, w)
-        rows = v5.kpu_rows(c, h, w)
+        rows = kpu_rows(c, h, w)
         for b in range(n):
             self.ai[layout.addresses(0, c, h, w) + dst_r.start + b * rows * 64] = src[b]
 
     def _kpu_download(self, ins, inputs, outputs, fn) -> None:
-        src_r, dst_r = v5.k210_ranges(ins)
+        src_r, dst_r = k210_ranges(ins)
         n, c, h, w = _shape4(ins.body, 28)
         if src_r.location != v5ops.LOC_KPU:
             raise ValueError(f"kpu_download from {src_r}: the source is AI SRAM")
         dst = self._at(dst_r, inputs, outputs, fn)
-        rows = v5.kpu_rows(c, h, w)
+        rows = kpu_rows(c, h, w)
         for b in range(n):
             dst[b * c * h * w:(b + 1) * c * h * w] = self.ai[layout.addresses(0, c, h, w) + src_r.start
                                                              + b * rows * 64].reshape(-1)
 
     def _copy(self, ins, inputs, outputs, fn) -> None:
-        src_r, dst_r = v5.k210_ranges(ins)
+        src_r, dst_r = k210_ranges(ins)
         shape = _shape4(ins.body, 28)
         s_in, s_out = _shape4(ins.body, 44), _shape4(ins.body, 60)
         dt = np.dtype(v5ops.DTYPES[src_r.dtype][1])
@@ -97,9 +98,9 @@ class K210Module:
         dst[:] = np.frombuffer(flat.tobytes(), np.uint8)
 
     def _kpu_conv2d(self, ins, inputs, outputs, fn) -> None:
-        w_r, bn_r, act_r, out_r = v5.k210_ranges(ins)
+        w_r, bn_r, act_r, out_r = k210_ranges(ins)
         (batches,) = struct.unpack_from("<I", ins.body, 52)
-        a = KpuLayerArgs.unpack(v5.k210_conv_words(ins))
+        a = KpuLayerArgs.unpack(k210_conv_words(ins))
         for r in (w_r, bn_r, act_r):
             if r.start >= 1 << _LOC_SHIFT:
                 raise ValueError(f"kpu_conv2d range {r} starts past 16 MiB")
@@ -119,7 +120,7 @@ class K210Module:
         a.send_data_out = 0
         ic, ih, iw = a.i_ch_num + 1, a.i_col_high + 1, a.i_row_wid + 1
         oc, oh, ow = a.o_ch_num + 1, a.o_col_high + 1, a.o_row_wid + 1
-        rows_in, rows_out = v5.kpu_rows(ic, ih, iw), v5.kpu_rows(oc, oh, ow)
+        rows_in, rows_out = kpu_rows(ic, ih, iw), kpu_rows(oc, oh, ow)
         src0, dst0 = a.image_src_addr, a.image_dst_addr
         dst = self._at(out_r, inputs, outputs, fn) if out_r.size else None
         for b in range(batches):

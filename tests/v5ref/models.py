@@ -4,18 +4,20 @@ carries its input bytes; expected outputs come from the reference (run.run_model
 checked by hand-computed cases in tests/host/test_v5_host.py."""
 from __future__ import annotations
 
+import copy
 import struct
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Tuple
 
 import numpy as np
 
 from k210tools.kmodel import v5ops
 from k210tools.kmodel import v5write as W
 from k210tools.kmodel.v5write import Asm, TensorDecl, strides_of
+from kpuref import gen, kpu, layout
 
 IN, OUT, RD, DATA = v5ops.LOC_INPUT, v5ops.LOC_OUTPUT, v5ops.LOC_RDATA, v5ops.LOC_DATA
-F32, U8, I32 = v5ops.DT_F32, v5ops.DT_U8, v5ops.DT_I32
+F32, U8 = v5ops.DT_F32, v5ops.DT_U8
 
 
 @dataclass
@@ -61,10 +63,10 @@ def cpu_cases(seed: int = 5) -> List[Case]:
              {"rshape_src": s4, "rstride_src": st4, "rstride_dest": st4}, in_datatype=F32, dst_datatype=U8)
     xq = (rng.integers(-10, 140, s4) / 4.0).astype(np.float32)        # x*2+3 hits .5 ties
     cases.append(Case("quantize", W.stackvm_model(a, *_io(s4, s4, F32, U8)), [xq.tobytes()]))
-    a = Asm("1.9")
+    a = Asm("1.9")       # kpu.forward hands out u8 and f32 tensors only: f32 -> u8 (truncation)
     a.tensor("CONVERT", [("addr", IN, 0), ("addr", OUT, 0)], {"rshape_src": s4, "rstride_src": st4, "rstride_dest": st4},
-             in_datatype=F32, dst_datatype=I32)
-    cases.append(Case("convert_f32_i32", W.stackvm_model(a, *_io(s4, s4, F32, I32)), [_f32(rng, s4, -300, 300).tobytes()]))
+             in_datatype=F32, dst_datatype=U8)
+    cases.append(Case("convert_f32_u8", W.stackvm_model(a, *_io(s4, s4, F32, U8)), [_f32(rng, s4, 0, 255.9).tobytes()]))
 
     # COPY with a transposing destination stride; CONCAT as two COPYs into output slices
     s3 = (2, 3, 4)
@@ -199,7 +201,28 @@ def cpu_cases(seed: int = 5) -> List[Case]:
 
     for op in ("abs", "neg", "exp", "sqrt", "round", "floor", "ceil", "square", "tanh", "sign"):
         cases.append(_unary_case("1.9", s4, op, rng))
+    cases.append(Case("scalar_loop", scalar_program(), [np.array([3.0], np.float32).tobytes()]))
     return cases
+
+
+def scalar_program() -> bytes:
+    """The scalar instructions: LDIND/STIND, integer and real arithmetic, CONV_*, a BR_TRUE loop and
+    RET. out = [in * 2.5, 1 + 2 + 3 + 4 + 5 (the loop), 7 / 2 (integer), (int)-1.5] as f32."""
+    a = Asm("1.9")
+    a.lea_buffer(OUT, 0).lea_buffer(IN, 0).raw("LDIND_R4").ldc_r4(2.5).raw("MUL").raw("STIND_R4")
+    a.lea_buffer(DATA, 0).ldc_i4(0).raw("STIND_I4")
+    a.lea_buffer(DATA, 4).ldc_i4(5).raw("STIND_I4")
+    loop = len(a.code)
+    a.lea_buffer(DATA, 0).lea_buffer(DATA, 0).raw("LDIND_I4").lea_buffer(DATA, 4).raw("LDIND_I4").raw("ADD")
+    a.raw("STIND_I4")
+    a.lea_buffer(DATA, 4).lea_buffer(DATA, 4).raw("LDIND_I4").ldc_i4(1).raw("SUB").raw("STIND_I4")
+    a.lea_buffer(DATA, 4).raw("LDIND_I4")
+    a.raw("BR_TRUE", loop - (len(a.code) + 5))
+    a.lea_buffer(OUT, 4).lea_buffer(DATA, 0).raw("LDIND_I4").raw("CONV_R4").raw("STIND_R4")
+    a.lea_buffer(OUT, 8).ldc_i4(7).ldc_i4(2).raw("DIV").raw("CONV_R4").raw("STIND_R4")
+    a.lea_buffer(OUT, 12).ldc_r4(-1.5).raw("CONV_I4").raw("CONV_R4").raw("STIND_R4")
+    a.raw("RET").raw("NOP")
+    return W.stackvm_model(a, [TensorDecl(F32, (1,))], [TensorDecl(F32, (4,))], data_pool=8)
 
 
 def ambiguous_unary() -> bytes:
@@ -228,8 +251,8 @@ def refused_cases() -> List[Tuple[str, bytes, str]]:
 
 def k210_cases(seed: int = 11) -> List[Case]:
     """K210 conv chains through the k210 module (upload, convs, download), u8 out or f32 via
-    DEQUANTIZE; the conv arguments come from tests/kpuref/gen (calibrated random layers)."""
-    from kpuref import gen
+    DEQUANTIZE. The conv arguments come from tests/kpuref/gen (random layers calibrated on their
+    actual input, which tests/kpuref computes layer by layer here)."""
     rng = np.random.default_rng(seed)
     cases = []
     for name, (c, h, w), chain, deq in (
@@ -240,7 +263,6 @@ def k210_cases(seed: int = 11) -> List[Case]:
         x = rng.integers(0, 256, (c, h, w), dtype=np.uint8)
         convs = []
         cur, line = x, 0
-        from kpuref import kpu as kpuref_kpu, layout
         ai = np.zeros(2 << 20, np.uint8)
         layout.store(ai, 0, x)
         for spec in chain:
@@ -250,10 +272,9 @@ def k210_cases(seed: int = 11) -> List[Case]:
             convs.append(W.Conv(cv.args, cv.weights, cv.bn, cv.act))
             oc, oh, ow = cv.args.o_ch_num + 1, cv.args.o_col_high + 1, cv.args.o_row_wid + 1
             mem = {1: cv.weights, 2: struct.pack(f"<{len(cv.bn)}Q", *[b.pack() for b in cv.bn]), 3: cv.act.to_bytes()}
-            import copy as _copy
-            a = _copy.deepcopy(cv.args)
+            a = copy.deepcopy(cv.args)           # the stored layer keeps its address fields 0
             a.para_start_addr, a.bwsx_base_addr, a.active_addr = 1, 2, 3
-            kpuref_kpu.run_layer(a.pack(), ai, lambda ad, n: mem[ad][:n])
+            kpu.run_layer(a.pack(), ai, lambda ad, n: mem[ad][:n])
             cur = layout.load(ai, dst, oc, oh, ow)
             line = dst
         cases.append(Case(name, W.k210_conv_model(convs, dequantize=deq), [x.tobytes()], 1e-6))

@@ -188,11 +188,16 @@ def resize_image(x: np.ndarray, out_h: int, out_w: int, mode: str, align_corners
     xf = x.astype(F32)
     fy, fx = fy[:, None], fx[None, :]
     one = F32(1)
+    # weights first, then v0*a0 + v1*a1 + v2*a2 + v3*a3 left to right, each step in f32
+    a0, a1 = ((one - fy) * (one - fx)).astype(F32), (fy * (one - fx)).astype(F32)
+    a2, a3 = ((one - fy) * fx).astype(F32), (fy * fx).astype(F32)
 
     def px(yi, xi):
         return xf[:, :, yi][:, :, :, xi]
-    r = (px(y0, x0) * (one - fy) * (one - fx) + px(y1, x0) * fy * (one - fx) + px(y0, x1) * (one - fy) * fx
-         + px(y1, x1) * fy * fx).astype(F32)
+    r = px(y0, x0) * a0
+    r = (r + px(y1, x0) * a1).astype(F32)
+    r = (r + px(y0, x1) * a2).astype(F32)
+    r = (r + px(y1, x1) * a3).astype(F32)
     if np.issubdtype(x.dtype, np.integer):
         return np.trunc(r + F32(0.5)).astype(x.dtype)
     return r

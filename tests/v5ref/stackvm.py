@@ -5,11 +5,12 @@ caller's memory (shape/strides registers), runs the k210 function and scatters i
 from __future__ import annotations
 
 import struct
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
 from k210tools.kmodel import v5, v5ops
+from k210tools.kmodel.v5code import Instr
 
 from . import ops
 from .memory import Memory, default_strides
@@ -89,8 +90,8 @@ class StackVM:
         return np.array(_as_int(e)).astype(np.int64).astype(d)[()]
 
     def pop_padding(self) -> Tuple[int, int]:
-        if self.model.epoch.padding_entries == 3:
-            self.pop_int()          # interior: 0 in practice, not modelled
+        if self.model.epoch.padding_entries == 3 and _i32(self.pop_int()) != 0:
+            raise ValueError("interior padding is not modelled by the reference (0 in every known file)")
         after, before = self.pop_int(), self.pop_int()
         return _i32(before), _i32(after)
 
@@ -144,7 +145,7 @@ class StackVM:
             return self.data + off
         raise ValueError(f"LEA_BUFFER location {loc}")
 
-    def scalar(self, ins: v5.Instr, fn, inputs, outputs) -> None:
+    def scalar(self, ins: Instr, fn, inputs, outputs) -> None:
         n = ins.name
         if n == "NOP":
             return
@@ -201,9 +202,12 @@ class StackVM:
             addr = self.pop_int()
             if addr == 0:
                 raise ValueError(f"{n}: null address")
-            v = np.float32(_as_real(val)) if t == "R4" else (int(val[0]) if not val[1] else int(val[0]))
-            self.mem.write_scalar(addr + idx * np.dtype(dt).itemsize, dt, np.array(v).astype(dt) if t == "R4"
-                                  else np.array(v & ((1 << (8 * np.dtype(dt).itemsize)) - 1)).astype(np.uint64).astype(dt))
+            size = np.dtype(dt).itemsize
+            if t == "R4":
+                v = np.float32(_as_real(val))
+            else:      # the low bytes of the integer, as the runtime's store of the narrower type
+                v = np.frombuffer((_as_int(val) & ((1 << (8 * size)) - 1)).to_bytes(size, "little"), dt)[0]
+            self.mem.write_scalar(addr + idx * size, dt, v)
 
     def conv(self, t: str) -> None:
         v, real = self.pop()
@@ -253,7 +257,7 @@ class StackVM:
         self.push(_i64(r))
 
     # ---- tensor ops ----
-    def tensor(self, ins: v5.Instr) -> None:
+    def tensor(self, ins: Instr) -> None:
         self.trace.append((ins.pc, ins.op))
         fn = getattr(self, "t_" + ins.op.lower(), None)
         if fn is None:

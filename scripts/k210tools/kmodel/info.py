@@ -233,7 +233,7 @@ def _v4_detail(data: bytes, at: int, op: int, size: int) -> str:
 # ---- v5 (nncase 1.x) ----
 
 def _v5(data: bytes, name: str) -> ModelInfo:
-    from . import v5, v5ops
+    from . import v5, v5k210, v5ops
     try:
         m = v5.parse(data)
     except ValueError as e:
@@ -256,7 +256,7 @@ def _v5(data: bytes, name: str) -> ModelInfo:
                 continue
             if ins.op == "CALL":
                 a = ins.args
-                detail = v5.k210_summary(m, a["module_id"], a["function_id"])
+                detail = v5k210.k210_summary(m, a["module_id"], a["function_id"])
                 info.layers.append(Layer(len(info.layers), f"CALL k210 fn {a['function_id']}",
                                          "KPU" if "kpu_conv2d" in detail else "CPU", detail.split(": ", 1)[1], ins.size))
                 continue

@@ -3,7 +3,7 @@ nncase minor version ("epoch"), the operand fields of every tensor op, datatypes
 
 Written from docs kmodel-v5-spec.md sections 4, 5 and 8 and checked against the opcode.h of each
 nncase tag (v1.0.0-beta1 .. v1.9.0). Nothing in a v5 file records the compiler version, so a reader
-decodes the code under every epoch and keeps those that decode cleanly (v5.detect_epochs).
+decodes the code under every epoch and keeps those that decode cleanly (v5code.detect_epochs).
 """
 from __future__ import annotations
 

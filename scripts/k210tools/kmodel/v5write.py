@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from . import v5ops
 from .v3 import ActTable, BnEntry, KpuLayerArgs
-from .v5 import FUNCTION_HEADER, MEMORY_RANGE, MODEL_HEADER, MODULE_HEADER, SECTION_HEADER, kpu_rows
+from .v5 import FUNCTION_HEADER, MEMORY_RANGE, MODEL_HEADER, MODULE_HEADER, SECTION_HEADER
 
 Operand = Tuple  # ("addr", location, offset) | ("int", v) | ("real", v) | ("padding", before, after)
 
