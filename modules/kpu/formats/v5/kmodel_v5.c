@@ -61,7 +61,7 @@ static int read_shape(kv5_reader_t *r, uint32_t *at, uint32_t end, kv5_tensor_t 
     kmodel_err_t *e) {
     uint8_t b[4];
     if (*at + 4 > end) {
-        return fail(e, "%s %lu: shape at offset %lu runs past its function record", what, (unsigned long)i, (unsigned long)*at);
+        return fail(e, "%s %lu: shape at offset %lu past its record", what, (unsigned long)i, (unsigned long)*at);
     }
     if (kv5_read(r, *at, b, 4, e)) {
         return -EINVAL;
@@ -72,7 +72,7 @@ static int read_shape(kv5_reader_t *r, uint32_t *at, uint32_t end, kv5_tensor_t 
             (unsigned long)*at, (unsigned long)rank, KV5_MAX_RANK);
     }
     if ((uint64_t)*at + 4 + 4ull * rank > end) {
-        return fail(e, "%s %lu: shape at offset %lu runs past its function record", what, (unsigned long)i, (unsigned long)*at);
+        return fail(e, "%s %lu: shape at offset %lu past its record", what, (unsigned long)i, (unsigned long)*at);
     }
     uint8_t d[4 * KV5_MAX_RANK];
     if (kv5_read(r, *at + 4, d, 4 * rank, e)) {
@@ -106,7 +106,7 @@ int kv5_read_func(kv5_reader_t *r, const kv5_module_t *m, uint32_t off, kv5_func
     kv5_tensor_t *out, kmodel_err_t *e) {
     uint8_t b[32];
     if ((uint64_t)off + 32 > (uint64_t)m->off + m->size || kv5_read(r, off, b, 32, e)) {
-        return fail(e, "function record at offset %lu runs past its module", (unsigned long)off);
+        return fail(e, "function at offset %lu past its module", (unsigned long)off);
     }
     uint32_t hs = kv5_u32(b), size = kv5_u32(b + 4);
     f->off = off;
@@ -196,7 +196,7 @@ static int parse_module(kv5_reader_t *r, kv5_header_t *h, uint32_t idx, uint32_t
             (unsigned long)version);
     }
     if (size < 48 || (uint64_t)off + size > h->file_bytes) {
-        return fail(e, "module '%s' at offset %lu declares %lu B, past the end of the file (%lu B): truncated kmodel", type,
+        return fail(e, "module '%s' at offset %lu of %lu B is past the end of the file (%lu B): truncated kmodel", type,
             (unsigned long)off, (unsigned long)size, (unsigned long)h->file_bytes);
     }
     if (shared != 0) {

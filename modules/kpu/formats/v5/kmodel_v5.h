@@ -19,7 +19,7 @@
 #define KV5_MAX_FUNCS   128u     // functions of the k210 module (yolox: 27)
 #define KV5_MAX_IO      8u       // inputs / outputs of one function
 #define KV5_MAX_RANK    KERNEL_ND_MAX
-#define KV5_SHAPE_REGS  64u      // shape registers the interpreter keeps (STSHAPE index below this)
+#define KV5_SHAPE_REGS  60u      // shape registers the interpreter keeps (STSHAPE index below this)
 #define KV5_STACK       64u      // evaluation stack entries (the known files use < 40)
 #define KV5_MAX_STEPS   (1u << 22)   // instructions of one run: code that runs longer is refused
 
@@ -97,7 +97,9 @@ typedef struct {
 int kv5_read(kv5_reader_t *r, uint32_t off, void *dst, uint32_t n, kmodel_err_t *e);
 
 // --- evaluation stack entries: integers, reals and (pool, offset) addresses ---
-typedef enum { KV5_V_INT, KV5_V_REAL, KV5_V_ADDR } kv5_vkind_t;
+// KV5_V_DATA: a number read from tensor memory during the load check (known only at run time):
+// it may be stored or passed as a scale, never steer a branch, a shape or an address.
+typedef enum { KV5_V_INT, KV5_V_REAL, KV5_V_ADDR, KV5_V_DATA } kv5_vkind_t;
 enum { KV5_POOL_MAIN = 0, KV5_POOL_RDATA = 1 };   // stackvm .rdata, read-only
 typedef struct {
     uint8_t kind, pool;
@@ -110,6 +112,14 @@ typedef struct {
     uint8_t rank;
     uint32_t d[KV5_MAX_RANK];
 } kv5_shape_reg_t;
+
+// What STIND wrote during the load check, so a later LDIND of it is known (a loop counter).
+#define KV5_SHADOW 8u
+typedef struct {
+    uint8_t pool, size;
+    uint32_t off;
+    uint64_t raw;
+} kv5_shadow_t;
 
 // What one tensor op wrote (netinfo, set_layers).
 #define KV5_NAME 32
@@ -145,6 +155,8 @@ typedef struct kv5_vm {
     bool fields_ok;             // the current tensor op decoded its fields and operands
     kv5_value_t stack[KV5_STACK];
     kv5_shape_reg_t reg[KV5_SHAPE_REGS];
+    kv5_shadow_t shadow[KV5_SHADOW];
+    uint32_t shadow_n;          // entries written (the newest KV5_SHADOW are kept)
     kmodel_err_t *err;
 } kv5_vm_t;
 

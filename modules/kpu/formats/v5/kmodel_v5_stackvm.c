@@ -106,6 +106,13 @@ static int binop(kv5_vm_t *vm, uint8_t op, uint32_t pc) {
     if (pop(vm, &b, pc) || pop(vm, &a, pc)) {
         return -EINVAL;
     }
+    if (a.kind == KV5_V_DATA || b.kind == KV5_V_DATA) {   // load check: known at run time only
+        if (a.kind == KV5_V_ADDR || b.kind == KV5_V_ADDR) {
+            return refuse(vm, pc, op, "(arithmetic) of an address and tensor data: not supported");
+        }
+        a.kind = KV5_V_DATA;
+        return push(vm, a, pc);
+    }
     // address arithmetic: address +/- integer, integer + address
     if (a.kind == KV5_V_ADDR || b.kind == KV5_V_ADDR) {
         if (op == 0x34 && a.kind == KV5_V_ADDR && b.kind == KV5_V_INT) {
@@ -187,6 +194,9 @@ static int conv(kv5_vm_t *vm, uint8_t op, uint32_t pc) {
     if (v.kind == KV5_V_ADDR) {
         return refuse(vm, pc, op, "(CONV_*) converts an address");
     }
+    if (v.kind == KV5_V_DATA) {
+        return push(vm, v, pc);
+    }
     int64_t i = as_int(&v);
     switch (op) {
         case 0x4C: return push(vm, int_v((int8_t)i), pc);
@@ -200,6 +210,91 @@ static int conv(kv5_vm_t *vm, uint8_t op, uint32_t pc) {
         case 0x54: return push(vm, real_v(to_bf16(as_real(&v))), pc);
         default: return push(vm, real_v(as_real(&v)), pc);
     }
+}
+
+// LDIND/STIND/LDELEM/STELEM: element type by opcode: low 4 bits bytes, 0x10 signed, 0x20 real,
+// 0x40 bfloat16 (spec 4.2).
+static const uint8_t ld_types[10] = { 0x11, 0x12, 0x14, 0x18, 0x01, 0x02, 0x04, 0x08, 0x62, 0x24 };
+static const uint8_t st_types[6] = { 0x11, 0x12, 0x14, 0x18, 0x62, 0x24 };
+
+static kv5_value_t decode(uint64_t raw, uint8_t t) {
+    uint32_t size = t & 15;
+    if (t & 0x20) {
+        uint32_t u = t & 0x40 ? (uint32_t)raw << 16 : (uint32_t)raw;
+        float f;
+        memcpy(&f, &u, 4);
+        return real_v(f);
+    }
+    if ((t & 0x10) && size < 8 && (raw >> (8 * size - 1) & 1)) {
+        raw |= ~0ull << (8 * size);   // sign extension
+    }
+    return int_v((int64_t)raw);
+}
+
+static int mem_op(kv5_vm_t *vm, uint8_t op, uint32_t pc) {
+    bool elem = op >= 0x18, load = op <= 0x0F || (elem && op <= 0x21);
+    uint8_t t = load ? ld_types[op - (elem ? 0x18 : 0x06)] : st_types[op - (elem ? 0x22 : 0x10)];
+    uint32_t size = t & 15;
+    kv5_value_t v = { 0 }, idx = { 0 }, addr = { 0 };
+    if ((!load && pop(vm, &v, pc)) || (elem && pop(vm, &idx, pc)) || pop(vm, &addr, pc)) {
+        return -EINVAL;
+    }
+    if (addr.kind != KV5_V_ADDR || (elem && idx.kind != KV5_V_INT) || v.kind == KV5_V_ADDR) {
+        return refuse(vm, pc, op, "(LDIND/STIND/LDELEM/STELEM) needs a buffer address, a known index and a number");
+    }
+    int64_t off = addr.i + (elem ? idx.i * (int64_t)size : 0);
+    if (off < (int64_t)addr.lo || off + size > addr.hi || (!load && addr.pool == KV5_POOL_RDATA)) {
+        return fail(vm, "stackvm .text+%lu: opcode 0x%02x: %lu-byte access at %s+%lld is outside [%lu, %lu) or read-only",
+            (unsigned long)pc, op, (unsigned long)size, addr.pool == KV5_POOL_RDATA ? ".rdata" : "main", (long long)off,
+            (unsigned long)addr.lo, (unsigned long)addr.hi);
+    }
+    uint8_t *p = addr.pool == KV5_POOL_RDATA ? (uint8_t *)(uintptr_t)vm->rdata : vm->main;
+    uint64_t raw = 0;
+    if (load) {
+        if (vm->run) {
+            memcpy(&raw, p + off, size);
+        } else if (addr.pool == KV5_POOL_RDATA) {   // constants: read from the file
+            if (kv5_read(vm->rd, vm->h->mod[vm->h->stackvm].rdata_off + (uint32_t)off, &raw, size, vm->err)) {
+                return -EINVAL;
+            }
+        } else {   // what this check stored there, else known only at run time
+            kv5_value_t d = { KV5_V_DATA, 0, 0, 0, 0, 0.0f };
+            for (uint32_t k = 0; k < KV5_SHADOW && k < vm->shadow_n; k++) {
+                const kv5_shadow_t *e = &vm->shadow[k];
+                if (e->off == off && e->size == size) {
+                    d = decode(e->raw, t);
+                }
+            }
+            return push(vm, d, pc);
+        }
+        return push(vm, decode(raw, t), pc);
+    }
+    if (t & 0x20) {
+        float f = as_real(&v);
+        uint32_t u;
+        memcpy(&u, &f, 4);
+        raw = t & 0x40 ? (u + 0x7fffu + ((u >> 16) & 1)) >> 16 : u;   // bfloat16: nearest even
+    } else {
+        raw = (uint64_t)as_int(&v);
+    }
+    if (vm->run) {
+        memcpy(p + off, &raw, size);   // little endian, as the file and both targets
+        return 0;
+    }
+    // the check: forget what overlapped, remember a known value
+    for (uint32_t k = 0; k < KV5_SHADOW && k < vm->shadow_n; k++) {
+        kv5_shadow_t *e = &vm->shadow[k];
+        if (e->off < off + size && off < (int64_t)e->off + e->size) {
+            e->size = 0;
+        }
+    }
+    if (v.kind != KV5_V_DATA) {
+        kv5_shadow_t *e = &vm->shadow[vm->shadow_n++ % KV5_SHADOW];
+        e->off = (uint32_t)off;
+        e->size = (uint8_t)size;
+        e->raw = raw;
+    }
+    return 0;
 }
 
 // Immediate bytes of each opcode (after the opcode byte); TENSOR is decoded by kv5_tensor_op.
@@ -222,6 +317,7 @@ int kv5_exec(kv5_vm_t *vm) {
     uint32_t pc = 0;
     vm->sp = 0;
     vm->steps = 0;
+    vm->shadow_n = 0;
     vm->op_index = 0;
     vm->hash = 0;
     vm->max_reg = 0;
@@ -248,6 +344,7 @@ int kv5_exec(kv5_vm_t *vm) {
                 return kmodel_fail(vm->err, KMODEL_EINTR, EINTR, "kpu.forward: interrupted after tensor op %lu of %lu",
                     (unsigned long)vm->op_index, (unsigned long)vm->h->tensor_ops);
             }
+            vm->shadow_n = 0;   // a tensor op may overwrite what the check remembered
             if (kv5_tensor_op(vm, &pc)) {
                 return -EINVAL;
             }
@@ -307,13 +404,14 @@ int kv5_exec(kv5_vm_t *vm) {
             case 0x33:
                 if (pop(vm, &a, at)) return -EINVAL;
                 if (a.kind == KV5_V_ADDR) return refuse(vm, at, op, "(NEG) negates an address");
-                if (a.kind == KV5_V_REAL) a.f = -a.f; else a.i = (int64_t)(0 - (uint64_t)a.i);
+                if (a.kind == KV5_V_REAL) a.f = -a.f; else if (a.kind == KV5_V_INT) a.i = (int64_t)(0 - (uint64_t)a.i);
                 if (push(vm, a, at)) return -EINVAL;
                 break;
             case 0x3E:
                 if (pop(vm, &a, at)) return -EINVAL;
-                if (a.kind != KV5_V_INT) return refuse(vm, at, op, "(NOT) of a real or an address");
-                if (push(vm, int_v(~a.i), at)) return -EINVAL;
+                if (a.kind == KV5_V_REAL || a.kind == KV5_V_ADDR) return refuse(vm, at, op, "(NOT) of a real or an address");
+                a.i = ~a.i;
+                if (push(vm, a, at)) return -EINVAL;
                 break;
             case 0x56: case 0x57: case 0x58: {
                 int64_t target = (int64_t)pc + (int32_t)kv5_u32(imm);
@@ -324,7 +422,9 @@ int kv5_exec(kv5_vm_t *vm) {
                 bool take = true;
                 if (op != 0x56) {
                     if (pop(vm, &a, at)) return -EINVAL;
-                    if (a.kind == KV5_V_ADDR) return refuse(vm, at, op, "(BR_TRUE/BR_FALSE) tests an address");
+                    if (a.kind == KV5_V_ADDR || a.kind == KV5_V_DATA) {
+                        return refuse(vm, at, op, "(BR_TRUE/BR_FALSE) tests an address or tensor data: not supported");
+                    }
                     bool nz = a.kind == KV5_V_REAL ? a.f != 0.0f : a.i != 0;
                     take = op == 0x57 ? nz : !nz;
                 }
@@ -345,7 +445,8 @@ int kv5_exec(kv5_vm_t *vm) {
                     break;
                 }
                 if ((op >= 0x06 && op <= 0x15) || (op >= 0x18 && op <= 0x27)) {
-                    return refuse(vm, at, op, "(LDIND/STIND/LDELEM/STELEM) reads or writes tensor data: not supported");
+                    if (mem_op(vm, op, at)) return -EINVAL;
+                    break;
                 }
                 if (op == 0x16) {
                     return refuse(vm, at, op, "(LEA_GP) uses a gp register, never set by nncase 1.x");

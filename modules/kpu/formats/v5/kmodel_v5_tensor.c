@@ -629,7 +629,7 @@ static const uint8_t u_11[] = { KERNEL_UNARY_ABS, X, X, KERNEL_UNARY_CEIL, KERNE
     KERNEL_UNARY_LOG, KERNEL_UNARY_NEG, KERNEL_UNARY_ROUND, KERNEL_UNARY_RSQRT, KERNEL_UNARY_SIGN, KERNEL_UNARY_SIN,
     KERNEL_UNARY_SQRT, KERNEL_UNARY_SQUARE, KERNEL_UNARY_TANH };
 
-// The contiguous f32 tensor ops below (UNARY, SOFTMAX, REDUCE) share this check.
+// The contiguous f32 tensor ops below (UNARY, SOFTMAX) share this check.
 static int contiguous_f32(dec_t *d, uint8_t dt, const kv5_shape_reg_t *s, const kv5_shape_reg_t *is) {
     if (dt != KERNEL_DT_F32 || is->rank != s->rank || !is_contiguous(s, is)) {
         return dfail(d, "only contiguous float32 tensors are supported");
@@ -681,56 +681,6 @@ static int op_unary(dec_t *d, op_t op) {
     return 0;
 }
 #undef X
-
-// REDUCE: dt, rshape_src, rstride_src, rstride_dest, reduce_op, rshape_axis, keep_dims; operands
-// in, out, init. Contiguous float32 of at most 4 dims.
-static int op_reduce(dec_t *d) {
-    fld_t f;
-    kv5_value_t v[3];
-    if (fields(d, "dRRRbRb", &f) || operands(d, "AAn", v, NULL) || contiguous_f32(d, f.b[0], f.r[0], f.r[1])) {
-        return -EINVAL;
-    }
-    const kv5_shape_reg_t *s = f.r[0], *axes = f.r[3];
-    if (s->rank > 4 || f.b[1] > 3) {
-        return dfail(d, "%u dims, reduce_op %u: up to 4 dims and mean/min/max/sum", s->rank, f.b[1]);
-    }
-    kernel_reduce_params_t p;
-    memset(&p, 0, sizeof(p));
-    uint32_t reduced = 0;
-    for (uint32_t i = 0; i < axes->rank; i++) {
-        if (axes->d[i] >= s->rank || (reduced >> axes->d[i] & 1)) {
-            return dfail(d, "axis %lu of %u dims", (unsigned long)axes->d[i], s->rank);
-        }
-        reduced |= 1u << axes->d[i];
-    }
-    kv5_shape_reg_t os = { 0, { 0 } };
-    uint32_t pad = 4 - s->rank;
-    p.in_elems = p.out_elems = 1;
-    for (uint32_t i = 0; i < 4; i++) {
-        uint32_t dim = i < pad ? 1 : s->d[i - pad], red = i >= pad && (reduced >> (i - pad) & 1);
-        p.in_shape.d[i] = (int32_t)dim;
-        p.out_shape.d[i] = red ? 1 : (int32_t)dim;
-        p.in_elems *= dim;
-        p.out_elems *= (size_t)p.out_shape.d[i];
-        if (i >= pad && (!red || f.b[2])) {
-            os.d[os.rank++] = (uint32_t)p.out_shape.d[i];
-        }
-    }
-    static const kernel_reduce_op_t ops[4] = { KERNEL_REDUCE_MEAN, KERNEL_REDUCE_MIN, KERNEL_REDUCE_MAX, KERNEL_REDUCE_SUM };
-    p.op = ops[f.b[1]];
-    p.init = real_of(&v[2]);
-    p.mean = KERNEL_MEAN_DIVIDE;
-    uint8_t *ip, *opp;
-    if (contiguous_f32(d, KERNEL_DT_F32, &os, f.r[2]) || span(d, &v[0], 4, s, f.r[1], false, &ip)
-        || span(d, &v[1], 4, &os, f.r[2], true, &opp)) {
-        return -EINVAL;
-    }
-    record(d, OP_REDUCE, KERNEL_DT_F32, &v[1], &os, f.r[2]);
-    if (d->vm->run && p.in_elems) {
-        kernel_reduce((const float *)(const void *)ip, (float *)(void *)opp, &p);
-    }
-    return 0;
-}
 
 // CALL: function_id, module_id, num_src, num_dst; per tensor (addr, datatype, rshape, rstride).
 static int op_call(dec_t *d) {
@@ -815,7 +765,6 @@ int kv5_tensor_op(kv5_vm_t *vm, uint32_t *pc) {
         case OP_RESIZE_IMAGE: r = op_resize_image(&d); break;
         case OP_CONV2D: r = op_conv2d(&d); break;
         case OP_UNARY: r = op_unary(&d, op); break;
-        case OP_REDUCE: r = op_reduce(&d); break;
         case OP_SOFTMAX:
             if (vm->epoch < KV5_EPOCH_16) {
                 return dfail(&d, "has no decoder in %s", kv5_epoch_name(vm->epoch));
