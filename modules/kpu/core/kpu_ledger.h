@@ -12,6 +12,8 @@
 //                      (the header-declared end; a file up to 7 B shorter is zero-filled, bytes
 //                      after this end are not loaded)
 //              charge = A(image) + A(main_mem_usage)       -- one block: image, then main buffer
+//   kmodel v4/v5: charge = pad + A(image) + A(main) + A(state), pad = header alignment - 128 when
+//              it asks for more than 128 (v5 K210 files: 256) -- docs/memory.md, "The charge".
 //   Nothing else of a model lives in the pool: the Python model object (~200 B) is on the GC
 //   heap, forward() results are GC arrays, and the KPU's feature maps live in AI SRAM.
 //   Example: yolo20class_nncase01_v3 (1,352,588 B file, declares 1,352,592, main_mem_usage 43,752)
