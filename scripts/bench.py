@@ -1,11 +1,11 @@
-"""Benchmark of the kpu module on the simulated board: per real v3 and v4 model, the bytes the
+"""Benchmark of the kpu module on the simulated board: per real v3, v4 and v5 model, the bytes the
 SRAM ledger charges, load time from SD and from a flash offset, forward time, the reference's
 time for the same forward in this process (v3: the numpy model tests/kpuref; v4: the host-side v4
-runner of tests/v4ref, i.e. the C runtime ops with the numpy KPU behind the seam) and their
-ratio, then the predicted silicon time (k210tools/kmodel/timing.py, the same figures as
-kpu.netinfo's predicted_ms) beside the published silicon figure where one exists, and the GC
-bytes one forward allocates the old way (input read() into bytes, output copied to a new array,
-as forward returned before) next to the new (input from a path or a buffer used in place, output
+runner of tests/v4ref, i.e. the C runtime ops with the numpy KPU behind the seam; v5: the numpy
+interpreter tests/v5ref) and their ratio, then the predicted silicon time (k210tools/kmodel/timing.py,
+the same figures as kpu.netinfo's predicted_ms) beside the published silicon figure where one exists,
+and the GC bytes one forward allocates the old way (input read() into bytes, output copied to a new
+array, as forward returned before) next to the new (input from a path or a buffer used in place, output
 read in place by an output view rebound with out=); "fails" when the old way cannot allocate.
 K210_KPUSIM_PORTABLE=1 ./scripts/bench measures the portable kernels instead of AVX2;
 K210_SIM_THREADS=N the simulated KPU on N threads (default 2 on a host with 2 or more CPUs).
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from k210tools.board import Board  # noqa: E402
+from k210tools.errors import BoardError  # noqa: E402
 from k210tools.modeldir import available, missing_reason, model_file  # noqa: E402
 from kpu_board import IRIS_IN, put_model, to_flash  # noqa: E402
 
@@ -46,6 +47,8 @@ CASES = [  # model, input file (None: the model's own kind of zeros / the iris s
     ("facedetect_rfb320_nncase02_v4.kmodel", "facedetect_crowd_320x240_rgb_chw.bin"),
     ("mnist_canmv_v4.kmodel", None),
     ("mobilenetv1_0.25_feature_canmv_v4.kmodel", None),
+    ("yolox_nano_224_k210_v5.kmodel", "yolox_nano_224_person_input_u8_chw.bin"),
+    ("mnist_cpu_benchmark_v5.kmodel", None),
 ]
 
 
@@ -62,7 +65,7 @@ def measure(board: Board, model: str, inp: str | None, runs: int) -> tuple[int, 
            if inp else "x = None\n")
         + f"t0 = time.ticks_us(); m = kpu.load({remote!r}); t1 = time.ticks_us()\n"
         "kpu.deinit(m); t2 = time.ticks_us(); m = kpu.load(0x300000); t3 = time.ticks_us()\n"
-        f"x = x or (bytes(m.input_bytes) if m.input_type == 'B' else array.array('f', {IRIS_IN}))\n"
+        f"x = x or (array.array('f', {IRIS_IN}) if m.input_type != 'B' and m.input_bytes == 16 else bytes(m.input_bytes))\n"
         "kpu.forward(m, x)\n"
         "t4 = time.ticks_us()\n"
         f"for i in range({runs}):\n"
@@ -108,6 +111,8 @@ def reference_ms(model: str, inp: str | None) -> float:
         x = np.array(IRIS_IN, np.float32).tobytes()
     else:
         x = None      # zeros of the model's input size, as on the board
+    if data[:8] == b"LDMK\x05\x00\x00\x00":
+        return v5_reference_ms(data, x)
     if data[:4] == b"LDMK":
         return v4_reference_ms(data, x)
     from kpuref import v3 as ref
@@ -118,6 +123,17 @@ def reference_ms(model: str, inp: str | None) -> float:
 
 
 _V4_LIB = None
+
+
+def v5_reference_ms(data: bytes, x: bytes | None) -> float:
+    """The forward through tests/v5ref (the numpy stackvm interpreter and k210 module), parse excluded."""
+    from k210tools.kmodel import v5
+    from v5ref.run import run_model
+    m = v5.parse(data)
+    x = x if x is not None else bytes(m.entry.inputs[0].nbytes)
+    t = time.perf_counter()
+    run_model(data, [x], m)
+    return (time.perf_counter() - t) * 1000
 
 
 def v4_reference_ms(data: bytes, x: bytes | None) -> float:
@@ -146,8 +162,11 @@ def input_bytes(v4_data: bytes) -> int:
     return n * (4 if m.inputs[0].dtype == 0 else 1)
 
 
-def predicted_ms(model: str) -> float:
+def predicted_ms(model: str) -> float | None:
+    """None for v5: the timing model (kmodel/timing.py) reads v3/v4 layer tables only."""
     from k210tools.kmodel import timing
+    if model_file(model).read_bytes()[:8] == b"LDMK\x05\x00\x00\x00":
+        return None
     return sum(timing.layer_ms(g) for g in timing.geometry(model_file(model).read_bytes()))
 
 
@@ -181,14 +200,20 @@ def main() -> int:
         print(f"{'model':40} {'charge B':>10} {'load SD':>8} {'load fl':>8} {'sim ms':>8} {'numpy ms':>9} "
               f"{'x faster':>8} {'pred ms':>8} {'publ ms':>8} {'pred/publ':>9} {'GC B/fwd old':>12} {'GC B/fwd new':>12}")
         for model, inp in CASES:
-            charge, sd, flash, fwd, old_b, new_b = measure(board, model, inp, args.runs)
             ref = reference_ms(model, inp)
+            try:
+                charge, sd, flash, fwd, old_b, new_b = measure(board, model, inp, args.runs)
+            except BoardError as e:       # e.g. a format this firmware does not load: say so, go on
+                print(f"{model:40} {'-':>10} {'-':>8} {'-':>8} {'-':>8} {ref:>9.1f}  board: {e.last_line}")
+                board.reset()
+                continue
             pred = predicted_ms(model)
             pub = PUBLISHED.get(model)
             ratio = f"{ref / fwd:8.1f}" if fwd > 0 else f"{'-':>8}"
-            pubs = f"{pub:8.1f} {pred / pub:9.2f}" if pub else f"{'-':>8} {'-':>9}"
+            pubs = f"{pub:8.1f} {pred / pub:9.2f}" if pub and pred else f"{'-':>8} {'-':>9}"
+            preds = f"{pred:>8.2f}" if pred is not None else f"{'-':>8}"
             olds = f"{old_b:>12,}" if old_b >= 0 else f"{'fails':>12}"
-            print(f"{model:40} {charge:>10,} {sd:>8.2f} {flash:>8.2f} {fwd:>8.2f} {ref:>9.1f} {ratio} {pred:>8.2f} {pubs} "
+            print(f"{model:40} {charge:>10,} {sd:>8.2f} {flash:>8.2f} {fwd:>8.2f} {ref:>9.1f} {ratio} {preds} {pubs} "
                   f"{olds} {new_b:>12,}")
         mn = mobilenet_v1_ms()
         print(f"{'MobileNet v1 1.0 224 (geometry only)':40} {'':>10} {'':>8} {'':>8} {'-':>8} {'-':>9} {'-':>8} "

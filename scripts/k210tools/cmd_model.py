@@ -51,10 +51,44 @@ def info_run(args: argparse.Namespace, s: Session) -> int:
     for line in report(info, mem["model_pool"] if mem else None, boards.board(args.board).name, not args.brief,
                        mem.get("model_pool_max") if mem else None):
         print(line)
+    if info.version == 5 and info.supported:
+        for line in fits_every_board(info.charge):
+            print(line)
+    if args.time and info.version == 5:
+        raise K210Error(f"{args.model}: --time: the timing model (k210tools/kmodel/timing.py) covers kmodel v3/v4 "
+                        "layers, not v5 yet; drop --time")
     if args.time and info.supported:
         for line in time_report(args.model.read_bytes(), args.board):
             print(line)
     return 0
+
+
+GENERAL_SRAM = 6 * 1024 * 1024
+
+
+def fits_every_board(charge: int) -> list[str]:
+    """One line per board: fits its default model pool, fits only with the GC heap at its minimum,
+    does not fit, or no memory report (board not built here)."""
+    out = ["  per board (default GC heap):"]
+    for name in boards.BOARDS:
+        try:
+            mem = boards.memory(name)
+        except K210Error:
+            if charge > GENERAL_SRAM:
+                out.append(f"    {name:<11} does NOT fit: {charge:,} B is more than the whole 6 MiB general SRAM")
+            else:
+                out.append(f"    {name:<11} unknown (no memory report: ./scripts/build {name})")
+            continue
+        pool = mem["model_pool"] // 128 * 128
+        pmax = mem.get("model_pool_max", pool) // 128 * 128
+        if charge <= pool:
+            out.append(f"    {name:<11} fits ({charge:,} of {pool:,} B)")
+        elif charge <= pmax:
+            out.append(f"    {name:<11} fits only with the GC heap at its minimum ({charge:,} of {pmax:,} B)")
+        else:
+            out.append(f"    {name:<11} does NOT fit: kpu.load raises MemoryError ({charge:,} B > {pmax:,} B at the "
+                       "smallest GC heap)")
+    return out
 
 
 def time_report(data: bytes, board: str) -> list[str]:

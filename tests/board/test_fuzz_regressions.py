@@ -1,4 +1,4 @@
-"""Every input in fuzz/regressions/ (crashes the kmodel fuzzer found) through kpu.load and
+"""Every input in fuzz/regressions/ and fuzz/regressions-v5/ (crashes the kmodel fuzzers found) through kpu.load and
 kpu.forward on the simulated board: each either loads and runs, or raises a clear error, and the
 board answers afterwards with its kpu memory back where it was."""
 from __future__ import annotations
@@ -9,7 +9,8 @@ import pytest
 
 from kpu_board import put_model
 
-CASES = sorted((Path(__file__).resolve().parents[2] / "fuzz" / "regressions").glob("*"))
+FUZZ = Path(__file__).resolve().parents[2] / "fuzz"
+CASES = sorted(p for d in ("regressions", "regressions-v5") for p in (FUZZ / d).glob("*") if not p.name.startswith("."))
 
 
 @pytest.fixture
@@ -28,8 +29,7 @@ def test_fuzz_regression_input_is_refused_or_runs(own_board, path):
         "before = kpu.mem_info()\n"
         "try:\n"
         f"    m = kpu.load({remote!r})\n"
-        "    shape = kpu.netinfo(m)[0]['in_shape']\n"
-        "    n = shape[0] * shape[1] * shape[2] * (4 if kpu.netinfo(m)[0]['in_type'] == 'f' else 1)\n"
+        "    n = m.input_bytes\n"
         "    try:\n"
         "        kpu.forward(m, bytearray(n))\n"
         "    except (ValueError, OSError, MemoryError, RuntimeError) as e:\n"

@@ -34,8 +34,8 @@ def swapped(data: bytes) -> bytes:
 
 @pytest.mark.parametrize("name, data, words", [
     ("v1.kmodel", struct.pack("<5I", 1, 1, 2, 0, 20) + bytes(64), ["legacy kmodel v1", "nncase 0.1.0-rc5"]),
-    ("v5_mnist.kmodel", lambda: model_bytes("mnist_cpu_benchmark_v5.kmodel"), ["kmodel v5 (nncase 1.x)", "0.2.0-beta4"]),
-    ("v5_yolox.kmodel", lambda: model_bytes("yolox_nano_224_k210_v5.kmodel"), ["kmodel v5", "not supported"]),
+    ("v5_pre.kmodel", b"LDMK" + struct.pack("<5I", 5, 0, 8, 1, 0) + b"stackvm".ljust(16, b"\0") + bytes(64),
+     ["pre-release kmodel v5 layout", "nncase >= 1.0.0"]),
     ("v6.kmodel", b"LDMK" + struct.pack("<7I", 6, 0, 8, 1, 0, 0, 0), ["kmodel v6", "K230"]),
     ("v9.kmodel", b"LDMK" + struct.pack("<7I", 9, 0, 8, 1, 0, 0, 0), ["unknown version 9"]),
     ("swapped.kmodel", lambda: swapped(model_bytes(IRIS)), ["word-byte-swapped", "model_le2be.py"]),

@@ -3,6 +3,7 @@ in a fresh K210_SIM_DIR per test), plus the error-line rules."""
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -165,9 +166,12 @@ def test_model_push_refuses_overwriting_a_real_firmware_image(capfd):
     assert rc == 1 and "overlaps the firmware image (0x0-0x400024)" in err and "use 0x401000" in err
 
 
-def test_model_push_rejects_unsupported_model(capfd):
-    rc, _, err = k210(capfd, "model", "push", str(model_path("yolox_nano_224_k210_v5.kmodel")), "--sd", "/sd/y.kmodel")
-    assert rc == 1 and "kmodel v5 (nncase 1.x) is not supported" in err
+def test_model_push_rejects_unsupported_model(capfd, tmp_path):
+    # the pre-release kmodel v5 layout (kmodel-v5-spec.md 9): no nncase 1.x runtime loads it
+    pre = tmp_path / "pre.kmodel"
+    pre.write_bytes(struct.pack("<6I", 0x4B4D444C, 5, 0, 8, 1, 0) + b"stackvm".ljust(16, b"\0") + bytes(64))
+    rc, _, err = k210(capfd, "model", "push", str(pre), "--sd", "/sd/y.kmodel")
+    assert rc == 1 and "pre-release kmodel v5 layout" in err
 
 
 def test_bad_port_and_busy_port_are_one_line(capfd):

@@ -125,7 +125,7 @@ def test_models_refused_over_firmware_or_filesystem(fw, tmp_path, addr, msg):
 
 @pytest.mark.parametrize("data,msg", [
     (byte_swapped(kmodel(100)), "offset 0: a byte-swapped kmodel"),
-    (b"LDMK" + (5).to_bytes(4, "little") + bytes(92), "kmodel v5 (nncase 1.x) is not supported"),
+    (b"LDMK" + (5).to_bytes(4, "little") + bytes(92), "offset 8: unknown kmodel v5 layout"),
     (bytes(100), "offset 0: not a kmodel"),
 ], ids=["byte-swapped", "v5", "not-a-kmodel"])   # fixed ids: the bytes are random (xdist compares ids)
 def test_flash_model_gets_the_model_push_checks(isp, fw, tmp_path, capsys, monkeypatch, data, msg):

@@ -86,14 +86,14 @@ int kmodel_identify(const uint8_t *head, size_t n, const kmodel_format_t **fmt, 
                 }
                 return REFUSE("'LDMK' version 4 header that the v4 loader does not recognise");
             case 5:
-                return REFUSE("kmodel v5 (nncase 1.x) is not supported: "
-                    "compile with nncase 0.2.0-beta4 (v4) or 0.1.0-rc5 (v3)");
+                *fmt = &kmodel_v5_format;   // release or pre-release layout: its check tells them apart
+                return 0;
             case 6:
             case 7:
                 return REFUSE("kmodel v%lu (nncase 2.x, for the K230) cannot run on a K210: "
-                    "compile with nncase 0.2.0-beta4 (v4) or 0.1.0-rc5 (v3)", (unsigned long)w1);
+                    "compile with nncase 1.x (v5), 0.2.0-beta4 (v4) or 0.1.0-rc5 (v3)", (unsigned long)w1);
             default:
-                return REFUSE("'LDMK' kmodel with unknown version %lu (K210 runtimes know v3 and v4)",
+                return REFUSE("'LDMK' kmodel with unknown version %lu (K210 runtimes know v3, v4 and v5)",
                     (unsigned long)w1);
         }
     }
@@ -113,8 +113,14 @@ int kmodel_identify(const uint8_t *head, size_t n, const kmodel_format_t **fmt, 
         "expected 03 00 00 00 (v3) or 'LDMK' (v4)", head[0], head[1], head[2], head[3], (unsigned long)w0);
 }
 
+// Bytes before the image in its block so that it starts on plan->image_align (blocks are
+// 128-aligned, so the worst case is reserved: the charge does not depend on where the block lands).
+static size_t image_slack(const kmodel_plan_t *p) {
+    return p->image_align > KPU_LEDGER_ALIGN ? p->image_align - KPU_LEDGER_ALIGN : 0;
+}
+
 size_t kmodel_plan_charge(const kmodel_plan_t *p) {
-    return KPU_LEDGER_ROUND(p->image_bytes) + KPU_LEDGER_ROUND(p->main_bytes) + KPU_LEDGER_ROUND(p->state_bytes);
+    return image_slack(p) + KPU_LEDGER_ROUND(p->image_bytes) + KPU_LEDGER_ROUND(p->main_bytes) + KPU_LEDGER_ROUND(p->state_bytes);
 }
 
 // 1234567 -> "1,234,567"
@@ -150,7 +156,7 @@ static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t char
     return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
         "kpu.load(%s): model needs %s B (image %s B + working %s B), %s B free (largest block %s B); "
         "loaded: %s; deinit a model or use a smaller GC heap (machine.heap_size)",
-        src->name, grouped(a, charge), grouped(b, KPU_LEDGER_ROUND(plan->image_bytes)),
+        src->name, grouped(a, charge), grouped(b, image_slack(plan) + KPU_LEDGER_ROUND(plan->image_bytes)),
         grouped(c, KPU_LEDGER_ROUND(plan->main_bytes) + KPU_LEDGER_ROUND(plan->state_bytes)),
         grouped(d, st.free_bytes), grouped(f, st.largest_free), loaded);
 }
@@ -191,9 +197,10 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
     m->fmt = fmt;
     m->block = block;
     m->charge = charge;
-    m->image = block;
+    size_t align = plan.image_align > KPU_LEDGER_ALIGN ? plan.image_align : KPU_LEDGER_ALIGN;
+    m->image = (uint8_t *)(((uintptr_t)block + align - 1) & ~(uintptr_t)(align - 1));
     m->image_bytes = plan.image_bytes;
-    m->main = block + KPU_LEDGER_ROUND(plan.image_bytes);
+    m->main = m->image + KPU_LEDGER_ROUND(plan.image_bytes);
     m->main_bytes = plan.main_bytes;
     m->state = m->main + KPU_LEDGER_ROUND(plan.main_bytes);
     m->state_bytes = plan.state_bytes;
@@ -204,7 +211,9 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
         return kmodel_fail(e, KMODEL_EOS, -r, "kpu.load(%s): read error %d while reading %lu B",
             src->name, r, (unsigned long)plan.image_bytes);
     }
-    memset(m->image + plan.image_bytes, 0, charge - plan.image_bytes);   // padding, main, state
+    memset(block, 0, (size_t)(m->image - block));   // alignment slack
+    // padding, main (the data pools start zeroed), state; up to the end of the block
+    memset(m->image + plan.image_bytes, 0, charge - (size_t)(m->image - block) - plan.image_bytes);
     r = fmt->prepare(m, e);
     if (r != 0) {
         kmodel_free(m);

@@ -1,5 +1,5 @@
 // kmodel files: the source a model is read from, the loaded model, and the small table of
-// formats (v3, v4; kmodel.c picks one by the header).
+// formats (v3, v4, v5; kmodel.c picks one by the header).
 // Nothing here raises: every function returns 0 or -errno and fills a kmodel_err_t message,
 // so a caller can release files and ledger blocks before it raises the Python exception.
 #ifndef KPU_KMODEL_H
@@ -87,9 +87,12 @@ typedef struct kmodel {
 
 // What a format's check() learnt from the file, before anything is allocated.
 // The block is laid out image | main | state, each part rounded to KPU_LEDGER_ALIGN, so
-// charge = A(image_bytes) + A(main_bytes) + A(state_bytes) (kpu_ledger.h).
+// charge = A(image_bytes) + A(main_bytes) + A(state_bytes) (kpu_ledger.h), plus
+// image_align - 128 when a format asks for an image alignment above the ledger's 128 B (v5: the
+// header's alignment, 256 for K210 files), so the image can start on that boundary in the block.
 typedef struct {
     uint32_t image_bytes;    // bytes to load from the source (may exceed src->size by <= 7)
+    uint32_t image_align;    // 0 or a power of two: where the image must start
     uint32_t main_bytes;
     uint32_t state_bytes;
 } kmodel_plan_t;
@@ -121,9 +124,9 @@ typedef struct kmodel_format {
 
 extern const kmodel_format_t kmodel_v3_format;
 extern const kmodel_format_t kmodel_v4_format;
+extern const kmodel_format_t kmodel_v5_format;
 
-// Identifies the file from its first bytes; refuses v1, v5, v6, word-swapped and unknown files
-// (and v4 while no v4 format is linked) with a message saying what to do.
+// Identifies the file from its first bytes; refuses v1, v6/v7, word-swapped and unknown files with a message saying what to do.
 int kmodel_identify(const uint8_t *head, size_t n, const kmodel_format_t **fmt, kmodel_err_t *e);
 
 // The whole load: identify, check, ask the ledger for the charge (owner/tag), read, prepare.

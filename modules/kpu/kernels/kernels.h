@@ -78,6 +78,7 @@ typedef enum {
     KERNEL_UNARY_ABS, KERNEL_UNARY_CEIL, KERNEL_UNARY_COS, KERNEL_UNARY_EXP, KERNEL_UNARY_FLOOR, KERNEL_UNARY_LOG,
     KERNEL_UNARY_NEG, KERNEL_UNARY_RSQRT, KERNEL_UNARY_SIN, KERNEL_UNARY_SQUARE,
     KERNEL_UNARY_LOGISTIC,       // 1 / (1 + exp(-x))
+    KERNEL_UNARY_SQRT, KERNEL_UNARY_ROUND, KERNEL_UNARY_TANH, KERNEL_UNARY_SIGN,   // nncase 1.x (round: half to even)
 } kernel_unary_op_t;
 void kernel_unary(const float *in, float *out, size_t count, kernel_unary_op_t op);
 
@@ -205,5 +206,70 @@ void kernel_quantized_matmul(const uint8_t *a, const uint8_t *b, uint8_t *out, c
     int32_t a_rows, int32_t a_cols, int32_t b_cols, const kernel_qargs_t *q);
 void kernel_quantized_binary(const uint8_t *a, const uint8_t *b, uint8_t *out, const kernel_quantized_binary_params_t *p);
 void kernel_conv2d_transpose(const float *in, float *out, const float *weights, const kernel_conv2d_transpose_params_t *p);
+
+// --- strided N-d kernels (kmodel v5: nncase 1.x passes every tensor as shape + element strides) ---
+// An iteration space of `rank` dims; each operand walks it with its own element strides (a
+// stride may be 0: broadcast), starting at its base pointer.
+#define KERNEL_ND_MAX 8
+typedef struct {
+    uint32_t rank;
+    uint32_t shape[KERNEL_ND_MAX];
+    int64_t in_stride[KERNEL_ND_MAX], out_stride[KERNEL_ND_MAX];
+} kernel_nd_t;
+static inline size_t kernel_nd_count(const kernel_nd_t *nd) {
+    size_t n = 1;
+    for (uint32_t i = 0; i < nd->rank; i++) {
+        n *= nd->shape[i];
+    }
+    return n;
+}
+// Advances idx (row-major, last dim fastest) and the two element offsets; false after the last.
+static inline bool kernel_nd_next(const kernel_nd_t *nd, uint32_t *idx, int64_t *in_off, int64_t *out_off) {
+    for (int32_t i = (int32_t)nd->rank - 1; i >= 0; i--) {
+        if (++idx[i] < nd->shape[i]) {
+            *in_off += nd->in_stride[i];
+            *out_off += nd->out_stride[i];
+            return true;
+        }
+        *in_off -= nd->in_stride[i] * (int64_t)(idx[i] - 1);
+        *out_off -= nd->out_stride[i] * (int64_t)(idx[i] - 1);
+        idx[i] = 0;
+    }
+    return false;
+}
+// Element types of nncase 1.x (datatype_t) the strided kernels read and write.
+typedef enum {
+    KERNEL_DT_I8 = 0, KERNEL_DT_I16, KERNEL_DT_I32, KERNEL_DT_I64, KERNEL_DT_U8, KERNEL_DT_U16, KERNEL_DT_U32,
+    KERNEL_DT_U64, KERNEL_DT_F16, KERNEL_DT_F32, KERNEL_DT_F64, KERNEL_DT_BF16,
+} kernel_dt_t;
+// Bytes of an element (0 for a value that is not a datatype).
+uint32_t kernel_dt_bytes(uint32_t dt);
+
+// Element copy of elem-byte elements (copy, transpose, slice: the caller folds the permutation
+// or the slice's begin/step into the base pointer and the strides).
+void kernel_strided_copy(const uint8_t *in, uint8_t *out, uint32_t elem, const kernel_nd_t *nd);
+// u8/i8 -> f32: y = (f32)x * scale + bias (two roundings).
+void kernel_strided_dequantize(const uint8_t *in, bool in_signed, float *out, float scale, float bias, const kernel_nd_t *nd);
+// f32 -> u8/i8: t = x * scale + bias, rounded half to even (an odd last element of a
+// contiguous run rounds half away under KERNEL_ROUND_PAIRS_EVEN), clamped to the type.
+void kernel_strided_quantize(const float *in, uint8_t *out, bool out_signed, float scale, float bias,
+    kernel_rounding_t rounding, const kernel_nd_t *nd);
+// Element cast as C's static_cast between i8/u8/i16/u16/i32/u32/f32 (float -> int truncates).
+void kernel_strided_convert(const uint8_t *in, uint32_t in_dt, uint8_t *out, uint32_t out_dt, const kernel_nd_t *nd);
+
+// f32 a op b over the output shape of `rank` dims; a and b read their own element at the output
+// index with each coordinate past their dim replaced by 0 (broadcast), then the clamp.
+typedef enum {
+    KERNEL_BINARY_ND_ADD, KERNEL_BINARY_ND_SUB, KERNEL_BINARY_ND_MUL, KERNEL_BINARY_ND_DIV, KERNEL_BINARY_ND_MIN,
+    KERNEL_BINARY_ND_MAX, KERNEL_BINARY_ND_POW,
+} kernel_binary_nd_op_t;
+typedef struct {
+    kernel_binary_nd_op_t op;
+    uint32_t rank;
+    uint32_t out_shape[KERNEL_ND_MAX], a_shape[KERNEL_ND_MAX], b_shape[KERNEL_ND_MAX];
+    int64_t a_stride[KERNEL_ND_MAX], b_stride[KERNEL_ND_MAX], out_stride[KERNEL_ND_MAX];
+    kernel_range_t act;
+} kernel_binary_nd_params_t;
+void kernel_binary_nd(const float *a, const float *b, float *out, const kernel_binary_nd_params_t *p);
 
 #endif

@@ -23,6 +23,14 @@ static float apply(kernel_unary_op_t op, float a) {
             return sinf(a);
         case KERNEL_UNARY_SQUARE:
             return a * a;
+        case KERNEL_UNARY_SQRT:
+            return sqrtf(a);
+        case KERNEL_UNARY_ROUND:
+            return rintf(a);
+        case KERNEL_UNARY_TANH:
+            return tanhf(a);
+        case KERNEL_UNARY_SIGN:
+            return (float)((a > 0.0f) - (a < 0.0f));
         default:
             return 1.0f / (1.0f + expf(-a));
     }

@@ -63,10 +63,14 @@ class ModelInfo:
     outputs: list[Tensor] = field(default_factory=list)
     layers: list[Layer] = field(default_factory=list)
     note: str = ""
+    charge_parts: list[tuple[str, int]] | None = None    # v5: the ledger charge part by part
 
     @property
     def charge(self) -> int:
-        """Bytes of the model pool kpu.load takes: A(image) + A(main memory), one ledger block."""
+        """Bytes of the model pool kpu.load takes: A(image) + A(main memory), one ledger block
+        (v5: the sum of charge_parts, kmodel/v5.py Model.charge_parts)."""
+        if self.charge_parts is not None:
+            return sum(b for _, b in self.charge_parts)
         return A(self.image_bytes) + A(self.main_mem)
 
 
@@ -77,6 +81,8 @@ def describe(data: bytes, name: str) -> ModelInfo:
     if data[:4] == V4_MAGIC:
         if second == 4:
             return _v4(data, name)
+        if second == 5:
+            return _v5(data, name)
         producer = {5: "nncase 1.x", 6: "nncase 2.x (K230 era)", 7: "nncase 2.x"}.get(second, "unknown nncase")
         hint = "compile with nncase 0.2 (v4) or 0.1 (v3)"
         return ModelInfo(name, second, producer, len(data), False,
@@ -224,6 +230,46 @@ def _v4_detail(data: bytes, at: int, op: int, size: int) -> str:
             f"{MEMS.get(b[0], b[0])}+{b[2]} {DTYPES.get(b[1], b[1])} {b[3]:,} B")
 
 
+# ---- v5 (nncase 1.x) ----
+
+def _v5(data: bytes, name: str) -> ModelInfo:
+    from . import v5, v5k210, v5ops
+    try:
+        m = v5.parse(data)
+    except ValueError as e:
+        raise K210Error(f"{name}: {e}") from None
+    epochs = ", ".join(e.name for e in m.epochs)
+    info = ModelInfo(name, 5, f"nncase {m.epoch.name if len(m.epochs) == 1 else epochs} (op numbering read from the code)",
+                     len(data), True, m.image_bytes, m.working_bytes)
+    mods = "; ".join(f"{mod.type}: {len(mod.functions)} fn, "
+                     + ", ".join(f"{v5ops.LOCATIONS.get(k, k)} {v:,} B" for k, v in sorted(mod.mempools.items()))
+                     for mod in m.modules)
+    info.note = f"alignment {m.alignment}, {len(m.modules)} modules ({mods})"
+    info.charge_parts = m.charge_parts()
+    for kind, ts, dst in (("input", m.entry.inputs, info.inputs), ("output", m.entry.outputs, info.outputs)):
+        for i, t in enumerate(ts):
+            dst.append(Tensor(f"{kind} {i}", v5ops.dtype_name(t.range.dtype), t.shape, t.nbytes,
+                              f"{kind} pool+{t.range.start}"))
+    for (mi, fi), code in sorted(m.code.items()):
+        for ins in code:
+            if ins.op is None:
+                continue
+            if ins.op == "CALL":
+                a = ins.args
+                detail = v5k210.k210_summary(m, a["module_id"], a["function_id"])
+                info.layers.append(Layer(len(info.layers), f"CALL k210 fn {a['function_id']}",
+                                         "KPU" if "kpu_conv2d" in detail else "CPU", detail.split(": ", 1)[1], ins.size))
+                continue
+            keys = [k for k in ("datatype", "in_datatype", "dst_datatype") if k in ins.args]
+            detail = " ".join(f"{k}={v5ops.dtype_name(ins.args[k])}" for k in keys)
+            for k, table in (("binary_op", v5ops.BINARY_OPS), ("reduce_op", v5ops.REDUCE_OPS),
+                             ("mode", v5ops.RESIZE_MODES), ("pad_mode", v5ops.PAD_MODES), ("unary_op", m.epoch.unary)):
+                if k in ins.args and ins.args[k] < len(table):
+                    detail += f" {table[ins.args[k]]}"
+            info.layers.append(Layer(len(info.layers), ins.op, "CPU", detail.strip(), ins.size))
+    return info
+
+
 def report(info: ModelInfo, pool: int | None = None, board: str | None = None, layers: bool = True,
            pool_max: int | None = None) -> list[str]:
     lines = [f"{info.name}: kmodel v{info.version}, {info.producer}, {info.file_bytes:,} B"]
@@ -242,8 +288,14 @@ def report(info: ModelInfo, pool: int | None = None, board: str | None = None, l
             lines.append(f"  {L.index:>3}  {L.kind:<34} {L.runs_on:<3} {L.body_bytes:>9,}  {L.detail}")
         kpu = sum(1 for L in info.layers if L.runs_on == "KPU")
         lines.append(f"  {len(info.layers)} layers, {kpu} on the KPU")
-    lines.append(f"  memory: image {info.image_bytes:,} B + main {info.main_mem:,} B -> charge "
-                 f"A({info.image_bytes:,}) + A({info.main_mem:,}) = {info.charge:,} B of the model pool")
+    if info.charge_parts is not None:
+        parts = " + ".join(f"{n} {b:,}" for n, b in info.charge_parts)
+        lines.append(f"  memory: image {info.image_bytes:,} B + working {info.main_mem:,} B (data pools, inputs, "
+                     f"outputs) -> charge {parts} = {info.charge:,} B of the model pool (128-B blocks)"
+                     + (", plus the 2 MiB AI SRAM while it runs" if any(L.runs_on == "KPU" for L in info.layers) else ""))
+    else:
+        lines.append(f"  memory: image {info.image_bytes:,} B + main {info.main_mem:,} B -> charge "
+                     f"A({info.image_bytes:,}) + A({info.main_mem:,}) = {info.charge:,} B of the model pool")
     if pool is not None:
         usable = pool // ALIGN * ALIGN
         if info.charge <= usable:

@@ -1,0 +1,255 @@
+"""kmodel v5 (nncase 1.x) on the board: the real yolox-nano K210 model from SD and from a flash
+offset equals the numpy reference of tests/v5ref (u8 KPU maps bit-exact, so the f32 output within a
+few ulp) and the frozen yolox helper finds the three people; the CPU mnist benchmark runs on a
+zero-filled data pool; the ledger charge is the host formula and deinit returns it; load/forward/
+deinit cycles mixed with v3/v4 leave kpu.mem_info() identical (K210_V5_CYCLES, default 40: CI
+budget; 1000 once for the report); every 4 KiB truncation of yolox is a ValueError; the written test
+models (tests/v5ref/models.py) give the reference's output op by op; an op the runtime cannot run is
+refused at load, naming it."""
+from __future__ import annotations
+
+import binascii
+import os
+
+import numpy as np
+import pytest
+
+import v5ref  # noqa: F401  (path setup)
+from k210tools.kmodel import v5, v5ops
+from kpu_board import model_bytes, put_model, to_flash
+from v5ref import models
+from v5ref.run import run_model
+
+YOLOX = "yolox_nano_224_k210_v5.kmodel"
+PERSON = "yolox_nano_224_person_input_u8_chw.bin"
+MNIST = "mnist_cpu_benchmark_v5.kmodel"
+FLASH_YOLOX = 0xA00000           # past the offsets the v3/v4 tests use (they end below 0x800000)
+MAX_ULP = 8                      # float ops of the board vs the reference (kmodel-v5-spec.md 11)
+
+
+@pytest.fixture
+def big_heap(board):
+    """A 1 MiB GC heap: the 150 KB input and the 350 KB f32 output next to each other."""
+    default = board.eval("__import__('machine').heap_size()")
+    board.exec("import machine; machine.heap_size(1024 * 1024)")
+    board.reset()
+    try:
+        yield board
+    finally:
+        board.exec(f"import machine; machine.heap_size({default})")
+        board.reset()
+
+
+@pytest.fixture(scope="module")
+def yolox_ref():
+    return run_model(model_bytes(YOLOX), [model_bytes(PERSON)]).outputs[0].reshape(-1)
+
+
+def _np_out(raw: bytes, t: v5.Tensor) -> np.ndarray:
+    return np.frombuffer(raw, np.dtype(v5ops.DTYPES[t.range.dtype][1])).reshape(t.shape)
+
+
+def test_yolox_from_sd_and_flash_equals_reference_and_finds_people(big_heap, yolox_ref):
+    board = big_heap
+    remote = put_model(board, YOLOX)
+    src = put_model(board, PERSON)
+    if board.eval(f"__import__('machine').Flash().read({FLASH_YOLOX}, 16)") != model_bytes(YOLOX)[:16]:
+        to_flash(board, remote, FLASH_YOLOX)
+    board.reset()
+    for i, where in enumerate((remote, FLASH_YOLOX)):
+        out = board.exec(
+            "import kpu, gc, os, yolox\n"
+            "gc.collect()\n"
+            f"with open({src!r}, 'rb') as f:\n"
+            f"    x = f.read(os.stat({src!r})[6])\n"
+            f"m = kpu.load({where!r})\n"
+            "y = kpu.forward(m, x)\n"
+            "x = None\n"
+            f"with open('/sd/v5_yolox{i}.bin', 'wb') as f:\n"
+            "    f.write(y)\n"
+            "people = [d for d in yolox.decode(y) if d[5] == 0 and d[6] > 0.85]\n"
+            "print(len(people), [round((d[0] + d[2]) / 2) for d in people])\n"
+            "y = None\n"
+            "kpu.deinit(m)\n", timeout=600)
+        got = np.frombuffer(board.get(f"/sd/v5_yolox{i}.bin"), np.float32)
+        assert got.size == 1029 * 85
+        np.testing.assert_array_max_ulp(got, yolox_ref, maxulp=MAX_ULP)
+        count, centres = out.strip().split(" ", 1)
+        assert count == "3", out
+        xs = sorted(eval(centres))
+        assert xs[0] < 75 < xs[1] < 150 < xs[2]
+
+
+def test_yolox_helper_hand_case_on_the_board(board):
+    """The frozen helper under MicroPython: the hand case of tests/host/test_v5_host.py (a dog box
+    from an exp() size, a person box, one cell below the threshold) on a kpu-style array('f'), for
+    a 64 x 64 input (84 cells: 8x8 + 4x4 + 2x2) to keep it small on the GC heap."""
+    out = board.exec(
+        "import array, math, yolox\n"
+        "out = array.array('f', bytes(4 * 84 * 85))\n"
+        "def put(cell, vals):\n"
+        "    for i, v in enumerate(vals):\n"
+        "        out[cell * 85 + i] = v\n"
+        "put(0, [0.5, 0.5, 0.0, 0.0, 0.9, 0.8])\n"
+        "put(10, [0.0, 0.0, math.log(2.0), 0.0, 0.95])\n"
+        "out[10 * 85 + 5 + 16] = 0.9\n"
+        "put(64 + 16 + 3, [0.0, 0.0, 0.0, 0.0, 0.2, 1.0])\n"
+        "for d in yolox.decode(out, 64):\n"
+        "    print(yolox.label(d[5]), '%.3f' % d[4], [round(v, 2) for v in d[:4]])\n"
+        "try:\n"
+        "    yolox.decode(out[:100], 64)\n"
+        "except ValueError as e:\n"
+        "    print(e)\n")
+    assert out.strip().splitlines() == [
+        "dog 0.855 [8.0, 4.0, 24.0, 12.0]", "person 0.720 [0.0, 0.0, 8.0, 8.0]",
+        "yolox.decode: 100 values, expected 84 cells x (5 + 80) = 7140 for a 64 input"]
+
+
+def test_yolox_charge_is_the_host_formula_and_deinit_returns_it(board):
+    remote = put_model(board, YOLOX)
+    want = v5.parse(model_bytes(YOLOX)).charge
+    out = board.exec(
+        "import kpu\n"
+        "b = kpu.mem_info()\n"
+        f"m = kpu.load({remote!r})\n"
+        "l = kpu.mem_info()\n"
+        "print(m.charge, l['models_bytes'] - b['models_bytes'], b['free'] - l['free'])\n"
+        "kpu.deinit(m)\n"
+        "print(kpu.mem_info() == b)\n", timeout=120)
+    first, second = out.strip().splitlines()
+    assert [int(v) for v in first.split()] == [want] * 3
+    assert second == "True"
+
+
+def test_mnist_v5_runs_on_a_zero_filled_pool(board):
+    """The benchmark build keeps its (absent) weights in the data pool (spec 10): with a zeroed pool
+    the reference output is all zeros. The pool is first dirtied by another model's run."""
+    remote = put_model(board, MNIST)
+    dirty = put_model(board, "mnist_maixpy_v3.kmodel")
+    x = np.random.default_rng(4).uniform(0, 1, 784).astype(np.float32)
+    ref = run_model(model_bytes(MNIST), [x.tobytes()]).outputs[0]
+    assert ref.shape == (1, 10) and not ref.any()
+    out = board.exec(
+        "import kpu, array, binascii\n"
+        f"d = kpu.load({dirty!r})\n"
+        "kpu.forward(d, bytes(range(256)) * 3 + bytes(16))\n"
+        "kpu.deinit(d)\n"
+        f"m = kpu.load({remote!r})\n"
+        f"y = kpu.forward(m, {x.tobytes()!r})\n"
+        "print(len(y), binascii.hexlify(bytes(y)).decode())\n"
+        "kpu.deinit(m)\n", timeout=120)
+    n, hexed = out.split()
+    assert int(n) == 10
+    got = np.frombuffer(binascii.unhexlify(hexed), np.float32)
+    np.testing.assert_array_equal(got, ref.reshape(-1))
+
+
+@pytest.fixture(scope="module")
+def case_outputs(board_session):
+    """Every written model loaded and run once on the board: name -> output bytes or the error."""
+    board = board_session
+    board.reset()
+    cases = models.all_cases()
+    out = {}
+    for c in cases:
+        remote = put_model(board, c.name + ".kmodel", "/sd/v5case_" + c.name + ".kmodel", c.model)
+        res = board.exec(
+            "import kpu, binascii\n"
+            "try:\n"
+            f"    m = kpu.load({remote!r})\n"
+            f"    y = kpu.forward(m, {c.inputs[0]!r})\n"
+            "    print('OK', binascii.hexlify(bytes(y)).decode())\n"
+            "    kpu.deinit(m)\n"
+            "except Exception as e:\n"
+            "    print('ERR', type(e).__name__, e)\n", timeout=120).strip()
+        out[c.name] = res
+    return out
+
+
+@pytest.mark.parametrize("case", models.all_cases(), ids=lambda c: c.name)
+def test_written_model_equals_reference(board, case, case_outputs):
+    res = case_outputs[case.name]
+    assert res.startswith("OK "), f"{case.name}: {res}"
+    m = v5.parse(case.model)
+    t = m.entry.outputs[0]
+    got = _np_out(binascii.unhexlify(res[3:]), t)
+    want = run_model(case.model, case.inputs, m).outputs[0]
+    if np.issubdtype(want.dtype, np.floating):
+        np.testing.assert_allclose(got, want, rtol=case.rtol, atol=1e-6, err_msg=case.name)
+    else:
+        np.testing.assert_array_equal(got, want, err_msg=case.name)
+
+
+@pytest.mark.parametrize("name,data,word", models.refused_cases(), ids=lambda v: v if isinstance(v, str) else "")
+def test_unknown_op_refused_at_load(board, name, data, word):
+    remote = put_model(board, name + ".kmodel", "/sd/v5bad_" + name + ".kmodel", data)
+    out = board.exec(
+        "import kpu\n"
+        "b = kpu.mem_info()\n"
+        "try:\n"
+        f"    kpu.load({remote!r})\n"
+        "    print('LOADED')\n"
+        "except ValueError as e:\n"
+        "    print('ValueError', e)\n"
+        "print(kpu.mem_info() == b)\n")
+    first, second = out.strip().splitlines()
+    assert first.startswith("ValueError") and word.lower() in first.lower(), first
+    assert second == "True"
+
+
+def test_every_4k_truncation_of_yolox_is_a_valueerror(board):
+    remote = put_model(board, YOLOX)
+    n = len(model_bytes(YOLOX))
+    out = board.exec(
+        "import kpu\n"
+        "b = kpu.mem_info()\n"
+        "bad = []\n"
+        f"for size in range(4096, {n}, 4096):\n"
+        "    try:\n"
+        f"        kpu.deinit(kpu.load({remote!r}, size=size))\n"
+        "        bad.append((size, 'loaded'))\n"
+        "    except ValueError:\n"
+        "        pass\n"
+        "    except Exception as e:\n"
+        "        bad.append((size, repr(e)))\n"
+        "print(bad)\n"
+        "print(kpu.mem_info() == b)\n", timeout=600)
+    first, second = out.strip().splitlines()
+    assert first == "[]"
+    assert second == "True"
+
+
+def test_cycles_mixed_with_v3_v4_keep_mem_info(big_heap):
+    """Load/forward/deinit of v5 (mnist benchmark, a written K210 chain, and yolox every tenth
+    round) mixed with v3/v4 iris; mem_info and the outputs must not change."""
+    board = big_heap
+    cycles = int(os.environ.get("K210_V5_CYCLES", "40"))
+    k210 = next(c for c in models.k210_cases() if c.name == "k210_chain_pool_dw")
+    names = {"v5m": put_model(board, MNIST), "v5k": put_model(board, "v5k.kmodel", "/sd/v5cyc_k210.kmodel", k210.model),
+             "v5y": put_model(board, YOLOX), "v3": put_model(board, "iris_nncase01_v3.kmodel"),
+             "v4": put_model(board, "iris_nncase02_v4.kmodel")}
+    out = board.exec(f"""
+import kpu, gc, array, binascii
+names = {names!r}
+x = {{'v5m': bytes(3136), 'v5k': {k210.inputs[0]!r}, 'v5y': bytes(150528),
+     'v3': array.array('f', [5.1, 3.8, 1.9, 0.4]), 'v4': array.array('f', [5.1, 3.8, 1.9, 0.4])}}
+order = ['v5m', 'v3', 'v5k', 'v4']
+first = {{}}
+gc.collect()
+b = kpu.mem_info()
+heap = gc.mem_free()
+bad = 0
+for i in range({cycles}):
+    for k in order + (['v5y'] if i % 10 == 9 else []):
+        m = kpu.load(names[k])
+        c = binascii.crc32(kpu.forward(m, x[k]))
+        kpu.deinit(m)
+        m = None
+        if first.setdefault(k, c) != c:
+            bad += 1
+gc.collect()
+print(bad, kpu.mem_info() == b, heap - gc.mem_free())
+""", timeout=60 + 30 * cycles)
+    bad, same, leak = out.split()
+    assert bad == "0" and same == "True"
+    assert int(leak) < 4096      # GC heap: the loop's own objects only
