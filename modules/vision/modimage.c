@@ -8,6 +8,7 @@
 #include "py/runtime.h"
 #include "py/stream.h"
 #include "py/mperrno.h"
+#include "py/builtin.h"
 
 #include "ledger_buf.h"
 #include "image_obj.h"
@@ -248,7 +249,8 @@ static mp_obj_t image_draw_string(size_t n_args, const mp_obj_t *args, mp_map_t 
         mp_raise_TypeError(MP_ERROR_TEXT("image.draw_string: needs x, y and the text"));
     }
     size_t len;
-    const char *s = mp_obj_str_get_data(mp_obj_is_str(rest[0]) ? rest[0] : mp_obj_str_make_new(&mp_type_str, 1, 0, rest), &len);
+    mp_obj_t text = mp_obj_is_str(rest[0]) ? rest[0] : mp_call_function_1(MP_OBJ_FROM_PTR(&mp_type_str), rest[0]);
+    const char *s = mp_obj_str_get_data(text, &len);
     rest++;
     n_rest--;
     uint32_t c = color_kw(o, kw_args, rest, n_rest);
