@@ -165,3 +165,12 @@ def test_soft_reset_frees_the_frame(dogcam):
     assert int(dogcam.exec("import kpu\nprint(kpu.mem_info()['free'])")) == free0
     out = dogcam.exec("import sensor\ntry:\n    sensor.snapshot()\nexcept RuntimeError as e:\n    print(e)")
     assert out.strip() == "sensor.snapshot: call sensor.reset() first"
+
+
+def test_preview_copy_only_while_attached(dogcam):
+    """lcd_shadow's copy: one 'lcd preview' ledger block while a preview is attached, none after."""
+    out = dogcam.exec("import sensor, lcd, kpu\nsensor.reset()\nlcd.init()\n"
+                      "blocks = lambda: dict(kpu.mem_info()['blocks']).get('lcd preview')\n"
+                      "lcd.display(sensor.snapshot())\nprint(blocks())\nlcd.preview(True)\n"
+                      "lcd.display(sensor.snapshot())\nprint(blocks())\nlcd.preview(False)\nprint(blocks())")
+    assert out.split() == ["None", "153600", "None"]
