@@ -3,27 +3,36 @@
 #include "py/mphal.h"
 #include "py/runtime.h"
 
+#include <stdbool.h>
+
 #include "frame_tap.h"
 #include "lcd_hw.h"
 
 volatile int frame_tap_pending;
 static volatile uint8_t req_flags;
 static volatile uint32_t req_have;
-static volatile int attached;
 static frame_wire_req_parser_t parser;   // touched only by the receive path
 static int serving;
 static volatile int binary;
 
-// lcd_hw.h keeps the shadow in the panel's order; 1 when that is byte-swapped RGB565.
+// The shadow holds RGB565 values in the K210's little-endian order (modules/vision/img.h); a
+// port whose shadow were byte-swapped for its LCD's DMA would define this as 1.
 #ifndef LCD_SHADOW_SWAPPED
 #define LCD_SHADOW_SWAPPED (0)
 #endif
+
+// The lcd module keeps its shadow copy only while told a preview is attached (modules/vision/
+// lcd_preview.h); every request tells it, from the main context.
+void lcd_preview_attach(bool on);
 
 // A firmware built without the lcd module has nothing to show: every answer is "no frame".
 __attribute__((weak)) const uint16_t *lcd_shadow(unsigned *w, unsigned *h, uint32_t *frame_no) {
     *w = *h = 0;
     *frame_no = 0;
     return NULL;
+}
+__attribute__((weak)) void lcd_preview_attach(bool on) {
+    (void)on;
 }
 
 size_t frame_tap_rx(uint8_t c, uint8_t *out) {
@@ -37,7 +46,6 @@ size_t frame_tap_rx(uint8_t c, uint8_t *out) {
         // a newer request replaces one not yet answered: the host wants the latest frame
         req_flags = req.flags;
         req_have = req.have;
-        attached = 1;
         frame_tap_pending = 1;
     }
     return n;
@@ -45,10 +53,6 @@ size_t frame_tap_rx(uint8_t c, uint8_t *out) {
 
 void frame_tap_binary(int on) {
     binary = on;
-}
-
-int frame_tap_attached(void) {
-    return attached;
 }
 
 static void tx(void *ctx, const uint8_t *data, size_t n) {
@@ -64,9 +68,18 @@ void frame_tap_serve(void) {
     frame_tap_pending = 0;
     uint8_t flags = req_flags;
     uint32_t have = req_have;
-    unsigned w, h;
-    uint32_t frame_no;
-    const uint16_t *px = lcd_shadow(&w, &h, &frame_no);
+    unsigned w = 0, h = 0;
+    uint32_t frame_no = 0;
+    const uint16_t *px = NULL;
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        // between bytecodes of the user's script: an error here must not surface as its own
+        lcd_preview_attach(true);   // frames drawn from now on are kept for the host (cheap when on)
+        px = lcd_shadow(&w, &h, &frame_no);
+        nlr_pop();
+    } else {
+        px = NULL;
+    }
     unsigned shift = flags & FRAME_WIRE_REQ_SHIFT;
     if (px == NULL || w == 0 || h == 0) {
         frame_wire_send_status(FRAME_WIRE_NONE, 0, 0, 0, tx, NULL);

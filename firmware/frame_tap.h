@@ -2,7 +2,9 @@
 // The port's UART receive path hands every byte to frame_tap_rx, which takes frame requests out of
 // the REPL input; the main context answers them with frame_tap_serve between bytecodes (the VM
 // loop hook in mpconfigport.h), while waiting for input and in delays, so a script in a loop is
-// previewed without printing anything. The frame is the lcd module's lcd_shadow() (lcd_hw.h).
+// previewed without printing anything. The frame is the lcd module's lcd_shadow() (lcd_hw.h), kept
+// only once a request has attached the preview (lcd_preview_attach), so a board nobody previews
+// spends no memory on it; a frame drawn before the first request is therefore not seen.
 #ifndef K210_FRAME_TAP_H
 #define K210_FRAME_TAP_H
 
@@ -22,9 +24,5 @@ void frame_tap_binary(int on);
 
 // Main context: answers the pending request, if any, on the REPL UART (one whole packet).
 void frame_tap_serve(void);
-
-// 1 once a host preview has asked for a frame since power-up: the lcd module keeps its shadow
-// copy only then (lcd_hw.h), so a board nobody previews spends no memory on it.
-int frame_tap_attached(void);
 
 #endif

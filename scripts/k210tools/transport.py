@@ -7,7 +7,7 @@ The public interface, which board.py, transfer.py and repl.py use and nothing mo
   bytes     write, read_some, read_exact, read_until, drain, unread, baudrate, set_lines
   REPL      interrupt, enter_raw, exit_raw, soft_reset, exec_no_follow, follow, exec, close
   state     name, in_raw, raw_paste, soft_reboot_line, bytes_out, bytes_in
-  frames    attach_frames, request_frame (the host preview: LCD frames taken out of the read path)
+  frames    attach_frames, detach_frames, request_frame (the host preview: LCD frames taken out of the read path)
 The protocol itself is described in docs/host-protocol.md."""
 from __future__ import annotations
 
@@ -93,6 +93,10 @@ class Transport:
         thread) instead of the text; only while a request is outstanding, so REPL text is never touched."""
         self._demux = framewire.FrameDemux(on_frame)
         return self._demux
+
+    def detach_frames(self) -> None:
+        """Frame packets are REPL text again (nobody takes them)."""
+        self._demux = None
 
     def request_frame(self, shift: int = 0, raw_only: bool = False, have: int = framewire.NO_FRAME) -> None:
         """Asks the board for its LCD frame; the answer arrives through attach_frames' on_frame."""
