@@ -117,6 +117,8 @@ static mp_obj_t time_mktime(mp_obj_t tuple_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(time_mktime_obj, time_mktime);
 
+extern const mp_obj_type_t vision_clock_type;
+
 static const mp_rom_map_elem_t time_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_time) },
     { MP_ROM_QSTR(MP_QSTR_sleep), MP_ROM_PTR(&time_sleep_obj) },
@@ -132,6 +134,7 @@ static const mp_rom_map_elem_t time_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_gmtime), MP_ROM_PTR(&time_gmtime_obj) },
     { MP_ROM_QSTR(MP_QSTR_localtime), MP_ROM_PTR(&time_gmtime_obj) },
     { MP_ROM_QSTR(MP_QSTR_mktime), MP_ROM_PTR(&time_mktime_obj) },
+    { MP_ROM_QSTR(MP_QSTR_clock), MP_ROM_PTR(&vision_clock_type) },   // modules/vision/clock.c
 };
 static MP_DEFINE_CONST_DICT(time_module_globals, time_module_globals_table);
 

@@ -1,8 +1,11 @@
 # The simulated board: host compiler, host threads for the UART, image files for storage.
 set(K210_SOURCE_BOARD
     firmware/sim/sim_board.c
+    firmware/sim/sim_camera.c
+    firmware/sim/sim_lcd.c
     firmware/sim/sim_main.c
     firmware/sim/sim_mem.c
+    firmware/sim/sim_png.c
     firmware/sim/sim_sdcard.c
     firmware/sim/sim_spiflash.c
     firmware/sim/sim_uart.c

@@ -11,6 +11,9 @@ typedef struct {
     int no_sd;                  // no card in the slot
     long flash_cut_after;       // power cut during this flash erase/program (1-based); 0: never
     const char *flash_log;      // appends one line per flash erase/program when set
+    const char *camera;         // image file or directory the camera shows (NULL: no camera)
+    int camera_fps;             // frames per second the camera delivers
+    int camera_mount_h, camera_mount_v;   // how the sensor is mounted (mirrored / upside down)
 } sim_config_t;
 
 extern sim_config_t sim_config;
@@ -21,5 +24,8 @@ void sim_uart_stop(void);
 
 // Opens (creating if absent) a state file of the given size; fill is the byte a new file holds.
 int sim_open_image(const char *name, size_t size, int fill, size_t *actual);
+
+// Reads and checks every image of the camera (file or directory); -1 after printing why.
+int sim_camera_open(const char *path);
 
 #endif

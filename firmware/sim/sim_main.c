@@ -18,6 +18,7 @@ sim_config_t sim_config;
 static void usage(FILE *f) {
     fprintf(f,
         "usage: k210-sim [--pty] [--state DIR] [--sd-size MIB] [--maixpy] [--no-sd] [--flash-cut-after N] [--flash-log FILE]\n"
+        "                [--camera FILE|DIR] [--camera-fps N] [--camera-mount MOUNT]\n"
         "  Runs the k210-kpu firmware as a simulated K210 board (6 MiB SRAM + 2 MiB AI SRAM,\n"
         "  SD card and 16 MiB SPI flash kept as image files in DIR).\n"
         "  --pty        serve the REPL on a new pty; its path is the first line printed\n"
@@ -28,6 +29,11 @@ static void usage(FILE *f) {
         "  --flash-cut-after N  power cut: the Nth SPI flash erase/program stops half done and\n"
         "               the process exits with status 75 (fault injection; state stays as left)\n"
         "  --flash-log FILE  append 'E offset' / 'P offset bytes' for every flash erase/program\n"
+        "  --camera FILE|DIR  the camera shows this image (BMP, PGM/PPM, PNG, JPEG) or cycles the\n"
+        "               directory's images in name order (default: $K210_SIM_CAMERA; none: no camera)\n"
+        "  --camera-fps N  frames per second (default: $K210_SIM_CAMERA_FPS, else 30)\n"
+        "  --camera-mount none|hmirror|vflip|rot180  how the sensor sits on the board (default:\n"
+        "               $K210_SIM_CAMERA_MOUNT, else none); set_hmirror/set_vflip act on top of it\n"
         "  In a terminal, Ctrl-] quits the simulator.\n",
         BOARD_SD_DEFAULT_BYTES >> 20);
 }
@@ -83,6 +89,8 @@ int main(int argc, char **argv) {
     const char *env = getenv("K210_SIM_DIR");
     sim_config.state_dir = env && *env ? env : default_state_dir();
     sim_config.sd_bytes = BOARD_SD_DEFAULT_BYTES;
+    sim_config.camera = getenv("K210_SIM_CAMERA");
+    const char *fps = getenv("K210_SIM_CAMERA_FPS"), *mount = getenv("K210_SIM_CAMERA_MOUNT");
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pty") == 0) {
             sim_config.use_pty = 1;
@@ -107,6 +115,12 @@ int main(int argc, char **argv) {
             }
         } else if (strcmp(argv[i], "--flash-log") == 0 && i + 1 < argc) {
             sim_config.flash_log = argv[++i];
+        } else if (strcmp(argv[i], "--camera") == 0 && i + 1 < argc) {
+            sim_config.camera = argv[++i];
+        } else if (strcmp(argv[i], "--camera-fps") == 0 && i + 1 < argc) {
+            fps = argv[++i];
+        } else if (strcmp(argv[i], "--camera-mount") == 0 && i + 1 < argc) {
+            mount = argv[++i];
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
@@ -115,6 +129,26 @@ int main(int argc, char **argv) {
             usage(stderr);
             return 2;
         }
+    }
+    sim_config.camera_fps = fps && *fps ? (int)strtol(fps, NULL, 10) : 30;
+    if (sim_config.camera_fps < 1 || sim_config.camera_fps > 1000) {
+        fprintf(stderr, "k210-sim: camera fps '%s': give 1 to 1000\n", fps);
+        return 2;
+    }
+    if (mount && *mount) {
+        if (strcmp(mount, "hmirror") == 0 || strcmp(mount, "rot180") == 0) {
+            sim_config.camera_mount_h = 1;
+        }
+        if (strcmp(mount, "vflip") == 0 || strcmp(mount, "rot180") == 0) {
+            sim_config.camera_mount_v = 1;
+        }
+        if (strcmp(mount, "none") != 0 && !sim_config.camera_mount_h && !sim_config.camera_mount_v) {
+            fprintf(stderr, "k210-sim: camera mount '%s': give none, hmirror, vflip or rot180\n", mount);
+            return 2;
+        }
+    }
+    if (sim_config.camera && *sim_config.camera && sim_camera_open(sim_config.camera) != 0) {
+        return 2;
     }
     if (mkdir(sim_config.state_dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "k210-sim: cannot create state directory %s: %s\n", sim_config.state_dir, strerror(errno));

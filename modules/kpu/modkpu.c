@@ -14,6 +14,7 @@
 #include "kpu_ledger.h"
 #include "kpu_mem.h"
 #include "kpu_timing.h"
+#include "ledger_buf.h"
 
 typedef struct {
     mp_obj_base_t base;
@@ -391,22 +392,34 @@ static mp_obj_t kpu_mem_info(void) {
     const kpu_mem_t *mb = kpu_mem();
     kpu_ledger_stats_t st;
     kpu_ledger_stats(&st);
+    // models: tag -> bytes of model blocks; buffers: LedgerBufs (images, frames) apart;
+    // blocks: every live block in address order as (tag, bytes)
     mp_obj_t models = mp_obj_new_dict(0);
+    mp_obj_t blocks = mp_obj_new_list(0, NULL);
+    size_t buffers = 0;
     kpu_ledger_block_t blk;
     for (unsigned i = 0; kpu_ledger_block(i, &blk); i++) {
         mp_obj_t key = mp_obj_new_str(blk.tag, strlen(blk.tag));
+        mp_obj_t pair[2] = { key, uint_obj(blk.bytes) };
+        mp_obj_list_append(blocks, mp_obj_new_tuple(2, pair));
+        if (blk.owner == KPU_LEDGER_OWNER_BUFFERS) {
+            buffers += blk.bytes;
+            continue;
+        }
         mp_map_elem_t *el = mp_map_lookup(mp_obj_dict_get_map(models), key, MP_MAP_LOOKUP);
         size_t prev = el ? mp_obj_get_int(el->value) : 0;
         mp_obj_dict_store(models, key, uint_obj(prev + blk.bytes));
     }
-    mp_obj_t d = mp_obj_new_dict(12);
+    mp_obj_t d = mp_obj_new_dict(14);
     dict_set(d, MP_QSTR_total, uint_obj(K210_SRAM_BYTES + K210_AI_SRAM_BYTES));
     dict_set(d, MP_QSTR_image, uint_obj(mb->image_bytes));
     dict_set(d, MP_QSTR_stacks, uint_obj(mb->stack_bytes));
     dict_set(d, MP_QSTR_gc_heap, uint_obj(mb->gc_heap_bytes));
     dict_set(d, MP_QSTR_pool, uint_obj(mb->pool_bytes));
     dict_set(d, MP_QSTR_models, models);
-    dict_set(d, MP_QSTR_models_bytes, uint_obj(st.used_bytes));
+    dict_set(d, MP_QSTR_models_bytes, uint_obj(st.used_bytes - buffers));
+    dict_set(d, MP_QSTR_buffers, uint_obj(buffers));
+    dict_set(d, MP_QSTR_blocks, blocks);
     dict_set(d, MP_QSTR_free, uint_obj(st.free_bytes));
     dict_set(d, MP_QSTR_largest_free, uint_obj(st.largest_free));
     dict_set(d, MP_QSTR_pool_align, uint_obj(st.align_loss));
@@ -505,6 +518,7 @@ static const mp_rom_map_elem_t kpu_module_table[] = {
     { MP_ROM_QSTR(MP_QSTR_netinfo), MP_ROM_PTR(&kpu_netinfo_obj) },
     { MP_ROM_QSTR(MP_QSTR_mem_info), MP_ROM_PTR(&kpu_mem_info_obj) },
     { MP_ROM_QSTR(MP_QSTR_Model), MP_ROM_PTR(&kpu_model_type) },
+    { MP_ROM_QSTR(MP_QSTR_LedgerBuf), MP_ROM_PTR(&kpu_ledger_buf_type) },
     { MP_ROM_QSTR(MP_QSTR_ACT_RULE_NNCASE01), MP_ROM_INT(KPU_ACT_RULE_NNCASE01) },
     { MP_ROM_QSTR(MP_QSTR_ACT_RULE_NNCASE02), MP_ROM_INT(KPU_ACT_RULE_NNCASE02) },
 };

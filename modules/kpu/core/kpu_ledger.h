@@ -29,6 +29,10 @@
 
 #define KPU_LEDGER_ROUND(x) (((size_t)(x) + KPU_LEDGER_ALIGN - 1) & ~(size_t)(KPU_LEDGER_ALIGN - 1))
 
+// The owner of every kpu.LedgerBuf block (frames, images, buffers): not a model id (those count
+// up from 1), so kpu.mem_info() lists these blocks as 'buffers', apart from the models.
+#define KPU_LEDGER_OWNER_BUFFERS (0xFFFFFFFFu)
+
 typedef struct {
     size_t pool_bytes;      // the pool as the board laid it out
     size_t align_loss;      // bytes before the first 128-B boundary of the pool (and after the last)

@@ -1,7 +1,10 @@
 """MaixPy-v1 `KPU` API (`import KPU as kpu`) on top of this firmware's C `kpu` module.
-Differences (no camera here): forward/run_yolo2 take a planar.Image, a path to a .bmp/.pgm/.ppm
-file (resized to the model input), bytes of the exact input, or a list of floats."""
+forward/run_yolo2 take an image.Image (a sensor.snapshot() or a loaded file: its AI frame, read
+in place), a planar.Image, a path to a .bmp/.pgm/.ppm file (resized to the model input), bytes of
+the exact input, or a list of floats."""
 import array
+
+import image as _image
 
 import kpu as _kpu
 import imgfile
@@ -84,6 +87,13 @@ def _input_shape(net):
 
 
 def _input_bytes(net, img):
+    if isinstance(img, _image.Image):
+        c, h, w = _input_shape(net)
+        ic = 3 if img.format() == _image.RGB565 else 1
+        if (ic, img.height(), img.width()) != (c, h, w):
+            raise ValueError("check img format err! image is %dx%dx%d (w x h x ch), model input is %dx%dx%d"
+                             % (img.width(), img.height(), ic, w, h, c))
+        return img   # its buffer is the AI frame: no copy
     if isinstance(img, str):
         c, h, w = _input_shape(net)
         return imgops.prepare(imgfile.load(img), w, h, c).data
