@@ -3,10 +3,9 @@
 #include "py/mphal.h"
 #include "py/runtime.h"
 
-#include <stdbool.h>
-
 #include "frame_tap.h"
 #include "lcd_hw.h"
+#include "lcd_preview.h"
 
 volatile int frame_tap_pending;
 static volatile uint8_t req_flags;
@@ -21,19 +20,8 @@ static volatile int binary;
 #define LCD_SHADOW_SWAPPED (0)
 #endif
 
-// The lcd module keeps its shadow copy only while told a preview is attached (modules/vision/
-// lcd_preview.h); every request tells it, from the main context.
-void lcd_preview_attach(bool on);
-
-// A firmware built without the lcd module has nothing to show: every answer is "no frame".
-__attribute__((weak)) const uint16_t *lcd_shadow(unsigned *w, unsigned *h, uint32_t *frame_no) {
-    *w = *h = 0;
-    *frame_no = 0;
-    return NULL;
-}
-__attribute__((weak)) void lcd_preview_attach(bool on) {
-    (void)on;
-}
+// The lcd module (modules/vision/modlcd.c) keeps its shadow copy only while told a preview is
+// attached (lcd_preview.h); every request tells it, from the main context.
 
 size_t frame_tap_rx(uint8_t c, uint8_t *out) {
     if (binary && parser.n == 0) {

@@ -40,11 +40,7 @@ class _Echo:
         self.p, self.pos = p, 0
 
     def __call__(self) -> None:
-        with self.p.lock:
-            s = self.p.state
-            start = s.output_total - len(s.output)
-            text = s.output[max(0, self.pos - start):]
-            self.pos = s.output_total
+        text, self.pos = self.p.output_since(self.pos)
         if text:
             sys.stdout.write(text)
             sys.stdout.flush()

@@ -78,6 +78,13 @@ class Preview:
         """Ctrl-C to the board: stops the running script."""
         self.t.write(b"\x03")
 
+    def output_since(self, pos: int) -> tuple[str, int]:
+        """(board output after character pos, the new pos); what fell out of the kept window is lost."""
+        with self.lock:
+            s = self.state
+            start = s.output_total - len(s.output)
+            return s.output[max(0, pos - start):], s.output_total
+
     def rates(self) -> tuple[float, float]:
         """(board fps: lcd.display() calls per second seen through frame_no, preview fps: new frames
         received per second), both over the last FPS_WINDOW seconds."""
