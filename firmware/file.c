@@ -288,6 +288,22 @@ static mp_uint_t file_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, 
     return 0;
 }
 
+// read() / read(None) / read(-1) on a binary file: one allocation of the size left in the file.
+// The stream's own readall grows its buffer by realloc, which needs old + new at the peak and
+// fails for a 230 KB image on a fragmented heap. Text files and sized reads go to the stream.
+static mp_obj_t file_read_method(size_t n_args, const mp_obj_t *args) {
+    bool all = n_args == 1 || args[1] == mp_const_none
+        || (mp_obj_is_small_int(args[1]) && MP_OBJ_SMALL_INT_VALUE(args[1]) < 0);
+    file_obj_t *self = MP_OBJ_TO_PTR(args[0]);
+    if (all && self->open && mp_obj_get_type(args[0]) == &file_fileio_type) {
+        FSIZE_t size = f_size(&self->fp), at = f_tell(&self->fp);
+        mp_obj_t sized[2] = { args[0], mp_obj_new_int_from_uint(size > at ? (mp_uint_t)(size - at) : 0) };
+        return mp_call_function_n_kw(MP_OBJ_FROM_PTR(&mp_stream_read_obj), 2, 0, sized);
+    }
+    return mp_call_function_n_kw(MP_OBJ_FROM_PTR(&mp_stream_read_obj), n_args, 0, args);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(file_read_obj, 1, 2, file_read_method);
+
 // Closing on garbage collection keeps FatFs's open-file table from filling with lost files.
 static mp_obj_t file___del__(mp_obj_t self_in) {
     int errcode;
@@ -297,7 +313,7 @@ static mp_obj_t file___del__(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(file___del___obj, file___del__);
 
 static const mp_rom_map_elem_t file_locals_dict_table[] = {
-    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&mp_stream_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&file_read_obj) },
     { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&mp_stream_readinto_obj) },
     { MP_ROM_QSTR(MP_QSTR_readline), MP_ROM_PTR(&mp_stream_unbuffered_readline_obj) },
     { MP_ROM_QSTR(MP_QSTR_readlines), MP_ROM_PTR(&mp_stream_unbuffered_readlines_obj) },

@@ -35,6 +35,11 @@ void kpu_source_release_writers(const char *path) {
 }
 
 int kpu_source_with_file(const char *path, uint32_t max_size, kpu_source_use_t use, void *ctx, kmodel_err_t *e) {
+    return kpu_source_with_file_for("kpu.load", path, max_size, use, ctx, e);
+}
+
+int kpu_source_with_file_for(const char *who, const char *path, uint32_t max_size, kpu_source_use_t use, void *ctx,
+    kmodel_err_t *e) {
     file_src_t file, *f = &file;
     memset(f, 0, sizeof(*f));
     snprintf(f->name, sizeof(f->name), "'%s'", path);
@@ -46,14 +51,14 @@ int kpu_source_with_file(const char *path, uint32_t max_size, kpu_source_use_t u
     bool is_dir = r == 0 && (vol == VFS_ROOT || strlen(ff_path) <= 3
         || (f_stat(ff_path, &fno) == FR_OK && (fno.fattrib & AM_DIR)));
     if (r != 0 || is_dir) {
-        return kmodel_fail(e, KMODEL_EOS, r ? -r : EISDIR, "kpu.load('%s'): %s", path,
+        return kmodel_fail(e, KMODEL_EOS, r ? -r : EISDIR, "%s('%s'): %s", who, path,
             r == -EOPNOTSUPP ? "models load from /sd or /flash, not from a mounted Python filesystem; copy it there"
-            : r ? "no such file (paths start with /sd or /flash)" : "is a directory; give the path of a .kmodel file");
+            : r ? "no such file (paths start with /sd or /flash)" : "is a directory; give the path of a file");
     }
     FRESULT res = file_open_for_reading(&f->fp, ff_path);
     if (res != FR_OK) {
         int err = vfs_errno(res);
-        return kmodel_fail(e, KMODEL_EOS, err, "kpu.load('%s'): cannot open: %s", path,
+        return kmodel_fail(e, KMODEL_EOS, err, "%s('%s'): cannot open: %s", who, path,
             err == ENOENT ? "no such file"
             : res == FR_LOCKED ? "a file object still has it open for writing; close it first" : strerror(err));
     }
@@ -61,8 +66,8 @@ int kpu_source_with_file(const char *path, uint32_t max_size, kpu_source_use_t u
     if (max_size != 0) {
         if (max_size > size) {
             f_close(&f->fp);
-            return kmodel_fail(e, KMODEL_EVALUE, 0, "kpu.load('%s'): size=%lu is larger than the file (%lu B)",
-                path, (unsigned long)max_size, (unsigned long)size);
+            return kmodel_fail(e, KMODEL_EVALUE, 0, "%s('%s'): size=%lu is larger than the file (%lu B)",
+                who, path, (unsigned long)max_size, (unsigned long)size);
         }
         size = max_size;
     }

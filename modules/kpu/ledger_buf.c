@@ -82,6 +82,7 @@ mp_obj_t ledger_buf_new(size_t n, const char *tag) {
                 "release() images, deinit a model or use a smaller GC heap (machine.heap_size)"),
             b->tag, grouped(a, KPU_LEDGER_ROUND(n)), grouped(f, st.free_bytes), grouped(l, st.largest_free));
     }
+    memset(p, 0, n);   // like bytearray(n): no bytes of an earlier owner show through
     b->data = p;
     return MP_OBJ_FROM_PTR(b);
 }
@@ -147,15 +148,30 @@ static mp_obj_t buf_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
     }
 }
 
-// b[i] and b[i] = v for single bytes; slices go through memoryview(b)
+// b[i], b[i] = v, b[a:b] (a bytearray copy) and b[a:b] = buffer of the same length
 static mp_obj_t buf_subscr(mp_obj_t self_in, mp_obj_t index, mp_obj_t value) {
     ledger_buf_obj_t *b = get_live(self_in);
     if (value == MP_OBJ_NULL) {
         return MP_OBJ_NULL;   // del b[i]: not supported
     }
-    if (!mp_obj_is_int(index)) {
-        mp_raise_msg_varg(&mp_type_TypeError,
-            MP_ERROR_TEXT("kpu.LedgerBuf '%s': index with an int (for slices use memoryview(buf)[a:b])"), b->tag);
+    if (mp_obj_is_type(index, &mp_type_slice)) {
+        mp_bound_slice_t s;
+        if (!mp_seq_get_fast_slice_indexes(b->len, index, &s) || s.step != 1) {
+            mp_raise_msg_varg(&mp_type_NotImplementedError, MP_ERROR_TEXT("kpu.LedgerBuf '%s': slices with step 1 only"), b->tag);
+        }
+        size_t n = s.stop - s.start;
+        if (value == MP_OBJ_SENTINEL) {
+            return mp_obj_new_bytearray(n, b->data + s.start);
+        }
+        mp_buffer_info_t src;
+        mp_get_buffer_raise(value, &src, MP_BUFFER_READ);
+        if (src.len != n) {
+            mp_raise_msg_varg(&mp_type_ValueError,
+                MP_ERROR_TEXT("kpu.LedgerBuf '%s': %u bytes given for a slice of %u (the size cannot change)"),
+                b->tag, (unsigned)src.len, (unsigned)n);
+        }
+        memmove(b->data + s.start, src.buf, n);
+        return mp_const_none;
     }
     size_t i = mp_get_index(&kpu_ledger_buf_type, b->len, index, false);
     if (value == MP_OBJ_SENTINEL) {

@@ -1,6 +1,7 @@
 // kpu.LedgerBuf: a GC object that owns one ledger block (a frame, an image, a model input/output
 // copy). The bytes live in the ledger pool, never on the GC heap; the GC object itself is small.
-// Buffer protocol (read/write), len(), .release(), repr shows owner tag and size.
+// Buffer protocol (read/write), len(), indexing and step-1 slices, .release(), repr shows owner
+// tag and size. A new block is zeroed, like bytearray(n).
 // The block is freed by release(), by the object's finaliser when it is collected, or by soft
 // reset (kpu_ledger_free_all); a released/stale object raises ValueError naming its tag when used.
 // Blocks belong to KPU_LEDGER_OWNER_BUFFERS and show in kpu.mem_info() as 'buffers'.
@@ -12,7 +13,8 @@
 
 #include "py/obj.h"
 
-// tag e.g. "image 320x240 rgb565" (cut to KPU_LEDGER_TAG_LEN - 1 characters). MemoryError with
+// tag e.g. "image 320x240 rgb565" (cut to KPU_LEDGER_TAG_LEN - 1 characters); the block is
+// zeroed. MemoryError with
 // the figures (asked, free, largest free) when the pool has no gap after one gc.collect retry.
 mp_obj_t ledger_buf_new(size_t n, const char *tag);
 // The block and its size; raises ValueError if released or stale (a soft reset freed it).

@@ -14,39 +14,28 @@
 #include "kpu_ledger.h"
 #include "kpu_mem.h"
 #include "kpu_timing.h"
+#include "kpu_io.h"
 #include "ledger_buf.h"
 
-typedef struct {
-    mp_obj_base_t base;
-    kmodel_t km;
-    uint32_t id;
-    uint32_t epoch;              // the ledger epoch the model was loaded in (soft reset frees all)
-    uint32_t run_layers;         // set_layers: 0 = the whole model
-    bool live;
-    char source[64];             // "'/sd/x.kmodel'" or "0x300000"
-} kpu_model_obj_t;
-
-extern const mp_obj_type_t kpu_model_type;
 static uint32_t next_model_id = 1;
 
-static bool model_live(const kpu_model_obj_t *m) {
+bool kpu_model_live(const kpu_model_obj_t *m) {
     return m->live && m->epoch == kpu_ledger_epoch() && m->km.block != NULL;
 }
 
-static kpu_model_obj_t *get_model(mp_obj_t obj, const char *fn) {
+kpu_model_obj_t *kpu_get_model(mp_obj_t obj, const char *fn) {
     if (!mp_obj_is_type(obj, &kpu_model_type)) {
         mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("kpu.%s: expected a model from kpu.load, got %s"), fn,
             mp_obj_get_type_str(obj));
     }
     kpu_model_obj_t *m = MP_OBJ_TO_PTR(obj);
-    if (!model_live(m)) {
+    if (!kpu_model_live(m)) {
         mp_raise_msg_varg(&mp_type_ValueError,
             MP_ERROR_TEXT("kpu.%s: model %s was deinitialised (kpu.deinit or soft reset); load it again"), fn,
             m->source);
     }
     return m;
 }
-
 // A Ctrl-C (the UART handler schedules KeyboardInterrupt) stops a forward between layers.
 static bool ctrl_c_pending(void) {
     return MP_STATE_THREAD(mp_pending_exception) != MP_OBJ_NULL;
@@ -70,15 +59,15 @@ static NORETURN void raise_err(const kmodel_err_t *e) {
     }
 }
 
-static const char *dtype_name(kmodel_dtype_t t) {
+const char *kpu_dtype_name(kmodel_dtype_t t) {
     return t == KMODEL_F32 ? "f32" : "u8";
 }
 
 static void print_tensor(const mp_print_t *print, const kmodel_tensor_t *t) {
     if (t->h == 1 && t->w == 1) {
-        mp_printf(print, "%u %s", (unsigned)t->c, dtype_name(t->dtype));
+        mp_printf(print, "%u %s", (unsigned)t->c, kpu_dtype_name(t->dtype));
     } else {
-        mp_printf(print, "%ux%ux%u %s", (unsigned)t->c, (unsigned)t->h, (unsigned)t->w, dtype_name(t->dtype));
+        mp_printf(print, "%ux%ux%u %s", (unsigned)t->c, (unsigned)t->h, (unsigned)t->w, kpu_dtype_name(t->dtype));
     }
 }
 
@@ -130,6 +119,10 @@ static MP_NOINLINE mp_obj_t kpu_load_args(size_t n_args, const mp_obj_t *pos_arg
     memset(&m->km, 0, sizeof(m->km));
     m->live = false;
     m->run_layers = 0;
+    m->runs = 0;
+    m->valid_run = 0;
+    m->in_buf = NULL;
+    m->out_buf = NULL;
     m->id = next_model_id++;
     char tag[KPU_LEDGER_TAG_LEN];
     kmodel_err_t e;
@@ -176,7 +169,7 @@ static mp_obj_t kpu_load(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_a
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(kpu_load_obj, 1, kpu_load);
 
-// --- forward ---
+// --- forward / get_output ---
 
 static mp_obj_t new_array(char typecode, size_t n, void **items) {
     size_t bytes = n * (typecode == 'f' ? 4 : 1);
@@ -189,85 +182,98 @@ static mp_obj_t new_array(char typecode, size_t n, void **items) {
     return MP_OBJ_FROM_PTR(a);
 }
 
-static NORETURN void bad_input(const kpu_model_obj_t *m, const char *got, size_t got_bytes) {
-    const kmodel_tensor_t *t = &m->km.input;
-    if (t->h == 1 && t->w == 1) {
-        mp_raise_msg_varg(&mp_type_ValueError,
-            MP_ERROR_TEXT("kpu.forward: %s expects %u %s values = %u bytes (bytes, bytearray, memoryview or array('%c')); got %s of %u bytes"),
-            m->source, (unsigned)t->c, dtype_name(t->dtype), (unsigned)t->bytes, t->dtype == KMODEL_F32 ? 'f' : 'B',
-            got, (unsigned)got_bytes);
-    }
-    mp_raise_msg_varg(&mp_type_ValueError,
-        MP_ERROR_TEXT("kpu.forward: %s expects a %ux%ux%u %s planar CHW input = %u bytes (bytes, bytearray, memoryview or array('%c')); got %s of %u bytes"),
-        m->source, (unsigned)t->c, (unsigned)t->h, (unsigned)t->w, dtype_name(t->dtype), (unsigned)t->bytes,
-        t->dtype == KMODEL_F32 ? 'f' : 'B', got, (unsigned)got_bytes);
-}
-
-static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *args) {
-    kpu_model_obj_t *m = get_model(args[0], "forward");
-    mp_int_t index = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
+// forward(m, src, index=0, *, out=None): one run of the network. Returns a view of output
+// `index` of this run (kpu_outputs.c), or out filled with it; every output of the run stays
+// readable through kpu.get_output until the model runs again.
+static mp_obj_t kpu_forward(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_m, ARG_src, ARG_index, ARG_out };
+    static const mp_arg_t allowed[] = {
+        { MP_QSTR_m, MP_ARG_REQUIRED | MP_ARG_OBJ, { .u_obj = MP_OBJ_NULL } },
+        { MP_QSTR_src, MP_ARG_REQUIRED | MP_ARG_OBJ, { .u_obj = MP_OBJ_NULL } },
+        { MP_QSTR_index, MP_ARG_OBJ, { .u_obj = MP_OBJ_NULL } },
+        { MP_QSTR_out, MP_ARG_KW_ONLY | MP_ARG_OBJ, { .u_obj = mp_const_none } },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
+    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed), allowed, args);
+    kpu_model_obj_t *m = kpu_get_model(args[ARG_m].u_obj, "forward");
+    mp_int_t index = args[ARG_index].u_obj != MP_OBJ_NULL ? mp_obj_get_int(args[ARG_index].u_obj) : 0;
+    mp_obj_t out = args[ARG_out].u_obj;
     uint32_t n = m->run_layers ? m->run_layers : m->km.layers;
-    if (n == m->km.layers && (index < 0 || (mp_uint_t)index >= m->km.outputs)) {
+    bool whole = n == m->km.layers;
+    if (whole && (index < 0 || (mp_uint_t)index >= m->km.outputs)) {
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.forward: output index %ld out of range: %s has %u output(s)"),
             (long)index, m->source, (unsigned)m->km.outputs);
     }
-    const kmodel_tensor_t *t = &m->km.input;
-    mp_buffer_info_t buf;
-    const uint8_t *input;
-    if ((mp_obj_is_type(args[1], &mp_type_list) || mp_obj_is_type(args[1], &mp_type_tuple)) && t->dtype == KMODEL_F32) {
-        // MaixPy accepts a list of floats for a 1-D float input
-        size_t len;
-        mp_obj_t *items;
-        mp_obj_get_array(args[1], &len, &items);
-        if (len * 4 != t->bytes) {
-            bad_input(m, mp_obj_get_type_str(args[1]), len * 4);
-        }
-        float *f = m_new(float, len);
-        for (size_t i = 0; i < len; i++) {
-            f[i] = mp_obj_get_float_to_f(items[i]);
-        }
-        input = (const uint8_t *)f;
-    } else if (!mp_obj_is_str(args[1]) && mp_get_buffer(args[1], &buf, MP_BUFFER_READ)) {   // str is text, not data
-        char tc = buf.typecode;
-        bool raw = tc == 'B' || tc == 'b' || tc == BYTEARRAY_TYPECODE;   // bytes-like
-        bool ok_type = raw || (t->dtype == KMODEL_F32 && tc == 'f');
-        if (!ok_type || buf.len != t->bytes) {
-            char what[24];
-            if (ok_type) {
-                snprintf(what, sizeof(what), "%s", mp_obj_get_type_str(args[1]));
-            } else {
-                snprintf(what, sizeof(what), "%s('%c')", mp_obj_get_type_str(args[1]), tc);
-            }
-            bad_input(m, what, buf.len);
-        }
-        input = buf.buf;
-    } else {
-        bad_input(m, mp_obj_get_type_str(args[1]), 0);
+    if (!whole && out != mp_const_none) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("kpu.forward: out= reads a complete run; %s runs %u of %u layers (kpu.set_layers(m, 0) for all)"),
+            m->source, (unsigned)n, (unsigned)m->km.layers);
     }
+    const uint8_t *input = kpu_input_bytes(m, args[ARG_src].u_obj);
+    m->valid_run = 0;   // views of the previous run are stale from here on, whatever happens
     kmodel_err_t e;
     kmodel_set_stop_hook(ctrl_c_pending);
     if (m->km.fmt->run(&m->km, input, n, &e) != 0) {
         raise_err(&e);
     }
-    kmodel_tensor_t out;
-    void *items;
-    if (n == m->km.layers) {
-        m->km.fmt->output(&m->km, (uint32_t)index, &out, NULL);
-        mp_obj_t a = new_array(out.dtype == KMODEL_F32 ? 'f' : 'B', out.dtype == KMODEL_F32 ? out.bytes / 4 : out.bytes, &items);
-        m->km.fmt->output(&m->km, (uint32_t)index, &out, items);
+    if (!whole) {
+        // a partial run (set_layers): the last layer's output, copied as before
+        kmodel_tensor_t t;
+        void *items;
+        m->km.fmt->layer_output(&m->km, n - 1, &t, NULL);
+        mp_obj_t a = new_array(t.dtype == KMODEL_F32 ? 'f' : 'B', t.dtype == KMODEL_F32 ? t.bytes / 4 : t.bytes, &items);
+        m->km.fmt->layer_output(&m->km, n - 1, &t, items);
         return a;
     }
-    m->km.fmt->layer_output(&m->km, n - 1, &out, NULL);
-    mp_obj_t a = new_array(out.dtype == KMODEL_F32 ? 'f' : 'B', out.dtype == KMODEL_F32 ? out.bytes / 4 : out.bytes, &items);
-    m->km.fmt->layer_output(&m->km, n - 1, &out, items);
-    return a;
+    kpu_outputs_settle(m);
+    m->runs = m->runs + 1 ? m->runs + 1 : 1;   // 0 means "no run"
+    m->valid_run = m->runs;
+    if (out != mp_const_none) {
+        return kpu_output_into(m, (mp_uint_t)index, out, "forward");
+    }
+    return kpu_output_view(m, (mp_uint_t)index, "forward");
 }
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(kpu_forward_obj, 2, 3, kpu_forward);
+static MP_DEFINE_CONST_FUN_OBJ_KW(kpu_forward_obj, 2, kpu_forward);
+
+// get_output(m, index, *, out=None): output `index` of the last run, without running again.
+static mp_obj_t kpu_get_output(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
+    enum { ARG_m, ARG_index, ARG_out };
+    static const mp_arg_t allowed[] = {
+        { MP_QSTR_m, MP_ARG_REQUIRED | MP_ARG_OBJ, { .u_obj = MP_OBJ_NULL } },
+        { MP_QSTR_index, MP_ARG_REQUIRED | MP_ARG_OBJ, { .u_obj = MP_OBJ_NULL } },
+        { MP_QSTR_out, MP_ARG_KW_ONLY | MP_ARG_OBJ, { .u_obj = mp_const_none } },
+    };
+    mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
+    mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed), allowed, args);
+    kpu_model_obj_t *m = kpu_get_model(args[ARG_m].u_obj, "get_output");
+    mp_int_t index = mp_obj_get_int(args[ARG_index].u_obj);
+    if (index < 0 || (mp_uint_t)index >= m->km.outputs) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.get_output: output index %ld out of range: %s has %u output(s)"),
+            (long)index, m->source, (unsigned)m->km.outputs);
+    }
+    if (args[ARG_out].u_obj != mp_const_none) {
+        return kpu_output_into(m, (mp_uint_t)index, args[ARG_out].u_obj, "get_output");
+    }
+    return kpu_output_view(m, (mp_uint_t)index, "get_output");
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(kpu_get_output_obj, 2, kpu_get_output);
+
+// outputs(m): a tuple of views of every output of the last run.
+static mp_obj_t kpu_outputs(mp_obj_t obj) {
+    kpu_model_obj_t *m = kpu_get_model(obj, "outputs");
+    mp_obj_tuple_t *t = MP_OBJ_TO_PTR(mp_obj_new_tuple(m->km.outputs, NULL));
+    for (uint32_t i = 0; i < m->km.outputs; i++) {
+        t->items[i] = kpu_output_view(m, i, "outputs");
+    }
+    return MP_OBJ_FROM_PTR(t);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(kpu_outputs_obj, kpu_outputs);
 
 // --- deinit and the finaliser ---
 
 static void model_release(kpu_model_obj_t *m) {
-    if (model_live(m)) {
+    kpu_io_release(m);
+    if (kpu_model_live(m)) {
         kmodel_free(&m->km);
     }
     m->km.block = NULL;
@@ -275,7 +281,7 @@ static void model_release(kpu_model_obj_t *m) {
 }
 
 static mp_obj_t kpu_deinit(mp_obj_t obj) {
-    get_model(obj, "deinit");
+    kpu_get_model(obj, "deinit");
     model_release(MP_OBJ_TO_PTR(obj));
     return mp_const_true;
 }
@@ -297,7 +303,7 @@ void kpu_deinit_all(void) {
 // --- set_outputs / set_layers / act rule ---
 
 static mp_obj_t kpu_set_outputs(size_t n_args, const mp_obj_t *args) {
-    kpu_model_obj_t *m = get_model(args[0], "set_outputs");
+    kpu_model_obj_t *m = kpu_get_model(args[0], "set_outputs");
     mp_int_t idx = mp_obj_get_int(args[1]), w = mp_obj_get_int(args[2]), h = mp_obj_get_int(args[3]),
         ch = mp_obj_get_int(args[4]);
     if (idx < 0 || (mp_uint_t)idx >= m->km.outputs) {
@@ -319,7 +325,7 @@ static mp_obj_t kpu_set_outputs(size_t n_args, const mp_obj_t *args) {
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(kpu_set_outputs_obj, 5, 5, kpu_set_outputs);
 
 static mp_obj_t kpu_set_layers(mp_obj_t obj, mp_obj_t n_in) {
-    kpu_model_obj_t *m = get_model(obj, "set_layers");
+    kpu_model_obj_t *m = kpu_get_model(obj, "set_layers");
     mp_int_t n = mp_obj_get_int(n_in);
     if (n > (mp_int_t)m->km.layers) {
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.set_layers: %ld layers requested, %s has %u"),
@@ -331,7 +337,7 @@ static mp_obj_t kpu_set_layers(mp_obj_t obj, mp_obj_t n_in) {
 static MP_DEFINE_CONST_FUN_OBJ_2(kpu_set_layers_obj, kpu_set_layers);
 
 static mp_obj_t kpu_set_act_rule(mp_obj_t obj, mp_obj_t rule_in) {
-    kpu_model_obj_t *m = get_model(obj, "set_act_rule");
+    kpu_model_obj_t *m = kpu_get_model(obj, "set_act_rule");
     mp_int_t r = mp_obj_get_int(rule_in);
     if (r != KPU_ACT_RULE_NNCASE01 && r != KPU_ACT_RULE_NNCASE02) {
         mp_raise_msg_varg(&mp_type_ValueError,
@@ -355,7 +361,7 @@ static void dict_set(mp_obj_t d, qstr key, mp_obj_t v) {
 }
 
 static mp_obj_t kpu_netinfo(mp_obj_t obj) {
-    kpu_model_obj_t *m = get_model(obj, "netinfo");
+    kpu_model_obj_t *m = kpu_get_model(obj, "netinfo");
     mp_obj_t list = mp_obj_new_list(0, NULL);
     for (uint32_t i = 0; i < m->km.layers; i++) {
         kmodel_layer_info_t li;
@@ -433,7 +439,7 @@ static MP_DEFINE_CONST_FUN_OBJ_0(kpu_mem_info_obj, kpu_mem_info);
 static void model_print(const mp_print_t *print, mp_obj_t self_in, mp_print_kind_t kind) {
     (void)kind;
     kpu_model_obj_t *m = MP_OBJ_TO_PTR(self_in);
-    if (!model_live(m)) {
+    if (!kpu_model_live(m)) {
         mp_printf(print, "<kpu.Model %s (deinitialised)>", m->source);
         return;
     }
@@ -454,7 +460,7 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     if (dest[0] != MP_OBJ_NULL) {
         return;   // read-only
     }
-    bool live = model_live(m);
+    bool live = kpu_model_live(m);
     switch (attr) {
         case MP_QSTR_source:
             dest[0] = mp_obj_new_str(m->source, strlen(m->source));
@@ -511,6 +517,9 @@ static const mp_rom_map_elem_t kpu_module_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_kpu) },
     { MP_ROM_QSTR(MP_QSTR_load), MP_ROM_PTR(&kpu_load_obj) },
     { MP_ROM_QSTR(MP_QSTR_forward), MP_ROM_PTR(&kpu_forward_obj) },
+    { MP_ROM_QSTR(MP_QSTR_get_output), MP_ROM_PTR(&kpu_get_output_obj) },
+    { MP_ROM_QSTR(MP_QSTR_outputs), MP_ROM_PTR(&kpu_outputs_obj) },
+    { MP_ROM_QSTR(MP_QSTR_Output), MP_ROM_PTR(&kpu_output_type) },
     { MP_ROM_QSTR(MP_QSTR_deinit), MP_ROM_PTR(&kpu_deinit_obj) },
     { MP_ROM_QSTR(MP_QSTR_set_outputs), MP_ROM_PTR(&kpu_set_outputs_obj) },
     { MP_ROM_QSTR(MP_QSTR_set_layers), MP_ROM_PTR(&kpu_set_layers_obj) },

@@ -46,7 +46,8 @@ image_obj_t *image_new(int w, int h, img_fmt_t fmt, bool with_ai, bool clear) {
     }
     if (clear) {
         size_t n;
-        memset(ledger_buf_data(o->pix, &n), 0, n);
+        void *px = ledger_buf_data(o->pix, &n);
+        memset(px, 0, n);
     }
     return o;
 }

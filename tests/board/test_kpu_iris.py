@@ -93,7 +93,6 @@ def test_hidden_layer_matches_hand_computation(board, iris):
     ("b'\\x00' * 15", ["4 f32", "16 bytes", "bytes of 15 bytes"]),
     ("__import__('array').array('i', [1, 2, 3, 4])", ["array('i')", "16 bytes"]),
     ("[1.0, 2.0]", ["4 f32", "list of 8 bytes"]),
-    ("'text'", ["4 f32", "str"]),
 ])
 def test_bad_input_names_shape_type_and_bytes(board, iris, data, words):
     out = board.exec(
@@ -106,6 +105,17 @@ def test_bad_input_names_shape_type_and_bytes(board, iris, data, words):
     assert out.startswith("ValueError:")
     for w in words:
         assert w in out
+
+
+def test_a_str_is_a_path_and_a_missing_one_names_file_and_size(board, iris):
+    out = board.exec(
+        "import kpu\n"
+        f"m = kpu.load({iris!r})\n"
+        "try:\n"
+        "    kpu.forward(m, 'text')\n"
+        "except OSError as e:\n"
+        "    print('OSError:', e)\n")
+    assert out.startswith("OSError:") and "'text'" in out and "no such file" in out and "16 B" in out
 
 
 def test_output_index_set_outputs_and_set_layers_checked(board, iris):

@@ -32,21 +32,17 @@ def mnist_digit() -> bytes:
 
 def run_on_board(board, load_arg: str, input_remote: str | None, input_bytes: bytes | None = None,
                  extra: str = "", layers: int = 0) -> np.ndarray:
-    """forward on the board; returns the output as float32 or uint8 (array typecode)."""
-    # A fresh interpreter: qstr pools interned by earlier execs can split the 512 KiB GC heap
-    # below the 230 KB an image needs. Then a sized readinto (read() grows its buffer).
-    board.reset()
-    get_input = "x" if input_remote else f"{input_bytes!r}"
+    """forward on the board; returns the output as float32 or uint8 (array typecode). A file input
+    is given to forward as its path (streamed into the model's input buffer, no GC copy)."""
+    get_input = repr(input_remote) if input_remote else f"{input_bytes!r}"
     out = board.exec(
-        "import kpu, binascii, os\n"
-        + (f"x = bytearray(os.stat({input_remote!r})[6]); open({input_remote!r}, 'rb').readinto(x)\n"
-           if input_remote else "") +
+        "import kpu, binascii\n"
         f"m = kpu.load({load_arg}{extra})\n"
         f"kpu.set_layers(m, {layers})\n"
         f"o = kpu.forward(m, {get_input})\n"
-        "kpu.deinit(m)\n"
-        "print(o.typecode if hasattr(o, 'typecode') else ('f' if len(bytes(o)) != len(o) else 'B'))\n"
-        "print(binascii.b2a_base64(bytes(o), newline=False).decode())\n", timeout=120)
+        "print('f' if len(bytes(o)) != len(o) else 'B')\n"
+        "print(binascii.b2a_base64(bytes(o), newline=False).decode())\n"
+        "kpu.deinit(m)\n", timeout=120)
     tc, data = out.strip().split("\n")
     return np.frombuffer(binascii.a2b_base64(data), np.float32 if tc == "f" else np.uint8)
 

@@ -156,13 +156,13 @@ def test_kpu_layers_bit_exact_with_numpy_reference(big_heap, model, make_input):
         "    gc.collect()\n"
         "kpu.set_layers(m, 0)\n"
         "y = kpu.forward(m, x)\n"
-        "print('out', len(y), repr(y)[:9])\n"
+        "print('out', len(y), y.dtype)\n"
         "kpu.deinit(m)\n", timeout=300)
     lines = out.strip().splitlines()
     got = {int(a): int(b) for a, b in (l.split() for l in lines[:-1])}
     assert got == crcs
     assert len(kpu_nodes) >= 5
-    assert lines[-1] in ("out 10 array('f'", "out 256 array('f'")
+    assert lines[-1] in ("out 10 f", "out 256 f")
 
 
 def test_netinfo_and_repr(board):

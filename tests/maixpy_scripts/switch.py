@@ -13,6 +13,7 @@ for round_ in range(2):
     fmap = kpu.forward(task, img)
     plist = fmap[:]
     print("round %d mnist: %d" % (round_, plist.index(max(plist))))
+    img = None                                         # images live in the ledger: mem_info counts them while they live
     kpu.deinit(task)
     gc.collect()
     task = kpu.load("/sd/yolo20.kmodel")

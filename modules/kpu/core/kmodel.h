@@ -110,6 +110,10 @@ typedef struct kmodel_format {
     int (*run)(kmodel_t *m, const uint8_t *input, uint32_t n, kmodel_err_t *e);
     // Output idx of a complete run: shape, and (dst != NULL) its bytes copied to dst.
     int (*output)(const kmodel_t *m, uint32_t idx, kmodel_tensor_t *t, void *dst);
+    // Where output idx of a complete run lies (its bytes as output() copies them), so it can be
+    // read in place; NULL when the format cannot say (the caller then copies through output()).
+    // The pointer may be in AI SRAM, which the next run of any model overwrites.
+    const uint8_t *(*output_data)(const kmodel_t *m, uint32_t idx);
     // The output of layer i after a run that stopped after it (dst as above).
     int (*layer_output)(const kmodel_t *m, uint32_t i, kmodel_tensor_t *t, void *dst);
     int (*layer_info)(const kmodel_t *m, uint32_t i, kmodel_layer_info_t *info);

@@ -14,6 +14,9 @@ typedef int (*kpu_source_use_t)(kmodel_src_t *src, void *ctx, kmodel_err_t *e);
 // max_size: 0 = the whole file; else at most that many bytes are read (size=).
 // use's result, or -errno with e filled when the source cannot be opened.
 int kpu_source_with_file(const char *path, uint32_t max_size, kpu_source_use_t use, void *ctx, kmodel_err_t *e);
+// The same for another caller: its messages start "who('path')" (e.g. "kpu.forward").
+int kpu_source_with_file_for(const char *who, const char *path, uint32_t max_size, kpu_source_use_t use, void *ctx,
+    kmodel_err_t *e);
 // Before a path is read: a file object that was dropped while writing it (unreachable, not yet
 // closed) is collected, which flushes and closes it; a writer still referenced stays.
 void kpu_source_release_writers(const char *path);

@@ -1,7 +1,9 @@
 """MaixPy-v1 `KPU` API (`import KPU as kpu`) on top of this firmware's C `kpu` module.
 forward/run_yolo2 take an image.Image (a sensor.snapshot() or a loaded file: its AI frame, read
 in place), a planar.Image, a path to a .bmp/.pgm/.ppm file (resized to the model input), bytes of
-the exact input, or a list of floats."""
+the exact input, or a list of floats.
+As in MaixPy, a forward runs the model once and every output of that run is read in place
+(forward's fmap, get_output(net, i)) until the model runs again: keep values with fm.data().copy()."""
 import array
 
 import image as _image
@@ -94,9 +96,6 @@ def _input_bytes(net, img):
             raise ValueError("check img format err! image is %dx%dx%d (w x h x ch), model input is %dx%dx%d"
                              % (img.width(), img.height(), ic, w, h, c))
         return img   # its buffer is the AI frame: no copy
-    if isinstance(img, str):
-        c, h, w = _input_shape(net)
-        return imgops.prepare(imgfile.load(img), w, h, c).data
     if isinstance(img, Image):
         c, h, w = _input_shape(net)
         if (img.c, img.h, img.w) != (c, h, w):
@@ -109,7 +108,24 @@ def _input_bytes(net, img):
 
 
 def forward(net, img, out_index=0):
-    out = _kpu.forward(net, _input_bytes(net, img), out_index)
+    if isinstance(img, str):
+        # an image file, resized to the model input; both images are freed once the run is done
+        c, h, w = _input_shape(net)
+        src = imgfile.load(img)
+        try:
+            x = imgops.prepare(src, w, h, c)
+            try:
+                out = _kpu.forward(net, x.data, out_index)
+            finally:
+                x.release()
+        finally:
+            src.release()
+    else:
+        out = _kpu.forward(net, _input_bytes(net, img), out_index)
+    return _fmap(net, out, out_index)
+
+
+def _fmap(net, out, out_index):
     shp = _outputs.get(id(net), {}).get(out_index)
     if shp is None:
         shp = _fmap_shape(_kpu.netinfo(net), len(out))
@@ -131,8 +147,8 @@ def _fmap_shape(info, n):
 
 
 def get_output(net, idx):
-    raise NotImplementedError("KPU.get_output: outputs are not kept after forward here; "
-                              "call forward(net, img, idx)")
+    """Output idx of the last forward, read in place (the model does not run again)."""
+    return _fmap(net, _kpu.get_output(net, idx), idx)
 
 
 def set_outputs(net, idx, w, h, ch):

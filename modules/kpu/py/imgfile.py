@@ -1,4 +1,5 @@
-"""Read BMP (24-bit), PGM (P5) and PPM (P6) files into planar CHW u8 images; write PGM/PPM."""
+"""Read BMP (24-bit), PGM (P5) and PPM (P6) files into planar CHW u8 images; write PGM/PPM.
+The pixels go into the image's kpu.LedgerBuf (ledger pool); only a row buffer is on the GC heap."""
 import struct
 
 from planar import Image
@@ -39,9 +40,11 @@ def _read_bmp(f, path):
     d = img.data
     n = w * h
     f.seek(pix_off)
+    row = bytearray(stride)
     for r in range(h):
-        row = f.read(stride)
-        if len(row) < w * 3:
+        got = f.readinto(row)
+        if got < w * 3:
+            img.release()
             raise ValueError("%s: BMP pixel data ends in row %d of %d (offset %d)" % (path, r, h, pix_off + r * stride))
         y = r if top_down else h - 1 - r
         o = y * w
@@ -85,18 +88,28 @@ def _read_pnm(f, path):
     if maxval < 1 or maxval > 255:
         raise ValueError("%s: PNM maxval %d; only 8-bit files (maxval <= 255) are read" % (path, maxval))
     c = 1 if toks[0] == b"P5" else 3
-    raw = f.read(w * h * c)
-    if len(raw) != w * h * c:
-        raise ValueError("%s: PNM pixel data has %d of %d bytes" % (path, len(raw), w * h * c))
-    if c == 1:
-        return Image(w, h, 1, bytearray(raw))
-    img = Image(w, h, 3)
+    if w <= 0 or h <= 0:
+        raise ValueError("%s: PNM size %dx%d is invalid" % (path, w, h))
+    img = Image(w, h, c)
     d = img.data
     n = w * h
-    for p in range(n):  # interleaved RGB -> planes
-        d[p] = raw[3 * p]
-        d[n + p] = raw[3 * p + 1]
-        d[2 * n + p] = raw[3 * p + 2]
+    if c == 1:
+        got = f.readinto(d)
+        if got != n:
+            img.release()
+            raise ValueError("%s: PNM pixel data has %d of %d bytes" % (path, got, n))
+        return img
+    row = bytearray(3 * w)
+    for y in range(h):  # interleaved RGB rows -> planes
+        got = f.readinto(row)
+        if got != 3 * w:
+            img.release()
+            raise ValueError("%s: PNM pixel data has %d of %d bytes" % (path, y * 3 * w + got, 3 * n))
+        o = y * w
+        for x in range(w):
+            d[o + x] = row[3 * x]
+            d[n + o + x] = row[3 * x + 1]
+            d[2 * n + o + x] = row[3 * x + 2]
     return img
 
 

@@ -1,4 +1,5 @@
-"""Resize (nearest, bilinear), letterbox, grayscale and channel conversion on planar.Image."""
+"""Resize (nearest, bilinear), letterbox, grayscale and channel conversion on planar.Image.
+Results are new images whose pixels are kpu.LedgerBufs (ledger pool, not the GC heap)."""
 from planar import Image
 
 
@@ -21,8 +22,9 @@ def to_rgb(img):
         return img
     n = img.w * img.h
     out = Image(img.w, img.h, 3)
+    o = memoryview(out.data)
     for ch in range(3):
-        out.data[ch * n:(ch + 1) * n] = img.data
+        o[ch * n:(ch + 1) * n] = img.data
     return out
 
 
@@ -96,12 +98,17 @@ def letterbox(img, w, h, pad=0, method="bilinear"):
     nh = max(1, min(h, int(img.h * scale + 0.5)))
     inner = resize(img, nw, nh, method)
     dx, dy = (w - nw) // 2, (h - nh) // 2
-    out = Image(w, h, img.c, bytearray(bytes([pad]) * (w * h * img.c)))
+    out = Image(w, h, img.c)
+    o, src = memoryview(out.data), memoryview(inner.data)
+    if pad:
+        row = bytes([pad]) * w
+        for r in range(h * img.c):
+            o[r * w:(r + 1) * w] = row
     for ch in range(img.c):
         for y in range(nh):
             s = ch * nw * nh + y * nw
             t = ch * w * h + (y + dy) * w + dx
-            out.data[t:t + nw] = inner.data[s:s + nw]
+            o[t:t + nw] = src[s:s + nw]
     return out, scale, dx, dy
 
 

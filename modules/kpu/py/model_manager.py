@@ -51,8 +51,12 @@ class Model:
             raise ValueError("%s: model was deinit'ed; load it again" % source_name(self.src))
         return self.handle
 
-    def forward(self, data, index=0):
-        return kpu.forward(self._h(), data, index)
+    def forward(self, data, index=0, out=None):
+        """Output `index` as an array of its own (it outlives the model, which a `with` block
+        deinits); out= fills a caller's array instead, with no allocation."""
+        if out is not None:
+            return kpu.forward(self._h(), data, index, out=out)
+        return kpu.forward(self._h(), data, index).copy()
 
     def netinfo(self):
         return kpu.netinfo(self._h())

@@ -265,6 +265,13 @@ static int v3_output(const kmodel_t *m, uint32_t idx, kmodel_tensor_t *t, void *
     return 0;
 }
 
+static const uint8_t *v3_output_data(const kmodel_t *m, uint32_t idx) {
+    if (idx >= m->outputs) {
+        return NULL;
+    }
+    return m->main + kv3_u32(m->image + KV3_HEADER_BYTES + 8 * idx);   // v3 outputs are in main memory
+}
+
 static int v3_layer_output(const kmodel_t *m, uint32_t i, kmodel_tensor_t *t, void *dst) {
     if (i >= m->layers) {
         return -EINVAL;
@@ -331,6 +338,7 @@ const kmodel_format_t kmodel_v3_format = {
     .prepare = v3_prepare,
     .run = v3_run,
     .output = v3_output,
+    .output_data = v3_output_data,
     .layer_output = v3_layer_output,
     .layer_info = v3_layer_info,
 };

@@ -92,6 +92,15 @@ static int v4_output(const kmodel_t *m, uint32_t idx, kmodel_tensor_t *t, void *
     return 0;
 }
 
+static const uint8_t *v4_output_data(const kmodel_t *m, uint32_t idx) {
+    const kv4_model_t *s = V4_STATE(m);
+    if (idx >= s->h.n_outputs) {
+        return NULL;
+    }
+    kv4_mr_t r = kv4_output(m->image, &s->h, idx);
+    return kv4_at(s, &r);
+}
+
 static int v4_layer_output(const kmodel_t *m, uint32_t i, kmodel_tensor_t *t, void *dst) {
     const kv4_model_t *s = V4_STATE(m);
     kv4_node_info_t info;
@@ -165,6 +174,7 @@ const kmodel_format_t kmodel_v4_format = {
     .prepare = v4_prepare,
     .run = v4_run,
     .output = v4_output,
+    .output_data = v4_output_data,
     .layer_output = v4_layer_output,
     .layer_info = v4_layer_info,
 };

@@ -1,0 +1,178 @@
+// kpu.forward's input (kpu_io.h): nothing proportional to the input is put on the GC heap for a
+// path, an image/frame or a LedgerBuf. A path is read by the port's file source straight into
+// the model's input buffer, a ledger block charged to the model ("#N input"), FatFs moving it
+// through its own one-sector buffer; buffers are used where they are.
+#include <stdio.h>
+#include <string.h>
+
+#include "py/binary.h"
+#include "py/objarray.h"
+#include "py/runtime.h"
+
+#include "kpu_io.h"
+#include "kpu_ledger.h"
+#include "kpu_source.h"
+
+// Read in pieces so a Ctrl-C or a failing card is noticed between them; FatFs reads whole
+// clusters straight into the destination.
+#define INPUT_CHUNK (16u * 1024)
+
+static const char *accepted(const kmodel_tensor_t *t) {
+    return t->dtype == KMODEL_F32
+        ? "a path, or bytes, bytearray, memoryview, array('f') or a list of floats"
+        : "a path, an image (planar.Image, frame) or kpu.LedgerBuf, or bytes, bytearray, memoryview or array('B')";
+}
+
+static NORETURN void bad_input(const kpu_model_obj_t *m, const char *got, size_t got_bytes) {
+    const kmodel_tensor_t *t = &m->km.input;
+    if (t->h == 1 && t->w == 1) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("kpu.forward: %s expects %u %s values = %u bytes (%s); got %s of %u bytes"),
+            m->source, (unsigned)t->c, kpu_dtype_name(t->dtype), (unsigned)t->bytes, accepted(t), got, (unsigned)got_bytes);
+    }
+    mp_raise_msg_varg(&mp_type_ValueError,
+        MP_ERROR_TEXT("kpu.forward: %s expects a %ux%ux%u %s planar CHW input = %u bytes (%s); got %s of %u bytes"),
+        m->source, (unsigned)t->c, (unsigned)t->h, (unsigned)t->w, kpu_dtype_name(t->dtype), (unsigned)t->bytes,
+        accepted(t), got, (unsigned)got_bytes);
+}
+
+static NORETURN void raise_kmodel(const kmodel_err_t *e) {
+    if (e->kind == KMODEL_EOS) {
+        mp_obj_t args[2] = { MP_OBJ_NEW_SMALL_INT(e->err), mp_obj_new_str(e->msg, strlen(e->msg)) };
+        nlr_raise(mp_obj_new_exception_args(&mp_type_OSError, 2, args));
+    }
+    mp_raise_msg_varg(e->kind == KMODEL_EMEMORY ? &mp_type_MemoryError : &mp_type_ValueError, MP_ERROR_TEXT("%s"), e->msg);
+}
+
+// --- a path ---
+
+typedef struct {
+    kpu_model_obj_t *m;
+    const char *path;
+} path_ctx_t;
+
+static int read_input(kmodel_src_t *src, void *ctx, kmodel_err_t *e) {
+    path_ctx_t *pc = ctx;
+    kpu_model_obj_t *m = pc->m;
+    const kmodel_tensor_t *t = &m->km.input;
+    if (src->size != t->bytes) {
+        return kmodel_fail(e, KMODEL_EVALUE, 0,
+            "kpu.forward('%s'): the file has %lu B; %s expects %lu B (%ux%ux%u %s planar CHW); "
+            "give a file of exactly the input, or an image", pc->path, (unsigned long)src->size, m->source,
+            (unsigned long)t->bytes, (unsigned)t->c, (unsigned)t->h, (unsigned)t->w, kpu_dtype_name(t->dtype));
+    }
+    bool fresh = m->in_buf == NULL;
+    if (fresh) {
+        char tag[KPU_LEDGER_TAG_LEN];
+        snprintf(tag, sizeof(tag), "#%u input", (unsigned)m->id);
+        m->in_buf = kpu_ledger_alloc(t->bytes, m->id, tag);
+        if (m->in_buf == NULL) {
+            kpu_ledger_stats_t st;
+            kpu_ledger_stats(&st);
+            return kmodel_fail(e, KMODEL_EMEMORY, 12,
+                "kpu.forward('%s'): the input buffer of %s needs %lu B, %lu B free (largest block %lu B); "
+                "deinit a model, release images, or pass the input as an image", pc->path, m->source,
+                (unsigned long)KPU_LEDGER_ROUND(t->bytes), (unsigned long)st.free_bytes, (unsigned long)st.largest_free);
+        }
+    }
+    for (uint32_t off = 0; off < t->bytes; off += INPUT_CHUNK) {
+        uint32_t n = t->bytes - off < INPUT_CHUNK ? t->bytes - off : INPUT_CHUNK;
+        int r = src->read(src, off, m->in_buf + off, n);
+        if (r != 0) {
+            if (fresh) {   // a failed forward leaves memory as it was
+                kpu_ledger_free(m->in_buf);
+                m->in_buf = NULL;
+            }
+            return kmodel_fail(e, KMODEL_EOS, -r, "kpu.forward('%s'): read error %d at offset %lu of %lu B",
+                pc->path, r, (unsigned long)off, (unsigned long)t->bytes);
+        }
+    }
+    return 0;
+}
+
+static const uint8_t *input_from_path(kpu_model_obj_t *m, mp_obj_t src) {
+    size_t len;
+    const char *path = mp_obj_str_get_data(src, &len);
+    if (strlen(path) != len) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("kpu.forward('%s...'): the path holds a NUL byte after %u characters; remove it"),
+            path, (unsigned)strlen(path));
+    }
+    kpu_source_release_writers(path);   // a dropped writer of this file is flushed first
+    path_ctx_t pc = { m, path };
+    kmodel_err_t e;
+    if (kpu_source_with_file_for("kpu.forward", path, 0, read_input, &pc, &e) != 0) {
+        if (e.kind == KMODEL_EOS && strstr(e.msg, " B input") == NULL) {
+            // the file could not be opened or read: say also what it had to hold
+            size_t k = strlen(e.msg);
+            snprintf(e.msg + k, sizeof(e.msg) - k, " (%s takes a %lu B input)", m->source,
+                (unsigned long)m->km.input.bytes);
+        }
+        raise_kmodel(&e);
+    }
+    return m->in_buf;
+}
+
+// --- buffers ---
+
+// The buffer of src itself, or of src.data (planar.Image, frames); false if neither has one.
+static bool buffer_of(mp_obj_t src, mp_buffer_info_t *buf) {
+    if (mp_get_buffer(src, buf, MP_BUFFER_READ)) {
+        return true;
+    }
+    mp_obj_t dest[2];
+    mp_load_method_maybe(src, MP_QSTR_data, dest);
+    return dest[0] != MP_OBJ_NULL && dest[1] == MP_OBJ_NULL && mp_get_buffer(dest[0], buf, MP_BUFFER_READ);
+}
+
+const uint8_t *kpu_input_bytes(kpu_model_obj_t *m, mp_obj_t src) {
+    const kmodel_tensor_t *t = &m->km.input;
+    if (mp_obj_is_str(src)) {
+        return input_from_path(m, src);
+    }
+    if ((mp_obj_is_type(src, &mp_type_list) || mp_obj_is_type(src, &mp_type_tuple)) && t->dtype == KMODEL_F32) {
+        // MaixPy accepts a list of floats for a 1-D float input (a few values: a GC copy is fine)
+        size_t len;
+        mp_obj_t *items;
+        mp_obj_get_array(src, &len, &items);
+        if (len * 4 != t->bytes) {
+            bad_input(m, mp_obj_get_type_str(src), len * 4);
+        }
+        float *f = m_new(float, len);
+        for (size_t i = 0; i < len; i++) {
+            f[i] = mp_obj_get_float_to_f(items[i]);
+        }
+        return (const uint8_t *)f;
+    }
+    mp_buffer_info_t buf;
+    if (!buffer_of(src, &buf)) {
+        bad_input(m, mp_obj_get_type_str(src), 0);
+    }
+    char tc = buf.typecode;
+    bool raw = tc == 'B' || tc == 'b' || tc == BYTEARRAY_TYPECODE;   // bytes-like
+    bool ok_type = raw || (t->dtype == KMODEL_F32 && tc == 'f');
+    if (!ok_type || buf.len != t->bytes) {
+        char what[32];
+        if (ok_type) {
+            snprintf(what, sizeof(what), "%s", mp_obj_get_type_str(src));
+        } else {
+            snprintf(what, sizeof(what), "%s('%c')", mp_obj_get_type_str(src), tc);
+        }
+        bad_input(m, what, buf.len);
+    }
+    return buf.buf;
+}
+
+void kpu_io_release(kpu_model_obj_t *m) {
+    if (m->epoch == kpu_ledger_epoch()) {   // after a soft reset the pool is already free
+        if (m->in_buf != NULL) {
+            kpu_ledger_free(m->in_buf);
+        }
+        if (m->out_buf != NULL) {
+            kpu_ledger_free(m->out_buf);
+        }
+    }
+    m->in_buf = NULL;
+    m->out_buf = NULL;
+    m->valid_run = 0;
+}

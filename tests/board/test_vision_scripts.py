@@ -1,0 +1,141 @@
+"""The MaixPy camera scripts' calls, in our own words (the published yolov2_20class.py and
+demo_find_face.py are not copied here; README/docs/vision.md says how they were run unchanged):
+sensor -> KPU.run_yolo2 on the snapshot -> draw -> lcd, with models at the flash offsets those
+scripts name, the camera fed the shared dog image and a zoomed part of the shared crowd image.
+Boxes are checked against the numpy KPU reference; a loop of K210_FRAMES frames (default 5; 1000
+was run by hand) must keep gc.mem_free() and the pool where they were."""
+import os
+
+import numpy as np
+import pytest
+
+from k210tools import transfer
+from kpuref import v3 as ref
+from kpuref import yolo as ref_yolo
+from simproc import SIM
+from visionboard import CROWD_CHW, DOG, DOG_CHW, camera_board, chw, lcd_fb, ppm, shared
+
+pytestmark = [pytest.mark.sim_only("starts simulated boards with a camera"),
+              pytest.mark.skipif(not SIM.exists(), reason="build/sim/k210-sim not built")]
+
+FRAMES = max(3, int(os.environ.get("K210_FRAMES", "5")))
+FACE_ANCHORS = (1.889, 2.5245, 2.9465, 3.94056, 3.99987, 5.3658, 5.155437, 6.92275, 6.718375, 9.01025)
+
+TWENTY = """
+import sensor, image, lcd, time, gc, kpu as core
+import KPU as kpu
+lcd.init(freq=15000000)
+sensor.reset()
+sensor.set_pixformat(sensor.RGB565)
+sensor.set_framesize(sensor.QVGA)
+sensor.set_vflip(1)
+sensor.run(1)
+clock = time.clock()
+names = {names}
+task = kpu.load(0x500000)
+kpu.init_yolo2(task, 0.5, 0.2, 5, {anchors})
+heap = pool = None
+for frame in range({frames}):
+    clock.tick()
+    img = sensor.snapshot()
+    found = kpu.run_yolo2(task, img)
+    fps = clock.fps()
+    if found:
+        for d in found:
+            img.draw_rectangle(d.rect())
+        lcd.display(img)
+        for d in found:
+            lcd.draw_string(d.x(), d.y(), names[d.classid()], lcd.RED, lcd.WHITE)
+            lcd.draw_string(d.x(), d.y() + 12, '%.3f' % d.value(), lcd.RED, lcd.WHITE)
+    else:
+        lcd.display(img)
+    found = d = None
+    gc.collect()
+    last = (gc.mem_free(), core.mem_info()['free'])
+    if frame == 1:   # after the first frame made the loop's own objects
+        heap, pool = last
+for d in kpu.run_yolo2(task, sensor.snapshot()):
+    print(names[d.classid()], '%.3f' % d.value(), d.rect())
+print('heap', heap, last[0], 'pool', pool, last[1], 'fps', fps > 0)
+kpu.deinit(task)
+"""
+
+
+def test_twenty_class_loop(tmp_path):
+    raw = shared("yolo20class_nncase01_v3.kmodel").read_bytes()
+    out_ref = ref.run_model(raw, chw(DOG_CHW).tobytes(), rule="nncase01").outputs[0]
+    want = ref_yolo.decode(out_ref, 10, 7, 20, ref_yolo.YOLO20_ANCHORS, 0.5, 0.2)
+    state = tmp_path / "state"
+    # the script flips for its board (set_vflip(1)); this board's sensor is mounted that way
+    with camera_board(state, shared(DOG), mount="vflip", fps=30) as b:
+        transfer.put_flash(b.t, raw, 0x500000)
+        code = TWENTY.format(names=list(ref_yolo.VOC), anchors=ref_yolo.YOLO20_ANCHORS, frames=FRAMES)
+        lines = b.exec(code, timeout=60 + 2 * FRAMES).strip().split("\n")
+    heap = lines[-1].split()
+    assert heap[1] == heap[2] and heap[4] == heap[5] and heap[7] == "True", lines[-1]   # no growth
+    got = [ln.split(" ", 2) for ln in lines[:-1]]
+    assert [g[0] for g in got] == [ref_yolo.VOC[w.cls] for w in want]
+    assert {"dog", "bicycle", "car"} <= {g[0] for g in got}
+    for g, w in zip(got, want):
+        assert float(g[1]) == pytest.approx(w.prob, abs=1e-3)
+        x, y, bw, bh = eval(g[2])
+        assert (x + bw / 2, y + bh / 2) == pytest.approx((w.x * 320, w.y * 240), abs=1.0)
+    fb, _ = lcd_fb(state)
+    for g in got:   # every label was drawn red on white at its box's corner
+        x, y = eval(g[2])[:2]
+        cell = fb[max(y, 0):max(y, 0) + 8, max(x, 0):max(x, 0) + 6]
+        assert set(np.unique(cell)) == {0xF800, 0xFFFF}
+
+
+FACES = """
+import sensor, image, lcd, time
+import KPU as kpu
+sensor.reset()
+sensor.set_pixformat(sensor.RGB565)
+sensor.set_framesize(sensor.QVGA)
+sensor.set_hmirror(False)
+sensor.set_vflip(False)
+sensor.run(1)
+lcd.init(type=1)
+lcd.rotation(0)
+lcd.clear(lcd.WHITE)
+task = kpu.load(0x300000)
+kpu.init_yolo2(task, 0.5, 0.3, 5, {anchors})
+for frame in range({frames}):
+    img = sensor.snapshot()
+    t = time.ticks_ms()
+    faces = kpu.run_yolo2(task, img)
+    t = time.ticks_ms() - t
+    for f in faces or ():
+        img.draw_rectangle(f.rect())
+    img.draw_string(0, 200, 't:%dms' % t, scale=2)
+    lcd.display(img)
+for f in faces:
+    print('%.3f' % f.value(), f.rect())
+kpu.deinit(task)
+"""
+
+
+def test_find_faces(tmp_path):
+    """The MaixPy face model finds faces of 25+ pixels; the crowd's are ~8, so the camera is shown
+    a 4x zoom of one part of the shared crowd image."""
+    crowd = chw(CROWD_CHW).transpose(1, 2, 0)[90:150, 130:210]
+    zoom = np.repeat(np.repeat(crowd, 4, 0), 4, 1)
+    (tmp_path / "crowd4x.ppm").write_bytes(ppm(zoom))
+    raw = shared("facedetect_maixpy_0x300000_v3.kmodel").read_bytes()
+    out_ref = ref.run_model(raw, zoom.transpose(2, 0, 1).tobytes(), rule="nncase01").outputs[0]
+    want = ref_yolo.decode(out_ref, 20, 15, 1, FACE_ANCHORS, 0.5, 0.3)
+    assert len(want) >= 2
+    state = tmp_path / "state"
+    with camera_board(state, tmp_path / "crowd4x.ppm", fps=30) as b:
+        transfer.put_flash(b.t, raw, 0x300000)
+        lines = b.exec(FACES.format(anchors=FACE_ANCHORS, frames=min(FRAMES, 3)), timeout=90).strip().split("\n")
+    got = [ln.split(" ", 1) for ln in lines]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert float(g[0]) == pytest.approx(w.prob, abs=1e-3)
+        x, y, bw, bh = eval(g[1])
+        assert (x + bw / 2, y + bh / 2) == pytest.approx((w.x * 320, w.y * 240), abs=1.0)
+    fb, _ = lcd_fb(state)
+    x, y, bw, bh = eval(got[0][1])
+    assert (fb[max(y, 0), max(x, 0):x + bw] == 0xFFFF).all()   # the box's top edge, white

@@ -1,0 +1,167 @@
+"""sensor and lcd on the simulated board: the camera shows the shared dog/crowd images (exact
+pixels at QVGA, nearest-neighbour at QQVGA, centre windows, mounting and flips, grayscale), the LCD
+frame buffer file holds what lcd.display/clear/draw_string put there; bad input errors."""
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from simproc import SIM
+from visionboard import (CROWD_CHW, CROWD_JPG, DOG, DOG_CHW, camera_board, chw, lcd_fb, luma, shared, to565,
+                         widen565)
+
+pytestmark = [pytest.mark.sim_only("starts simulated boards with a camera"),
+              pytest.mark.skipif(not SIM.exists(), reason="build/sim/k210-sim not built")]
+
+SNAP_AI = """
+import sensor
+sensor.reset()
+sensor.set_pixformat(sensor.{fmt})
+sensor.set_framesize(sensor.{size})
+{extra}
+img = sensor.snapshot()
+with open('/sd/ai.bin', 'wb') as f:
+    f.write(img)
+print(img.width(), img.height())
+"""
+
+
+def snap(b, fmt="RGB565", size="QVGA", extra=""):
+    wh = b.exec(SNAP_AI.format(fmt=fmt, size=size, extra=extra)).split()
+    w, h = int(wh[0]), int(wh[1])
+    a = np.frombuffer(b.get("/sd/ai.bin"), np.uint8)
+    return a.reshape(3, h, w) if fmt == "RGB565" else a.reshape(h, w)
+
+
+@pytest.fixture(scope="module")
+def dogcam(tmp_path_factory):
+    with camera_board(tmp_path_factory.mktemp("dogcam"), shared(DOG)) as b:
+        yield b
+
+
+def test_snapshot_ai_frame_is_the_scene(dogcam):
+    ref = chw(DOG_CHW)
+    assert np.array_equal(snap(dogcam), ref)                        # QVGA: the file's own pixels
+    ys = (2 * np.arange(120) + 1) * 240 // 240
+    xs = (2 * np.arange(160) + 1) * 320 // 320
+    assert np.array_equal(snap(dogcam, size="QQVGA"), ref[:, ys][:, :, xs])
+    win = snap(dogcam, extra="sensor.set_windowing((224, 224))")
+    assert np.array_equal(win, ref[:, 8:232, 48:272])               # centre of the QVGA frame
+    assert np.array_equal(snap(dogcam, fmt="GRAYSCALE"), luma(ref.transpose(1, 2, 0)))
+    assert np.array_equal(snap(dogcam, extra="sensor.set_vflip(1)\nsensor.set_hmirror(1)"), ref[:, ::-1, ::-1])
+
+
+def test_display_frame_matches_ai_frame_and_lcd(dogcam):
+    out = dogcam.exec("import sensor, lcd\nsensor.reset()\nlcd.init()\nimg = sensor.snapshot()\n"
+                      "lcd.display(img)\nprint(img.get_pixel(100, 50), lcd.width(), lcd.height())")
+    ref = chw(DOG_CHW).transpose(1, 2, 0)
+    assert out.startswith(str(tuple(int(v) for v in widen565(to565(ref[50, 100])))))
+    assert out.split()[-2:] == ["320", "240"]
+
+
+def test_mounting_makes_a_flipping_script_see_upright(tmp_path):
+    with camera_board(tmp_path, shared(DOG), mount="vflip") as b:
+        ref = chw(DOG_CHW)
+        assert np.array_equal(snap(b), ref[:, ::-1])                    # upside down as mounted
+        assert np.array_equal(snap(b, extra="sensor.set_vflip(1)"), ref)  # the script's flip undoes it
+
+
+def test_directory_cycles_in_name_order(tmp_path):
+    cam = tmp_path / "cam"
+    cam.mkdir()
+    shutil.copy(shared(CROWD_JPG), cam / "b_crowd.jpg")
+    shutil.copy(shared(DOG), cam / "a_dog.bmp")
+    with camera_board(tmp_path / "state", cam) as b:
+        out = b.exec("import sensor\nsensor.reset()\n"
+                     "for i in range(4):\n    print(sensor.snapshot().get_pixel(160, 120))")
+    rows = out.strip().split("\n")
+    dog = str(tuple(int(v) for v in widen565(to565(chw(DOG_CHW)[:, 120, 160]))))
+    assert rows[0] == rows[2] == dog and rows[1] == rows[3] != dog
+
+
+def test_png_camera(tmp_path):
+    """A PNG (our inflate) written with zlib from the dog's pixels gives the same frame."""
+    import struct
+    import zlib
+    rgb = chw(DOG_CHW).transpose(1, 2, 0)
+    raw = b"".join(b"\x02" + (rgb[y].astype(np.int16) - (rgb[y - 1] if y else 0)).astype(np.uint8).tobytes()
+                   for y in range(240))   # filter 2 (up) on every row
+
+    def chunk(t, c):
+        return struct.pack(">I", len(c)) + t + c + struct.pack(">I", zlib.crc32(t + c))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 320, 240, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    (tmp_path / "dog.png").write_bytes(png)
+    with camera_board(tmp_path / "state", tmp_path / "dog.png") as b:
+        assert np.array_equal(snap(b), chw(DOG_CHW))
+
+
+def test_lcd_frame_buffer(tmp_path):
+    state = tmp_path / "state"
+    with camera_board(state, shared(DOG)) as b:
+        b.exec("import sensor, lcd\nsensor.reset()\nsensor.set_framesize(sensor.QQVGA)\nlcd.init()\n"
+               "lcd.clear(lcd.BLUE)\nimg = sensor.snapshot()\nlcd.display(img)\n"
+               "lcd.draw_string(0, 0, 'AB', lcd.RED, lcd.WHITE)")
+        fb, n = lcd_fb(state)
+        ref = chw(DOG_CHW)
+        small = ref[:, 1::2, 1::2].transpose(1, 2, 0)
+        assert np.array_equal(fb[60:180, 80:240], to565(small))        # centred on the panel
+        assert (fb[60:180, :80] == 0x001F).all() and (fb[:60, 12:] == 0x001F).all()
+        cells = fb[0:8, 0:12]
+        assert set(np.unique(cells)) == {0xF800, 0xFFFF} and n >= 4
+        b.exec("import lcd\nlcd.rotation(1)\nprint(lcd.width(), lcd.height())")
+        fb, _ = lcd_fb(state)
+        assert fb.shape == (320, 240)
+
+
+def test_bad_input_errors(dogcam):
+    out = dogcam.exec(r"""
+import sensor, lcd, image
+def chk(f):
+    try:
+        f()
+        print('no error')
+    except Exception as e:
+        print(type(e).__name__, e)
+sensor.reset()
+chk(lambda: sensor.set_framesize(99))
+chk(lambda: sensor.set_pixformat(7))
+chk(lambda: sensor.set_windowing((400, 300)))
+lcd.init()
+chk(lambda: lcd.display(image.Image(size=(640, 480))))
+chk(lambda: lcd.rotation(5))
+chk(lambda: lcd.draw_string(400, 0, 'x'))
+""").strip().split("\n")
+    assert out[0].startswith("ValueError sensor.set_framesize(99): unsupported frame size")
+    assert out[1].startswith("ValueError sensor.set_pixformat(7): unsupported")
+    assert out[2] == "ValueError sensor.set_windowing: window 400x300 does not fit the 320x240 frame (QVGA)"
+    assert out[3].startswith("ValueError lcd.display: a 640x480 image does not fit the 320x240 panel")
+    assert out[4] == "ValueError lcd.rotation(5): give 0..3 quarter turns"
+    assert out[5] == "ValueError lcd.draw_string: (400, 0) is outside the 320x240 panel"
+
+
+def test_camera_file_not_an_image_stops_the_board(tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a picture")
+    r = subprocess.run([str(SIM), "--state", str(tmp_path), "--camera", str(bad)], capture_output=True, text=True,
+                       timeout=20, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2
+    assert f"camera file {bad}: not a BMP, PGM/PPM or JPEG file" in r.stderr
+
+
+def test_no_camera_says_how_to_give_one(board):
+    out = board.exec("import sensor\ntry:\n    sensor.reset()\nexcept OSError as e:\n    print(e)")
+    assert "--camera FILE|DIR" in out or "K210_SIM_CAMERA" in out
+
+
+def test_soft_reset_frees_the_frame(dogcam):
+    dogcam.reset()
+    out = dogcam.exec("import kpu\nprint(kpu.mem_info()['free'])")
+    free0 = int(out)
+    out = dogcam.exec("import sensor, kpu\nsensor.reset()\nimg = sensor.snapshot()\nprint(kpu.mem_info()['free'])")
+    assert int(out) == free0 - 153600 - 230400
+    dogcam.reset()
+    assert int(dogcam.exec("import kpu\nprint(kpu.mem_info()['free'])")) == free0
+    out = dogcam.exec("import sensor\ntry:\n    sensor.snapshot()\nexcept RuntimeError as e:\n    print(e)")
+    assert out.strip() == "sensor.snapshot: call sensor.reset() first"
