@@ -102,6 +102,7 @@ int mp_hal_stdin_rx_chr(void) {
         }
         irq_restore(s);
         if (c >= 0) {
+            frame_tap_serve();   // a request that arrived before this byte is answered first
             return c;
         }
     }

@@ -177,6 +177,8 @@ int mp_hal_stdin_rx_chr(void) {
     ring_tail = (ring_tail + 1) % RX_RING_BYTES;
     pthread_cond_signal(&ring_room);
     pthread_mutex_unlock(&ring_lock);
+    // a request that arrived before this byte is answered before the byte is used
+    frame_tap_serve();
     if (c == CTRL_E && k210_maixpy_compat && pyexec_mode_kind == PYEXEC_MODE_RAW_REPL) {
         // MicroPython 1.11 (MaixPy-v1) has no raw-paste: the request decays into a raw REPL reset
         return mp_hal_stdin_rx_chr();

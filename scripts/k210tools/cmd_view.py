@@ -105,8 +105,8 @@ def snapshot_run(args: argparse.Namespace, s: Session) -> int:
         f = p.state.frame
         png.write_rgb(args.out, f.width, f.height, f.rgb888())
         if p.state.running:
-            p.interrupt()
-            _wait(p, lambda st: not st.running, 10.0, echo)
+            p.interrupt()     # its KeyboardInterrupt traceback is ours: not echoed
+            p.wait(lambda st: not st.running, 10.0)
         print(f"{args.out}: {f.width}x{f.height} frame #{f.frame_no}", file=sys.stderr)
         return 0
     finally:
