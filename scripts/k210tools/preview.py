@@ -15,6 +15,7 @@ from .transport import Transport
 
 OUTPUT_KEEP = 256 * 1024          # characters of board output kept for the page
 FPS_WINDOW = 3.0                  # seconds the frame rates are measured over
+REFRESH = 3.0                     # a frame unchanged this long (by number) is asked for afresh
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Preview:
         self._cr = False
         self.demux = t.attach_frames(self._on_frame)
         self._asked_at = 0.0
+        self._full_at = 0.0       # when the last frame with pixels came
         self._answered = threading.Event()
         self._answered.set()
         self._threads = [threading.Thread(target=self._pump, name="k210-preview-read", daemon=True),
@@ -112,6 +114,7 @@ class Preview:
         with self.changed:
             s = self.state
             if f.has_pixels:
+                self._full_at = time.monotonic()
                 s.frame = f
                 s.frame_no = f.frame_no
                 s.none_seen = False
@@ -171,9 +174,13 @@ class Preview:
     def _timeout(self) -> float:
         if self.request_timeout is not None:
             return self.request_timeout
+        return 2.0 + self._line_seconds()
+
+    def _line_seconds(self) -> float:
+        """What one raw frame costs on the line at its baud rate (10 bits a byte)."""
         f = self.state.frame
         px = f.width * f.height if f else (320 >> self.shift) * (240 >> self.shift)
-        return 2.0 + px * 2 * 10 / max(self.t.baudrate, 9600)    # a raw frame at the line rate, 10 bits a byte
+        return px * 2 * 10 / max(self.t.baudrate, 9600)
 
     def _ask(self) -> None:
         while not self._stop.is_set():
@@ -183,8 +190,12 @@ class Preview:
                 continue
             if now - self._asked_at < self.min_gap:
                 time.sleep(self.min_gap - (now - self._asked_at))
+            # lcd.clear() and lcd.draw_string() change the panel without a new frame number:
+            # a frame unchanged by number for a while is asked for in full again (rarely on a
+            # slow line, where a full frame holds the board's script up for seconds)
+            stale = now - self._full_at > max(REFRESH, 4 * self._line_seconds())
             with self.lock:
-                have = self.state.frame_no if self.state.frame else framewire.NO_FRAME
+                have = self.state.frame_no if self.state.frame and not stale else framewire.NO_FRAME
                 self.state.corrupt = self.demux.corrupt
             self._answered.clear()
             self._asked_at = time.monotonic()

@@ -131,3 +131,14 @@ def test_view_page_on_the_board(board, preview, tmp_path):
     # the checker row: black and red alternate every LCD pixel (2 page pixels)
     row = lcd_y + zoom * 100 + 1
     assert shot[row, lcd_x + zoom * 10 + 1].max() <= 8 and shot[row, lcd_x + zoom * 11 + 1, 0] >= 247
+
+
+def test_changes_without_a_new_frame_number_show_up(preview):
+    # lcd.clear() draws without lcd.display(): the frame number stays, the preview asks afresh
+    p = preview(2)
+    p.wait(lambda st: st.none_seen or st.frame is not None, 10)      # attached before the script draws
+    p.run(b"import lcd, time\nlcd.init()\nlcd.clear(lcd.RED)\ntime.sleep_ms(500)\nlcd.clear(lcd.BLUE)\n"
+          b"while True:\n time.sleep_ms(50)\n")
+    first = lambda st: st.frame is not None and _pixels(st.frame)[0, 0] in (0xF800, 0x001F)   # noqa: E731
+    assert p.wait(first, 10), p.state.error
+    assert p.wait(lambda st: st.frame is not None and _pixels(st.frame)[0, 0] == 0x001F, 15)

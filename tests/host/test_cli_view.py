@@ -85,3 +85,39 @@ def test_view_serves_the_scripts_output(capfd, tmp_path):
 def test_view_bad_zoom(capfd):
     rc, _out, err = k210(capfd, "view", "--zoom", "0", "--no-browser")
     assert rc == 1 and one_line_error(err) and "--zoom 0" in err
+
+
+QUADS = b"""
+import image, lcd
+lcd.init()
+img = image.Image(size=(320, 240))
+img.draw_rectangle(0, 0, 160, 120, color=(255, 0, 0), fill=True)
+img.draw_rectangle(160, 120, 160, 120, color=(255, 255, 255), fill=True)
+n = 0
+while True:
+    lcd.display(img)
+    n += 1
+    if n == 3:
+        print('three frames shown')
+"""
+
+
+def test_snapshot_from_the_simulated_board(capfd, tmp_path):
+    import numpy as np
+    import pngread
+    script = tmp_path / "quads.py"
+    script.write_bytes(QUADS)
+    out = tmp_path / "lcd.png"
+    rc, stdout, err = k210(capfd, "snapshot", str(out), str(script), "--after", "3")
+    assert rc == 0, err
+    assert "frame #" in err and "KeyboardInterrupt" not in stdout
+    px = pngread.read(out.read_bytes())
+    assert px.shape == (240, 320, 3)
+    want = np.zeros((240, 320, 3), np.uint8)
+    want[:120, :160] = (255, 0, 0)
+    want[120:, 160:] = (255, 255, 255)
+    assert np.array_equal(px, want)
+    # the same at a quarter of the size: every 4th pixel of every 4th row
+    rc, _stdout, err = k210(capfd, "snapshot", str(out), str(script), "--scale", "4")
+    assert rc == 0, err
+    assert np.array_equal(pngread.read(out.read_bytes()), want[::4, ::4])
