@@ -3,7 +3,10 @@ SRAM ledger charges, load time from SD and from a flash offset, forward time, th
 time for the same forward in this process (v3: the numpy model tests/kpuref; v4: the host-side v4
 runner of tests/v4ref, i.e. the C runtime ops with the numpy KPU behind the seam) and their
 ratio, then the predicted silicon time (k210tools/kmodel/timing.py, the same figures as
-kpu.netinfo's predicted_ms) beside the published silicon figure where one exists.
+kpu.netinfo's predicted_ms) beside the published silicon figure where one exists, and the GC
+bytes one forward allocates the old way (input read() into bytes, output copied to a new array,
+as forward returned before) next to the new (input from a path or a buffer used in place, output
+read in place by an output view rebound with out=); "fails" when the old way cannot allocate.
 K210_KPUSIM_PORTABLE=1 ./scripts/bench measures the portable kernels instead of AVX2.
 Usage: ./scripts/bench [--runs N]"""
 from __future__ import annotations
@@ -45,15 +48,17 @@ CASES = [  # model, input file (None: the model's own kind of zeros / the iris s
 ]
 
 
-def measure(board: Board, model: str, inp: str | None, runs: int) -> tuple[int, float, float, float]:
+def measure(board: Board, model: str, inp: str | None, runs: int) -> tuple[int, float, float, float, int, int]:
     remote = put_model(board, model)
     if inp:
         put_model(board, inp)
     to_flash(board, remote, 0x300000)
     board.reset()
     out = board.exec(
-        "import kpu, time, os, array\n"
-        + (f"x = bytearray(os.stat('/sd/{inp}')[6]); open('/sd/{inp}', 'rb').readinto(x)\n" if inp else "x = None\n")
+        "import kpu, time, os, array, gc\n"
+        # the timed input sits in a LedgerBuf (ledger pool), read once
+        + (f"x = kpu.LedgerBuf(os.stat('/sd/{inp}')[6], 'bench input'); open('/sd/{inp}', 'rb').readinto(x)\n"
+           if inp else "x = None\n")
         + f"t0 = time.ticks_us(); m = kpu.load({remote!r}); t1 = time.ticks_us()\n"
         "kpu.deinit(m); t2 = time.ticks_us(); m = kpu.load(0x300000); t3 = time.ticks_us()\n"
         f"x = x or (bytes(m.input_bytes) if m.input_type == 'B' else array.array('f', {IRIS_IN}))\n"
@@ -61,10 +66,36 @@ def measure(board: Board, model: str, inp: str | None, runs: int) -> tuple[int, 
         "t4 = time.ticks_us()\n"
         f"for i in range({runs}):\n"
         "    kpu.forward(m, x)\n"
-        f"print(m.charge, time.ticks_diff(t1, t0), time.ticks_diff(t3, t2), time.ticks_diff(time.ticks_us(), t4) / {runs})\n",
+        "t5 = time.ticks_us()\n"
+        "def per_forward(fn, n):\n"
+        "    fn()\n"
+        "    gc.collect()\n"
+        "    gc.disable()\n"
+        "    m0 = gc.mem_free()\n"
+        "    try:\n"
+        "        for i in range(n):\n"
+        "            fn()\n"
+        "        r = (m0 - gc.mem_free()) // n\n"
+        "    except MemoryError:\n"
+        "        r = -1\n"
+        "    gc.enable()\n"
+        "    return r\n"
+        f"src = '/sd/{inp}' if {bool(inp)!r} else x\n"
+        "def old():\n"
+        "    if isinstance(src, str):\n"
+        "        with open(src, 'rb') as f:\n"
+        "            return kpu.forward(m, f.read()).copy()\n"
+        "    return kpu.forward(m, src).copy()\n"
+        "v = kpu.forward(m, src)\n"
+        "new = per_forward(lambda: kpu.forward(m, src, out=v), 3)\n"
+        "v = None\n"
+        "x = None\n"
+        "gc.collect()\n"
+        "print(m.charge, time.ticks_diff(t1, t0), time.ticks_diff(t3, t2), time.ticks_diff(t5, t4) / "
+        f"{runs}, per_forward(old, 1), new)\n",
         timeout=300)
-    charge, sd_us, flash_us, fwd_us = out.split()
-    return int(charge), int(sd_us) / 1000, int(flash_us) / 1000, float(fwd_us) / 1000
+    charge, sd_us, flash_us, fwd_us, old_b, new_b = out.split()
+    return int(charge), int(sd_us) / 1000, int(flash_us) / 1000, float(fwd_us) / 1000, int(old_b), int(new_b)
 
 
 def reference_ms(model: str, inp: str | None) -> float:
@@ -145,15 +176,17 @@ def main() -> int:
         kernels = "portable" if os.environ.get("K210_KPUSIM_PORTABLE", "0") not in ("", "0") else "AVX2 if the CPU has it"
         print(f"kpusim kernels: {kernels}; load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
         print(f"{'model':40} {'charge B':>10} {'load SD':>8} {'load fl':>8} {'sim ms':>8} {'numpy ms':>9} "
-              f"{'x faster':>8} {'pred ms':>8} {'publ ms':>8} {'pred/publ':>9}")
+              f"{'x faster':>8} {'pred ms':>8} {'publ ms':>8} {'pred/publ':>9} {'GC B/fwd old':>12} {'GC B/fwd new':>12}")
         for model, inp in CASES:
-            charge, sd, flash, fwd = measure(board, model, inp, args.runs)
+            charge, sd, flash, fwd, old_b, new_b = measure(board, model, inp, args.runs)
             ref = reference_ms(model, inp)
             pred = predicted_ms(model)
             pub = PUBLISHED.get(model)
             ratio = f"{ref / fwd:8.1f}" if fwd > 0 else f"{'-':>8}"
             pubs = f"{pub:8.1f} {pred / pub:9.2f}" if pub else f"{'-':>8} {'-':>9}"
-            print(f"{model:40} {charge:>10,} {sd:>8.2f} {flash:>8.2f} {fwd:>8.2f} {ref:>9.1f} {ratio} {pred:>8.2f} {pubs}")
+            olds = f"{old_b:>12,}" if old_b >= 0 else f"{'fails':>12}"
+            print(f"{model:40} {charge:>10,} {sd:>8.2f} {flash:>8.2f} {fwd:>8.2f} {ref:>9.1f} {ratio} {pred:>8.2f} {pubs} "
+                  f"{olds} {new_b:>12,}")
         mn = mobilenet_v1_ms()
         print(f"{'MobileNet v1 1.0 224 (geometry only)':40} {'':>10} {'':>8} {'':>8} {'-':>8} {'-':>9} {'-':>8} "
               f"{mn:>8.2f} {40.0:8.1f} {mn / 40.0:9.2f}")

@@ -17,15 +17,14 @@ def model_bytes(name: str) -> bytes:
 
 def put_model(board, name: str, remote: str | None = None, data: bytes | None = None) -> str:
     """Copies a model (or given bytes) to /sd once per board state; returns the board path.
-    Leaves a fresh interpreter (soft reset): the checks and the copy intern qstrs whose pools
-    would otherwise split the 512 KiB GC heap below the 230 KB a camera-sized input needs."""
+    No soft reset: inputs reach kpu.forward as paths or ledger images, so a fragmented GC heap
+    does not matter to them."""
     data = model_bytes(name) if data is None else data
     remote = remote or "/sd/" + name
     size = board.eval(f"__import__('os').stat({remote!r})[6] if {remote.rsplit('/', 1)[1]!r} in "
                       f"__import__('os').listdir({remote.rsplit('/', 1)[0]!r}) else -1")
     if size != len(data) or _board_crc(board, remote) != binascii.crc32(data):
         board.put(data, remote)
-    board.reset()
     return remote
 
 

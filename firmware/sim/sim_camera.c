@@ -139,8 +139,7 @@ int camera_hw_init(uint32_t *id) {
     }
     *id = SIM_CAMERA_ID;
     configured = 0;
-    powered_off = 0;
-    next_file = 0;
+    powered_off = 0;   // the scene goes on: a reset does not restart the directory's cycle
     clock_gettime(CLOCK_MONOTONIC, &next_frame);
     return 0;
 }

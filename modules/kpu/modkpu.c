@@ -468,6 +468,9 @@ static void model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         case MP_QSTR_live:
             dest[0] = mp_obj_new_bool(live);
             return;
+        case MP_QSTR_id:   // the '#N' of its ledger blocks in kpu.mem_info()
+            dest[0] = MP_OBJ_NEW_SMALL_INT(m->id);
+            return;
         default:
             break;
     }

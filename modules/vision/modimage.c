@@ -268,6 +268,38 @@ static mp_obj_t image_draw_string(size_t n_args, const mp_obj_t *args, mp_map_t 
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(image_draw_string_obj, 2, image_draw_string);
 
+// Copies another image's pixels in at (x, y), converting the format; the part outside is cut off.
+static mp_obj_t image_draw_image(size_t n_args, const mp_obj_t *args, mp_map_t *kw_args) {
+    image_obj_t *o = self_of(args[0]);
+    image_obj_t *src = self_of(args[1]);
+    int p[2];
+    get_ints("draw_image", n_args - 2, args + 2, 2, p);
+    if (kw_args->used) {
+        mp_raise_msg(&mp_type_TypeError, MP_ERROR_TEXT("image.draw_image: scaling, mask and alpha are not supported; resize() first"));
+    }
+    check_visible("draw_image", o, p[0], p[1], p[0] + src->w - 1, p[1] + src->h - 1);
+    img_t d = image_view(o), sv = image_view(src);
+    int x0 = p[0] < 0 ? -p[0] : 0, y0 = p[1] < 0 ? -p[1] : 0;
+    int w = MIN(src->w, o->w - p[0]) - x0, h = MIN(src->h, o->h - p[1]) - y0;
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+            uint32_t v = img_get(&sv, x0 + x, y0 + y);
+            if (sv.fmt != d.fmt) {
+                uint8_t r, g, b;
+                if (sv.fmt == IMG_RGB565) {
+                    img_rgb565_to_rgb888((uint16_t)v, &r, &g, &b);
+                } else {
+                    r = g = b = (uint8_t)v;
+                }
+                v = img_color(d.fmt, r, g, b);
+            }
+            img_put(&d, p[0] + x0 + x, p[1] + y0 + y, v);
+        }
+    }
+    return args[0];
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(image_draw_image_obj, 3, image_draw_image);
+
 // --- pixels ---
 
 static void check_point(const char *fn, const image_obj_t *o, int x, int y) {
@@ -629,6 +661,7 @@ static const mp_rom_map_elem_t image_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_draw_circle), MP_ROM_PTR(&image_draw_circle_obj) },
     { MP_ROM_QSTR(MP_QSTR_draw_cross), MP_ROM_PTR(&image_draw_cross_obj) },
     { MP_ROM_QSTR(MP_QSTR_draw_string), MP_ROM_PTR(&image_draw_string_obj) },
+    { MP_ROM_QSTR(MP_QSTR_draw_image), MP_ROM_PTR(&image_draw_image_obj) },
     { MP_ROM_QSTR(MP_QSTR_get_pixel), MP_ROM_PTR(&image_get_pixel_obj) },
     { MP_ROM_QSTR(MP_QSTR_set_pixel), MP_ROM_PTR(&image_set_pixel_obj) },
     { MP_ROM_QSTR(MP_QSTR_resize), MP_ROM_PTR(&image_resize_obj) },

@@ -126,6 +126,13 @@ def sim_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pty", action="store_true", help="serve the REPL on a pty and print its path")
     p.add_argument("--state", type=Path, help="storage directory (default $K210_SIM_DIR, else build/sim/state)")
     p.add_argument("--maixpy", action="store_true", help="imitate MaixPy-v1 (no raw-paste)")
+    # every board the host starts (`-p sim` on any command, the pytest plugin) reads the same
+    # settings from $K210_SIM_CAMERA, $K210_SIM_CAMERA_FPS and $K210_SIM_CAMERA_MOUNT
+    p.add_argument("--camera", metavar="FILE|DIR", help="images the camera shows (BMP, PGM/PPM, PNG, JPEG; "
+                   "a directory cycles in name order); default $K210_SIM_CAMERA")
+    p.add_argument("--camera-fps", type=int, metavar="N", help="camera frame rate (default 30)")
+    p.add_argument("--camera-mount", choices=("none", "hmirror", "vflip", "rot180"),
+                   help="how the sensor sits on the board; set_hmirror/set_vflip act on top of it")
 
 
 def sim_run(args: argparse.Namespace, s: Session) -> int:
@@ -134,6 +141,9 @@ def sim_run(args: argparse.Namespace, s: Session) -> int:
     argv = [str(sim_binary()), "--state", str(args.state or state_dir())]
     argv += ["--pty"] if args.pty else []
     argv += ["--maixpy"] if args.maixpy else []
+    argv += ["--camera", args.camera] if args.camera else []
+    argv += ["--camera-fps", str(args.camera_fps)] if args.camera_fps else []
+    argv += ["--camera-mount", args.camera_mount] if args.camera_mount else []
     sys.stdout.flush()
     os.execv(argv[0], argv)
     return 0  # not reached

@@ -40,7 +40,6 @@ def test_soak_load_forward_deinit_mixed_sources_and_failures(board):
                "import os\n"
                "if 'adir.kmodel' not in os.listdir('/sd'): os.mkdir('/sd/adir.kmodel')\n")
     sizes = {n: len(model_bytes(n)) for n in FLASH}
-    board.reset()    # a fresh, unfragmented GC heap for the 230 KB camera-sized input
     out = board.exec(f"""
 import kpu, gc, array, binascii
 good = {list(FLASH)!r}
@@ -53,8 +52,8 @@ bad = [lambda: kpu.load('/sd/{SWAPPED}'), lambda: kpu.load('/sd/{V5}'),
        lambda: kpu.load('/sd/missing.kmodel'), lambda: kpu.load(0x1000000 - 8),
        lambda: kpu.load(-4096)]
 first, inputs = {{}}, {{}}
-# every u8 input is a view of one buffer (the GC heap is 512 KiB); outputs are kept as CRCs
-big = bytearray(3 * 240 * 320)
+# every u8 input is a view of one buffer, in the ledger (not the GC heap); outputs are kept as CRCs
+big = kpu.LedgerBuf(3 * 240 * 320, 'soak input')
 for j in range(0, len(big), 13):
     big[j] = (j * 7) & 255
 for name in good:

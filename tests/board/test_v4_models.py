@@ -25,39 +25,19 @@ DOG = "yolo20class_dog_320x240_rgb_chw.bin"
 CROWD = "facedetect_crowd_320x240_rgb_chw.bin"
 
 
-@pytest.fixture
-def big_heap(board):
-    """A 1 MiB GC heap for the 320x240 inputs: a 230 KB buffer next to the forward outputs does
-    not reliably fit the default 512 KiB heap once the session has run other tests."""
-    default = board.eval("__import__('machine').heap_size()")
-    board.exec("import machine; machine.heap_size(1024 * 1024)")
-    board.reset()
-    try:
-        yield board
-    finally:
-        board.exec(f"import machine; machine.heap_size({default})")
-        board.reset()
-
-
-# one exact allocation for the input (a 230 KB read() grows its buffer and can fail on a 512 KB heap)
-READ_INPUT = ("gc.collect()\n"
-              "with open({src!r}, 'rb') as f:\n"
-              "    x = f.read(os.stat({src!r})[6])\n")
-
-
 def forward_to_file(board, model: str, inp: str, outs: list[int], extra: str = "") -> list[np.ndarray]:
-    """Loads model from /sd, runs it on /sd/<inp> once per output index, fetches the outputs."""
+    """Loads model from /sd, runs it once on /sd/<inp> (given as its path, on the default GC heap),
+    writes the outputs of that run from where the model left them, fetches them."""
     remote = put_model(board, model)
     src = put_model(board, inp)
     board.exec(
-        "import kpu, gc, os\n"
+        "import kpu\n"
         f"m = kpu.load({remote!r})\n"
-        + READ_INPUT.format(src=src) + extra +
+        + extra +
+        f"kpu.forward(m, {src!r})\n"
         f"for i in {outs!r}:\n"
-        "    y = kpu.forward(m, x, i)\n"
-        "    open('/sd/v4_out%d.bin' % i, 'wb').write(y)\n"
-        "    y = None\n"
-        "    gc.collect()\n"
+        "    with open('/sd/v4_out%d.bin' % i, 'wb') as f:\n"
+        "        f.write(kpu.get_output(m, i))\n"
         "kpu.deinit(m)\n", timeout=180)
     return [np.frombuffer(board.get(f"/sd/v4_out{i}.bin"), np.float32) for i in outs]
 
@@ -94,16 +74,14 @@ def test_charge_is_the_host_formula_and_deinit_returns_it(board):
         assert second == "True"
 
 
-def test_yolo20class_dog(big_heap):
-    board = big_heap
+def test_yolo20class_dog(board):
     (out,) = forward_to_file(board, "yolo20class_nncase02_v4.kmodel", DOG, [0], "kpu.set_outputs(m, 0, 10, 7, 125)\n")
     assert out.size == 8750
     assert {n for n, _, _ in yolo.decode(out, 10, 7, 20, yolo.ANCHORS_20, 0.5, 0.2)} == {"bicycle", "car"}
     assert {n for n, _, _ in yolo.decode(out, 10, 7, 20, yolo.ANCHORS_20, 0.3, 0.2)} == {"dog", "bicycle", "car"}
 
 
-def test_rfb320_crowd_two_outputs(big_heap):
-    board = big_heap
+def test_rfb320_crowd_two_outputs(board):
     boxes, scores = forward_to_file(board, "facedetect_rfb320_nncase02_v4.kmodel", CROWD, [0, 1])
     ref = np.frombuffer(model_bytes("facedetect_rfb320_crowd_expected_boxes_scores_f32.bin"), np.float32)
     rb, rs = ref[:17680], ref[17680:]
@@ -140,16 +118,15 @@ def mobilenet_input() -> bytes:
     # in the QEMU subset: a v4 KPU model small enough for the QEMU serial link (~20 KB/s)
     pytest.param("mobilenetv1_0.25_feature_canmv_v4.kmodel", mobilenet_input, marks=pytest.mark.qemu_subset),
 ], ids=["mnist", "mobilenet_0.25"])
-def test_kpu_layers_bit_exact_with_numpy_reference(big_heap, model, make_input):
-    board = big_heap
+def test_kpu_layers_bit_exact_with_numpy_reference(board, model, make_input):
     inp = make_input()
     kpu_nodes, crcs = host_reference(model, inp)
     remote = put_model(board, model)
     src = put_model(board, model.split(".kmodel")[0] + "_input.bin", data=inp)
     out = board.exec(
-        "import kpu, binascii, gc, os\n"
+        "import kpu, binascii, gc\n"
         f"m = kpu.load({remote!r})\n"
-        + READ_INPUT.format(src=src) +
+        f"x = {src!r}\n"
         f"for n in {[k + 1 for k in kpu_nodes]!r}:\n"
         "    kpu.set_layers(m, n)\n"
         "    print(n - 1, binascii.crc32(kpu.forward(m, x)))\n"

@@ -13,7 +13,7 @@ from k210tools import transfer
 from kpuref import v3 as ref
 from kpuref import yolo as ref_yolo
 from simproc import SIM
-from visionboard import CROWD_CHW, DOG, DOG_CHW, camera_board, chw, lcd_fb, ppm, shared
+from visionboard import CROWD_CHW, DOG, DOG_CHW, camera_board, chw, lcd_fb, ppm, shared, to565, widen565
 
 pytestmark = [pytest.mark.sim_only("starts simulated boards with a camera"),
               pytest.mark.skipif(not SIM.exists(), reason="build/sim/k210-sim not built")]
@@ -139,3 +139,55 @@ def test_find_faces(tmp_path):
     fb, _ = lcd_fb(state)
     x, y, bw, bh = eval(got[0][1])
     assert (fb[max(y, 0), max(x, 0):x + bw] == 0xFFFF).all()   # the box's top edge, white
+
+
+CANMV = """
+import sensor, image, lcd, time
+from maix import KPU
+lcd.init()
+sensor.reset()
+sensor.set_pixformat(sensor.RGB565)
+sensor.set_framesize(sensor.QVGA)
+sensor.set_vflip(1)
+sensor.skip_frames(time=100)
+clock = time.clock()
+net_img = image.Image(size=(320, 240))
+det = KPU()
+det.load_kmodel(0x500000)
+det.init_yolo2({anchors}, anchor_num=5, img_w=320, img_h=240, net_w=320, net_h=240, layer_w=10, layer_h=7,
+               threshold=0.5, nms_value=0.2, classes=20)
+for i in range(2):
+    clock.tick()
+    img = sensor.snapshot()
+    net_img.draw_image(img, 0, 0)
+    net_img.pix_to_ai()
+    det.run_with_output(net_img)
+    found = det.regionlayer_yolo2()
+    fps = clock.fps()
+    for l in found:
+        img.draw_rectangle(l[0], l[1], l[2], l[3], color=(0, 255, 0))
+    lcd.display(img)
+for l in found:
+    print(l[4], '%.3f' % l[5], l[:4])
+det.deinit()
+"""
+
+
+def test_canmv_maix_kpu(tmp_path):
+    """CanMV's `from maix import KPU` flow (draw_image into the net's image, pix_to_ai,
+    run_with_output, regionlayer_yolo2) finds what the reference finds."""
+    raw = shared("yolo20class_nncase01_v3.kmodel").read_bytes()
+    # the net image's AI frame comes from its RGB565 pixels (5/6 bits per channel)
+    quantized = widen565(to565(chw(DOG_CHW).transpose(1, 2, 0))).transpose(2, 0, 1)
+    out_ref = ref.run_model(raw, quantized.tobytes(), rule="nncase01").outputs[0]
+    want = ref_yolo.decode(out_ref, 10, 7, 20, ref_yolo.YOLO20_ANCHORS, 0.5, 0.2)
+    with camera_board(tmp_path / "state", shared(DOG), mount="vflip") as b:
+        transfer.put_flash(b.t, raw, 0x500000)
+        lines = b.exec(CANMV.format(anchors=ref_yolo.YOLO20_ANCHORS), timeout=90).strip().split("\n")
+    got = [ln.split(" ", 2) for ln in lines]
+    assert [int(g[0]) for g in got] == [w.cls for w in want]
+    assert {"dog", "bicycle", "car"} <= {ref_yolo.VOC[w.cls] for w in want}
+    for g, w in zip(got, want):
+        assert float(g[1]) == pytest.approx(w.prob, abs=1e-3)
+        x, y, bw, bh = eval(g[2])
+        assert (x + bw / 2, y + bh / 2) == pytest.approx((w.x * 320, w.y * 240), abs=1.0)

@@ -80,21 +80,52 @@ def test_directory_cycles_in_name_order(tmp_path):
     assert rows[0] == rows[2] == dog and rows[1] == rows[3] != dog
 
 
-def test_png_camera(tmp_path):
-    """A PNG (our inflate) written with zlib from the dog's pixels gives the same frame."""
+def png_bytes(pix: np.ndarray, ctype: int, palette: bytes = b"") -> bytes:
+    """A PNG written here from the spec: every row uses filter (row % 5) (none, sub, up, average,
+    Paeth), zlib from the standard library."""
     import struct
     import zlib
-    rgb = chw(DOG_CHW).transpose(1, 2, 0)
-    raw = b"".join(b"\x02" + (rgb[y].astype(np.int16) - (rgb[y - 1] if y else 0)).astype(np.uint8).tobytes()
-                   for y in range(240))   # filter 2 (up) on every row
+    h, w = pix.shape[:2]
+    rows = pix.reshape(h, -1).astype(np.int32)
+    bpp = rows.shape[1] // w
+    raw = b""
+    for y in range(h):
+        f = y % 5
+        x = rows[y]
+        up = rows[y - 1] if y else np.zeros_like(x)
+        a = np.concatenate([np.zeros(bpp, np.int32), x[:-bpp]])
+        c = np.concatenate([np.zeros(bpp, np.int32), up[:-bpp]])
+        if f == 4:
+            p = a + up - c
+            pa, pb, pc = np.abs(p - a), np.abs(p - up), np.abs(p - c)
+            pred = np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, up, c))
+        else:
+            pred = [np.zeros_like(x), a, up, (a + up) // 2][f]
+        raw += bytes([f]) + ((x - pred) & 255).astype(np.uint8).tobytes()
 
     def chunk(t, c):
         return struct.pack(">I", len(c)) + t + c + struct.pack(">I", zlib.crc32(t + c))
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 320, 240, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-    (tmp_path / "dog.png").write_bytes(png)
-    with camera_board(tmp_path / "state", tmp_path / "dog.png") as b:
+    extra = chunk(b"PLTE", palette) if palette else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, ctype, 0, 0, 0)) + extra
+            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def test_png_camera(tmp_path):
+    """PNGs (our inflate, every filter type; RGB, RGBA, grey, palette) give the scene's pixels."""
+    rgb = chw(DOG_CHW).transpose(1, 2, 0)
+    cam = tmp_path / "cam"
+    cam.mkdir()
+    (cam / "0_rgb.png").write_bytes(png_bytes(rgb, 2))
+    (cam / "1_rgba.png").write_bytes(png_bytes(np.dstack([rgb, np.full((240, 320), 7, np.uint8)]), 6))
+    gray = luma(rgb)
+    (cam / "2_gray.png").write_bytes(png_bytes(gray, 0))
+    pal = np.random.default_rng(3).integers(0, 256, (256, 3), np.uint8)
+    (cam / "3_pal.png").write_bytes(png_bytes(gray, 3, pal.tobytes()))
+    with camera_board(tmp_path / "state", cam) as b:
         assert np.array_equal(snap(b), chw(DOG_CHW))
+        assert np.array_equal(snap(b), chw(DOG_CHW))
+        assert np.array_equal(snap(b), np.stack([gray] * 3))
+        assert np.array_equal(snap(b), pal[gray].transpose(2, 0, 1))
 
 
 def test_lcd_frame_buffer(tmp_path):
@@ -165,3 +196,12 @@ def test_soft_reset_frees_the_frame(dogcam):
     assert int(dogcam.exec("import kpu\nprint(kpu.mem_info()['free'])")) == free0
     out = dogcam.exec("import sensor\ntry:\n    sensor.snapshot()\nexcept RuntimeError as e:\n    print(e)")
     assert out.strip() == "sensor.snapshot: call sensor.reset() first"
+
+
+def test_preview_copy_only_while_attached(dogcam):
+    """lcd_shadow's copy: one 'lcd preview' ledger block while a preview is attached, none after."""
+    out = dogcam.exec("import sensor, lcd, kpu\nsensor.reset()\nlcd.init()\n"
+                      "blocks = lambda: dict(kpu.mem_info()['blocks']).get('lcd preview')\n"
+                      "lcd.display(sensor.snapshot())\nprint(blocks())\nlcd.preview(True)\n"
+                      "lcd.display(sensor.snapshot())\nprint(blocks())\nlcd.preview(False)\nprint(blocks())")
+    assert out.split() == ["None", "153600", "None"]

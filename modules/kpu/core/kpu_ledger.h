@@ -12,8 +12,10 @@
 //                      (the header-declared end; a file up to 7 B shorter is zero-filled, bytes
 //                      after this end are not loaded)
 //              charge = A(image) + A(main_mem_usage)       -- one block: image, then main buffer
-//   Nothing else of a model lives in the pool: the Python model object (~200 B) is on the GC
-//   heap, forward() results are GC arrays, and the KPU's feature maps live in AI SRAM.
+//   The model's I/O blocks are separate ledger blocks of the same owner, made when first used:
+//   "#N input" (A(input bytes), for path inputs) and "#N outputs" (outputs left in AI SRAM).
+//   The Python model object (~200 B) is on the GC heap, forward() returns views of the model's
+//   memory, and the KPU's feature maps live in AI SRAM.
 //   Example: yolo20class_nncase01_v3 (1,352,588 B file, declares 1,352,592, main_mem_usage 43,752)
 //            charges A(1352592) + A(43752) = 1,352,704 + 43,776 = 1,396,480 B.
 #ifndef KPU_LEDGER_H
