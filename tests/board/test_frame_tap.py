@@ -9,6 +9,9 @@ import pytest
 
 from k210tools import framewire
 
+# the K210 REPL UART path (firmware/k210/repl_uart.c) runs on the QEMU board: CI checks it there too
+pytestmark = pytest.mark.qemu_subset
+
 
 @pytest.fixture
 def frames(board):
