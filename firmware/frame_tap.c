@@ -49,8 +49,8 @@ static void tx(void *ctx, const uint8_t *data, size_t n) {
 }
 
 void frame_tap_serve(void) {
-    if (!frame_tap_pending || serving) {
-        return;
+    if (!frame_tap_pending || serving || binary) {
+        return;   // during a binary transfer the answer waits: its bytes would land in the data
     }
     serving = 1;
     frame_tap_pending = 0;

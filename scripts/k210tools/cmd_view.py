@@ -76,9 +76,11 @@ def snapshot_run(args: argparse.Namespace, s: Session) -> int:
     p = Preview(board.t, SCALES[args.scale]).start()
     echo = _Echo(p)
     try:
-        answered = lambda st: st.frame is not None or st.none_seen   # noqa: E731
+        answered = lambda st: st.frame is not None or st.none_seen or bool(st.no_answer)   # noqa: E731
         if not _wait(p, answered, args.timeout, echo):
-            raise K210Error(f"no frame from the board within {args.timeout:g}s; is it running our firmware?")
+            raise K210Error(f"no frame from the board within {args.timeout:g}s (--timeout)")
+        if p.state.no_answer:
+            raise K210Error(p.state.no_answer)
         if code is None:
             if p.state.frame is None:
                 raise K210Error(NO_FRAME_HINT)

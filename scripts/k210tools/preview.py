@@ -29,6 +29,7 @@ class PreviewState:
     finished: str = ""                        # how the last script ended ("" while none ended)
     error: str = ""                           # the last script's traceback or a link error
     frames_got: int = 0
+    no_answer: str = ""                       # set when the board never answered a request
     corrupt: int = 0
     times: deque = field(default_factory=lambda: deque(maxlen=256))   # (t, frame_no) per new frame
 
@@ -53,6 +54,7 @@ class Preview:
         self._full_at = 0.0       # when the last frame with pixels came
         self._answered = threading.Event()
         self._answered.set()
+        self._answers = 0         # answers received (0 after a timeout: the board has no frame protocol)
         self._threads = [threading.Thread(target=self._pump, name="k210-preview-read", daemon=True),
                          threading.Thread(target=self._ask, name="k210-preview-ask", daemon=True)]
 
@@ -123,6 +125,7 @@ class Preview:
             elif f.encoding == framewire.NONE:
                 s.none_seen = True
             self.changed.notify_all()
+        self._answers += 1
         self._answered.set()
 
     def _text(self, data: bytes) -> None:
@@ -186,8 +189,18 @@ class Preview:
         while not self._stop.is_set():
             self._answered.wait(0.05)
             now = time.monotonic()
-            if not self._answered.is_set() and now - self._asked_at < self._timeout():
+            if self._answered.is_set():
+                pass
+            elif now - self._asked_at < self._timeout():
                 continue
+            elif self._answers == 0:
+                # firmware without the frame protocol (MaixPy-v1, another MicroPython): the
+                # request bytes reach its REPL as input, so do not send more of them
+                with self.changed:
+                    self.state.no_answer = (f"{self.t.name}: no answer to a frame request in {self._timeout():.0f}s; "
+                                            "the preview needs the k210-kpu firmware (MaixPy-v1 has no frame protocol)")
+                    self.changed.notify_all()
+                return
             if now - self._asked_at < self.min_gap:
                 time.sleep(self.min_gap - (now - self._asked_at))
             # lcd.clear() and lcd.draw_string() change the panel without a new frame number:

@@ -53,7 +53,7 @@ async function tick() {{
       'board ' + s.board_fps.toFixed(1) + ' fps, preview ' + s.preview_fps.toFixed(1) + ' fps';
     document.getElementById('size').textContent = s.frame_no === null ? (s.none ? 'the board shows no LCD frame yet' : '')
       : (s.panel_w + 'x' + s.panel_h + ' frame #' + s.frame_no + (s.shift ? ' (sent 1/' + (1 << s.shift) + ')' : ''));
-    document.getElementById('status').textContent = s.running ? 'running' : (s.finished || 'idle');
+    document.getElementById('status').textContent = s.no_answer || (s.running ? 'running' : (s.finished || 'idle'));
     if (s.output) {{
       const atEnd = out.scrollTop + out.clientHeight >= out.scrollHeight - 4;
       out.textContent = (outTotal === 0 || s.output_reset) ? s.output : out.textContent + s.output;
@@ -124,7 +124,7 @@ class ViewServer:
                 "width": f.width if f else 0, "height": f.height if f else 0,
                 "shift": f.shift if f else 0,
                 "panel_w": (f.width << f.shift) if f else 0, "panel_h": (f.height << f.shift) if f else 0,
-                "none": s.none_seen, "running": s.running, "finished": s.finished,
+                "none": s.none_seen, "running": s.running, "finished": s.finished, "no_answer": s.no_answer,
                 "board_fps": board_fps, "preview_fps": preview_fps, "frames": s.frames_got,
                 "corrupt": s.corrupt, "output": text, "output_total": s.output_total, "output_reset": reset,
             }

@@ -98,3 +98,23 @@ def test_page_in_headless_chromium(view, tmp_path):
     assert np.abs(shot[LCD_Y + zoom * 240 + 80, LCD_X + 100, :3].astype(int) - (0x20, 0x23, 0x2a)).max() <= 8
     dom = dump_dom(server.url)
     assert "printed line 11" in dom and "fps" in dom
+
+
+def test_board_without_the_frame_protocol_is_asked_once():
+    import os
+    import tty
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    t = SerialTransport.open(os.ttyname(slave), name="silent")
+    p = Preview(t, 0, request_timeout=0.5).start()
+    try:
+        assert p.wait(lambda s: bool(s.no_answer), 10)
+        assert "k210-kpu firmware" in p.state.no_answer
+        time.sleep(1.0)
+        got = os.read(master, 4096)
+        assert got == b"\x1b\x1bF\x00\xff\xff\xff\xff"     # one request, no more
+    finally:
+        p.close()
+        t.close()
+        os.close(master)
+        os.close(slave)
