@@ -7,6 +7,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from . import png
 from .errors import K210Error
@@ -46,7 +47,7 @@ class _Echo:
             sys.stdout.flush()
 
 
-def _wait(p: Preview, pred, timeout: float, echo: _Echo) -> bool:
+def _wait(p: Preview, pred: Callable[[PreviewState], bool], timeout: float, echo: _Echo) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if p.wait(pred, 0.1):

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable
 
 from . import framewire
 from .errors import BoardError, K210Error
@@ -100,7 +101,7 @@ class Preview:
         dt = pts[-1][0] - pts[0][0]
         return (pts[-1][1] - pts[0][1]) / dt, (len(pts) - 1) / dt
 
-    def wait(self, predicate, timeout: float | None) -> bool:
+    def wait(self, predicate: Callable[[PreviewState], bool], timeout: float | None) -> bool:
         """Waits until predicate(state) holds (checked under the lock at every change)."""
         end = None if timeout is None else time.monotonic() + timeout
         with self.changed:
