@@ -20,3 +20,8 @@ void gpiohs_output(uint32_t n, int level) {
 int gpiohs_read(uint32_t n) {
     return (mmio_read32(GPIOHS_BASE + GPIOHS_INPUT_VAL) >> n) & 1u;
 }
+
+void gpiohs_input(uint32_t n) {
+    set_bit(GPIOHS_OUTPUT_EN, n, 0);
+    set_bit(GPIOHS_INPUT_EN, n, 1);
+}

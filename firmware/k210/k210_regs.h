@@ -121,6 +121,7 @@
 #define FPIOA_OE_EN            (1u << 12)
 #define FPIOA_OE_INV           (1u << 13)
 #define FPIOA_PU               (1u << 16)
+#define FPIOA_PD               (1u << 17)
 #define FPIOA_IE_EN            (1u << 20)
 #define FPIOA_IE_INV           (1u << 21)
 #define FPIOA_ST               (1u << 23)   // Schmitt trigger

@@ -6,6 +6,7 @@ set(K210_SOURCE_BOARD
     firmware/k210/clint.c
     firmware/k210/dmac.c
     firmware/k210/fpioa.c
+    firmware/k210/gpio_hw_k210.c
     firmware/k210/gpiohs.c
     firmware/k210/irq.c
     firmware/k210/kpu_hw_k210.c

@@ -10,6 +10,7 @@ set(K210_SOURCE_BOARD
     firmware/k210/ticks.c
     firmware/qemu/board_qemu.c
     firmware/qemu/no_camera_lcd.c
+    firmware/qemu/no_gpio.c
     firmware/qemu/storage_ram.c
 )
 set(K210_KPU_HW kpusim)   # the behavioural KPU; SRAM is qemu virt's RAM at 0x80000000 (mem_k210.c)

@@ -2,6 +2,7 @@
 set(K210_SOURCE_BOARD
     firmware/sim/sim_board.c
     firmware/sim/sim_camera.c
+    firmware/sim/sim_gpio.c
     firmware/sim/sim_lcd.c
     firmware/sim/sim_main.c
     firmware/sim/sim_mem.c
