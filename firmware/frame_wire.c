@@ -126,6 +126,9 @@ int frame_wire_send_frame(const frame_wire_src_t *src, unsigned shift, int allow
     }
     unsigned w = frame_wire_scaled(src->w, shift), h = frame_wire_scaled(src->h, shift);
     size_t raw = (size_t)w * h * 2u;
+    if (raw > 0xffffffffu) {
+        return -EINVAL;   // the length field is 32 bits
+    }
     size_t rle = allow_rle ? frame_wire_rle_bytes(src, shift) : raw;
     int enc = rle < raw ? FRAME_WIRE_RLE : FRAME_WIRE_RAW;
     out_t o = { .write = write, .ctx = ctx };

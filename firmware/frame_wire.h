@@ -42,7 +42,8 @@ unsigned frame_wire_scaled(unsigned n, unsigned shift);
 // Payload bytes of the RLE encoding of src at this shift (a pass that writes nothing).
 size_t frame_wire_rle_bytes(const frame_wire_src_t *src, unsigned shift);
 // Writes one whole packet (magic to CRC) for src through write; RLE when allowed and smaller.
-// Returns the encoding used, or -EINVAL for a shift above 3 or a frame wider or taller than 65535.
+// Returns the encoding used, or -EINVAL for a shift above 3, an empty frame, a side above 65535
+// or a payload beyond 4 GiB.
 int frame_wire_send_frame(const frame_wire_src_t *src, unsigned shift, int allow_rle, uint32_t frame_no,
     frame_wire_write_fn write, void *ctx);
 // Writes a packet without payload: FRAME_WIRE_UNCHANGED or FRAME_WIRE_NONE.
