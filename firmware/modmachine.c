@@ -1,9 +1,11 @@
 // The machine module: resets, clock, chip id, raw flash and the GC heap setting.
 #include "py/runtime.h"
 #include "py/mperrno.h"
+#include "shared/runtime/interrupt_char.h"
 #include "shared/runtime/pyexec.h"
 
 #include "board_hal.h"
+#include "frame_tap.h"
 #include "kpu_mem.h"
 #include "settings.h"
 
@@ -85,6 +87,16 @@ static mp_obj_t machine_repl_baud(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(machine_repl_baud_obj, 0, 1, machine_repl_baud);
 
+// repl_binary(on): the REPL line carries binary data (k210xfer's blocks): Ctrl-C and the host
+// preview's frame requests (frame_tap.c) are off until repl_binary(False).
+static mp_obj_t machine_repl_binary(mp_obj_t on_in) {
+    int on = mp_obj_is_true(on_in);
+    mp_hal_set_interrupt_char(on ? -1 : 3);   // 3: Ctrl-C
+    frame_tap_binary(on);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(machine_repl_binary_obj, machine_repl_binary);
+
 static const mp_rom_map_elem_t machine_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_machine) },
     { MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&machine_reset_obj) },
@@ -93,6 +105,7 @@ static const mp_rom_map_elem_t machine_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_unique_id), MP_ROM_PTR(&machine_unique_id_obj) },
     { MP_ROM_QSTR(MP_QSTR_heap_size), MP_ROM_PTR(&machine_heap_size_obj) },
     { MP_ROM_QSTR(MP_QSTR_repl_baud), MP_ROM_PTR(&machine_repl_baud_obj) },
+    { MP_ROM_QSTR(MP_QSTR_repl_binary), MP_ROM_PTR(&machine_repl_binary_obj) },
     { MP_ROM_QSTR(MP_QSTR_Flash), MP_ROM_PTR(&machine_flash_type) },
     { MP_ROM_QSTR(MP_QSTR_RTC), MP_ROM_PTR(&machine_rtc_type) },
 };

@@ -49,6 +49,12 @@
 #define MICROPY_PY_SSL                       (0)
 #define MICROPY_PY_VFS                       (0)
 
+// The host preview (firmware/frame_tap.c): a frame asked for on the REPL line is sent between
+// bytecodes, so a script busy in a loop is previewed too; one volatile load per branch.
+extern volatile int frame_tap_pending;
+void frame_tap_serve(void);
+#define MICROPY_VM_HOOK_LOOP if (frame_tap_pending) { frame_tap_serve(); }
+
 typedef intptr_t mp_int_t;
 typedef uintptr_t mp_uint_t;
 typedef long mp_off_t;

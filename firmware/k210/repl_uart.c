@@ -8,6 +8,7 @@
 #include "py/stream.h"
 #include "shared/runtime/interrupt_char.h"
 
+#include "frame_tap.h"
 #include "port_uart.h"
 
 #define RX_RING_BYTES (4096u)
@@ -37,21 +38,30 @@ static void poll_rx(void) {
     irq_restore(s);
 }
 
+static void rx_byte(int c) {
+    if (c == CTRL_C && mp_hal_ticks_ms() < BOOT_SKIP_MS) {
+        boot_ctrl_c = 1;
+    }
+    if (c == mp_interrupt_char) {
+        head = tail = 0;           // like other ports: pending input is dropped
+        mp_sched_keyboard_interrupt();
+        return;
+    }
+    uint32_t next = (head + 1) % RX_RING_BYTES;
+    if (next != tail) {            // full: the byte is lost, as with a UART overrun
+        ring[head] = (uint8_t)c;
+        head = next;
+    }
+}
+
 void repl_uart_rx_isr(void) {
     int c;
     while ((c = port_uart_getc()) >= 0) {
-        if (c == CTRL_C && mp_hal_ticks_ms() < BOOT_SKIP_MS) {
-            boot_ctrl_c = 1;
-        }
-        if (c == mp_interrupt_char) {
-            head = tail = 0;           // like other ports: pending input is dropped
-            mp_sched_keyboard_interrupt();
-            continue;
-        }
-        uint32_t next = (head + 1) % RX_RING_BYTES;
-        if (next != tail) {            // full: the byte is lost, as with a UART overrun
-            ring[head] = (uint8_t)c;
-            head = next;
+        // frame requests of the host preview leave the input here (firmware/frame_tap.c)
+        uint8_t pass[FRAME_WIRE_REQ_BYTES];
+        size_t np = frame_tap_rx((uint8_t)c, pass);
+        for (size_t k = 0; k < np; k++) {
+            rx_byte(pass[k]);
         }
     }
 }
@@ -78,6 +88,7 @@ int repl_uart_boot_interrupted(void) {
 int mp_hal_stdin_rx_chr(void) {
     for (;;) {
         mp_handle_pending(true);
+        frame_tap_serve();
         unsigned long s = irq_save();
         repl_uart_rx_isr();
         int c = -1;
@@ -91,6 +102,7 @@ int mp_hal_stdin_rx_chr(void) {
         }
         irq_restore(s);
         if (c >= 0) {
+            frame_tap_serve();   // a request that arrived before this byte is answered first
             return c;
         }
     }

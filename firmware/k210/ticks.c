@@ -4,6 +4,7 @@
 #include "py/mphal.h"
 
 #include "clint.h"
+#include "frame_tap.h"
 #include "ticks.h"
 
 // wall clock minus mtime, in ns
@@ -31,6 +32,7 @@ void mp_hal_delay_us(mp_uint_t us) {
     uint64_t deadline = clint_deadline_us((uint32_t)us);
     while (!clint_expired(deadline)) {
         mp_handle_pending(true);
+        frame_tap_serve();    // the host preview's requests are answered during sleeps too
     }
 }
 

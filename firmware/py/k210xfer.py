@@ -1,12 +1,13 @@
 # Board side of `k210 cp` (host: scripts/k210tools/transfer.py). Raw blocks over the REPL UART
 # with a one-byte acknowledgement per block, so the wire carries about one byte per payload byte.
 # Host -> board blocks are framed as A5 <u16 LE length> <data>; any other header aborts the copy
-# (the host's way to cancel, and how a stuck copy is unblocked). Ctrl-C is off while bytes flow.
+# (the host's way to cancel, and how a stuck copy is unblocked). Ctrl-C and the preview's frame
+# requests are off while bytes flow (machine.repl_binary).
 # A received file goes to PATH.part, is CRC-32 checked as a whole, then replaces PATH: a failed
 # copy leaves the old file as it was.
 import sys
 import os
-import micropython
+import machine
 from binascii import crc32
 
 ACK = b"\x06"
@@ -15,7 +16,6 @@ SYNC = b"\x16"
 
 def _switch(baud):
     # Announce at the old rate, switch, then prove the new rate works both ways.
-    import machine
     old = machine.repl_baud()
     sys.stdout.buffer.write(b"B")
     machine.repl_baud(baud)
@@ -62,7 +62,7 @@ def recv(path, size, crc, block=2048, baud=0):
     c = 0
     n = 0
     old = 0
-    micropython.kbd_intr(-1)
+    machine.repl_binary(True)
     try:
         if baud:
             old = _switch(baud)
@@ -89,11 +89,10 @@ def recv(path, size, crc, block=2048, baud=0):
         if _exists(tmp):
             os.remove(tmp)
         if old:
-            import machine
             machine.repl_baud(old)
         raise
     finally:
-        micropython.kbd_intr(3)
+        machine.repl_binary(False)
 
 
 def send(path, block=2048, baud=0):
@@ -106,7 +105,7 @@ def send(path, block=2048, baud=0):
     c = 0
     n = 0
     old = 0
-    micropython.kbd_intr(-1)
+    machine.repl_binary(True)
     try:
         if baud:
             old = _switch(baud)
@@ -126,18 +125,16 @@ def send(path, block=2048, baud=0):
             old = 0
     except BaseException:
         if old:
-            import machine
             machine.repl_baud(old)
         raise
     finally:
         f.close()
-        micropython.kbd_intr(3)
+        machine.repl_binary(False)
 
 
 def flash_recv(offset, size, crc, block=2048, baud=0):
     # Raw SPI flash write for `k210 model push --flash`: whole 4 KiB sectors (erase, program), the
     # last sector keeps its old bytes past the end; then everything is read back and CRC-checked.
-    import machine
     fl = machine.Flash()
     S = fl.SECTOR_SIZE
     if offset % S or S % block:
@@ -152,7 +149,7 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
     c = 0
     n = 0
     old = 0
-    micropython.kbd_intr(-1)
+    machine.repl_binary(True)
     try:
         if baud:
             old = _switch(baud)
@@ -183,7 +180,7 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
             machine.repl_baud(old)
         raise
     finally:
-        micropython.kbd_intr(3)
+        machine.repl_binary(False)
     if c != crc:
         raise ValueError("flash write at 0x%x: CRC-32 %08x of the received bytes, the host sent %08x" % (offset, c, crc))
     back = 0

@@ -8,6 +8,7 @@
 #include "py/mphal.h"
 
 #include "board_hal.h"
+#include "frame_tap.h"
 #include "sim.h"
 
 #define SIM_CPU_HZ (400000000u)   // the K210's default PLL0 setting in MaixPy
@@ -37,10 +38,20 @@ mp_uint_t mp_hal_ticks_cpu(void) {
     return (mp_uint_t)(ns_since_boot() * (SIM_CPU_HZ / 1000000u) / 1000u);
 }
 
-void mp_hal_delay_us(mp_uint_t us) {
+static void sleep_us(mp_uint_t us) {
     struct timespec ts = { .tv_sec = us / 1000000u, .tv_nsec = (long)(us % 1000000u) * 1000 };
     while (nanosleep(&ts, &ts) != 0) {
     }
+}
+
+// In 10 ms slices, so the host preview's frame requests are answered during a long sleep too.
+void mp_hal_delay_us(mp_uint_t us) {
+    while (us > 10000u) {
+        sleep_us(10000u);
+        us -= 10000u;
+        frame_tap_serve();
+    }
+    sleep_us(us);
 }
 
 void mp_hal_delay_ms(mp_uint_t ms) {

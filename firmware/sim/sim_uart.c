@@ -18,6 +18,7 @@
 
 #include "shared/runtime/pyexec.h"
 
+#include "frame_tap.h"
 #include "k210_main.h"
 #include "sim.h"
 
@@ -47,6 +48,25 @@ static void restore_terminal(void) {
     }
 }
 
+// One input byte, with ring_lock held.
+static void rx_byte(int c) {
+    if (in_is_tty && c == CTRL_RBRACKET) {
+        restore_terminal();
+        _exit(0);
+    }
+    if (c == mp_interrupt_char) {
+        ring_head = ring_tail = 0;     // like MicroPython ports: pending input is dropped
+        mp_sched_keyboard_interrupt();
+        return;
+    }
+    // A full ring holds the sender back (pty flow control) rather than dropping bytes.
+    while (ring_used() == RX_RING_BYTES - 1) {
+        pthread_cond_wait(&ring_room, &ring_lock);
+    }
+    ring[ring_head] = (uint8_t)c;
+    ring_head = (ring_head + 1) % RX_RING_BYTES;
+}
+
 static void *rx_thread(void *arg) {
     (void)arg;
     uint8_t buf[512];
@@ -66,22 +86,12 @@ static void *rx_thread(void *arg) {
         }
         pthread_mutex_lock(&ring_lock);
         for (ssize_t i = 0; i < n; i++) {
-            int c = buf[i];
-            if (in_is_tty && c == CTRL_RBRACKET) {
-                restore_terminal();
-                _exit(0);
+            // frame requests of the host preview leave the input here (firmware/frame_tap.c)
+            uint8_t pass[FRAME_WIRE_REQ_BYTES];
+            size_t np = frame_tap_rx(buf[i], pass);
+            for (size_t k = 0; k < np; k++) {
+                rx_byte(pass[k]);
             }
-            if (c == mp_interrupt_char) {
-                ring_head = ring_tail = 0;     // like MicroPython ports: pending input is dropped
-                mp_sched_keyboard_interrupt();
-                continue;
-            }
-            // A full ring holds the sender back (pty flow control) rather than dropping bytes.
-            while (ring_used() == RX_RING_BYTES - 1) {
-                pthread_cond_wait(&ring_room, &ring_lock);
-            }
-            ring[ring_head] = (uint8_t)c;
-            ring_head = (ring_head + 1) % RX_RING_BYTES;
         }
         pthread_cond_broadcast(&ring_data);
         pthread_mutex_unlock(&ring_lock);
@@ -150,6 +160,7 @@ int mp_hal_stdin_rx_chr(void) {
         pthread_mutex_unlock(&ring_lock);
         // A scheduled KeyboardInterrupt must reach code waiting for input (input(), readinto).
         mp_handle_pending(true);
+        frame_tap_serve();
         pthread_mutex_lock(&ring_lock);
         if (ring_used() == 0 && !rx_eof) {
             struct timespec ts;
@@ -166,6 +177,8 @@ int mp_hal_stdin_rx_chr(void) {
     ring_tail = (ring_tail + 1) % RX_RING_BYTES;
     pthread_cond_signal(&ring_room);
     pthread_mutex_unlock(&ring_lock);
+    // a request that arrived before this byte is answered before the byte is used
+    frame_tap_serve();
     if (c == CTRL_E && k210_maixpy_compat && pyexec_mode_kind == PYEXEC_MODE_RAW_REPL) {
         // MicroPython 1.11 (MaixPy-v1) has no raw-paste: the request decays into a raw REPL reset
         return mp_hal_stdin_rx_chr();

@@ -31,18 +31,21 @@ class FirmwareInfo:
 class Board:
     """exec/eval/put/get/reset/restart plus file commands, over one Transport."""
 
-    def __init__(self, transport: Transport, spec: str | None = None, launcher: Launcher | None = None) -> None:
+    def __init__(self, transport: Transport, spec: str | None = None, launcher: Launcher | None = None,
+                 raw: bool = True) -> None:
         self.t = transport
         self.spec = spec
         self.launcher = launcher
         self._info: FirmwareInfo | None = None
-        self.t.enter_raw()
+        if raw:
+            self.t.enter_raw()
 
     @classmethod
     def connect(cls, spec: str | None, baud: int = 115200, board: str | None = None,
-                state_dir: Path | None = None, maixpy_sim: bool = False) -> "Board":
+                state_dir: Path | None = None, maixpy_sim: bool = False, raw: bool = True) -> "Board":
         """spec: a device, a pyserial URL (socket://, rfc2217://), 'sim' or 'qemu' (started here, on
-        state_dir or the default storage), or None (autodetect a Maix board, optionally of `board`)."""
+        state_dir or the default storage), or None (autodetect a Maix board, optionally of `board`).
+        raw False: the port is opened and nothing sent (whatever the board runs keeps running)."""
         launcher = launch(spec, state_dir, maixpy_sim) if spec in LAUNCHED else None
         try:
             if launcher is not None:
@@ -57,7 +60,7 @@ class Board:
                 launcher.stop()
             raise
         try:
-            return cls(t, spec, launcher)
+            return cls(t, spec, launcher, raw)
         except BaseException:
             t.close()
             if launcher is not None:

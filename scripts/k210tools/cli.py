@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import cmd_board, cmd_files, cmd_flash, cmd_model
+from . import cmd_board, cmd_files, cmd_flash, cmd_model, cmd_view
 from .errors import BoardError, K210Error
 from .registry import Command, Session
 
 
 def _table() -> list[Command]:
-    return [*cmd_board.COMMANDS, *cmd_files.COMMANDS, *cmd_model.COMMANDS, *cmd_flash.COMMANDS]
+    return [*cmd_board.COMMANDS, *cmd_files.COMMANDS, *cmd_model.COMMANDS, *cmd_flash.COMMANDS,
+            *cmd_view.COMMANDS]
 
 
 def parser(commands: list[Command]) -> argparse.ArgumentParser:

@@ -1,7 +1,9 @@
 """The demo (./scripts/demo): train + compile the digit CNN (cached under build/demo/ by code hash),
 push it with 20 held-out PGM digits to the board, classify them there with the frozen helpers,
 compare with the host float model, check the memory ledger, then run the 20-class YOLO on dog.bmp
-from the model directory (k210tools.modeldir; one "skipped" line when that directory is absent).
+from the model directory (k210tools.modeldir; one "skipped" line when that directory is absent),
+and last the same detector on the camera (the simulated board's camera shows dog.bmp), its
+annotated LCD frame saved as build/demo/yolo20_lcd.png through the preview protocol.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import argparse
 import ast
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -157,6 +160,58 @@ def yolo(board: Board) -> bool:
     return ok
 
 
+CAMERA_FRAMES = 5
+LCD_PNG = ROOT / "build" / "demo" / "yolo20_lcd.png"
+
+
+def camera(board: Board, port: str) -> bool:
+    """The detector on the camera, frames on the LCD; the last LCD frame saved as a PNG."""
+    from . import png
+    from .preview import Preview
+    say(f"running the 20-class YOLOv2 on the camera for {CAMERA_FRAMES} frames, boxes drawn, frames on the LCD")
+    board.reset()
+    script = HERE / "board_scripts" / "demo_camera.py"
+    p = Preview(board.t).start()
+    try:
+        p.run(b"FRAMES = %d\n" % CAMERA_FRAMES + script.read_bytes())
+        pos, line = 0, ""
+        end = time.monotonic() + 600
+        done = False
+        while time.monotonic() < end and not done:
+            done = p.wait(lambda st: bool(st.finished), 0.2)
+            text, pos = p.output_since(pos)
+            *whole, line = (line + text).split("\n")
+            for w in whole:
+                if not w.startswith("RESULT "):
+                    print("  " + w, flush=True)
+        # the LCD keeps showing the last frame after the script ends: ask for it until it is here
+        p.wait(lambda st: st.frame is not None and st.frame_no >= CAMERA_FRAMES, 10.0)
+        st = p.state
+        result = {}
+        for line in st.output.splitlines():
+            if line.startswith("RESULT "):
+                result = ast.literal_eval(line[7:])
+        if st.finished != "finished" or not result:
+            say(f"camera: the board script {st.finished or 'did not finish'}:\n{st.error}")
+            return False
+        if st.frame is None:
+            say("camera: no LCD frame came back from the board -> FAIL")
+            return False
+        LCD_PNG.parent.mkdir(parents=True, exist_ok=True)
+        png.write_rgb(LCD_PNG, st.frame.width, st.frame.height, st.frame.rgb888())
+    finally:
+        p.close()
+        board.t.detach_frames()
+    found = set(result["found"])
+    ok = {"dog", "bicycle", "car"} <= found
+    say(f"camera: found {', '.join(sorted(found)) or 'nothing'} in {result['frames']} frames at "
+        f"{result['fps']:.1f} fps (simulated board) -> {'PASS' if ok else 'FAIL'}")
+    say(f"the annotated LCD frame: {LCD_PNG.relative_to(ROOT)}")
+    cam = f"K210_SIM_CAMERA={os.environ.get('K210_SIM_CAMERA', '')} " if port == "sim" else ""
+    say(f"watch it live: {cam}.venv/bin/k210 -p {port} view {script.relative_to(ROOT)}")
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="demo", description=__doc__)
     ap.add_argument("--port", default="sim", help="serial port of a real board (default: the simulated board)")
@@ -164,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         art = artifacts()
+        if args.port == "sim" and models_available():
+            os.environ.setdefault("K210_SIM_CAMERA", str(model_file(DOG)))   # the camera shows the dog
         say("connecting to " + ("the simulated board" if args.port == "sim" else args.port))
         board = Board.connect(args.port, args.baud, state_dir=state_dir() if args.port == "sim" else None)
         try:
@@ -171,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             ok = digits(board, art)
             if models_available():
                 ok = yolo(board) and ok
+                ok = camera(board, args.port) and ok
             else:
                 say(f"yolo: skipped: no model directory {models_dir()} (put {YOLO_MODEL} and {DOG} "
                     f"there, or set {MODELS_ENV} to where they are)")

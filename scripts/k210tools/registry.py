@@ -20,13 +20,18 @@ class Session:
 
     @property
     def board(self) -> Board:
+        return self.connect()
+
+    def connect(self, raw: bool = True) -> Board:
+        """The board, connected on first use; raw False leaves a running program running (the
+        preview's frames need no raw REPL)."""
         if self._board is None:
             port = self.args.port or os.environ.get("K210_PORT") or None
             if port and port.startswith(("id:", "usb:")):   # a board picked by USB serial or location
                 from .farm import resolve
                 port = resolve([port])[0]
             self._board = Board.connect(port, self.args.baud, getattr(self.args, "board", None),
-                                        maixpy_sim=self.args.maixpy_sim)
+                                        maixpy_sim=self.args.maixpy_sim, raw=raw)
         return self._board
 
     def close(self) -> None:

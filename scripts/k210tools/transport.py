@@ -7,12 +7,15 @@ The public interface, which board.py, transfer.py and repl.py use and nothing mo
   bytes     write, read_some, read_exact, read_until, drain, unread, baudrate, set_lines
   REPL      interrupt, enter_raw, exit_raw, soft_reset, exec_no_follow, follow, exec, close
   state     name, in_raw, raw_paste, soft_reboot_line, bytes_out, bytes_in
+  frames    attach_frames, detach_frames, request_frame (the host preview: LCD frames taken out of the read path)
 The protocol itself is described in docs/host-protocol.md."""
 from __future__ import annotations
 
+import threading
 import time
 from typing import Callable
 
+from . import framewire
 from .errors import BoardError, K210Error
 
 RAW_BANNER = b"raw REPL; CTRL-B to exit\r\n"
@@ -35,6 +38,8 @@ class Transport:
         self._in_raw = False
         self._raw_paste: bool | None = None    # None: not tried yet on this connection
         self._busy = False       # code started and not followed to its end (e.g. a timeout hit)
+        self._demux: framewire.FrameDemux | None = None   # set while a preview takes frames
+        self._write_lock = threading.Lock()   # the preview's requests come from another thread
 
     # ---- what a subclass supplies ----
     def _send(self, data: bytes) -> None:
@@ -76,10 +81,30 @@ class Transport:
     # ---- bytes ----
     def write(self, data: bytes) -> None:
         try:
-            self._send(data)
+            with self._write_lock:
+                self._send(data)
         except LinkError as e:
             raise K210Error(f"{self.name}: write failed ({e}); is the board still connected?") from None
         self.bytes_out += len(data)
+
+    # ---- LCD frames (docs/host-protocol.md section 8) ----
+    def attach_frames(self, on_frame: Callable[[framewire.Frame], None]) -> framewire.FrameDemux:
+        """From now on frame packets in what the board sends go to on_frame (called in the reading
+        thread) instead of the text; only while a request is outstanding, so REPL text is never touched."""
+        self._demux = framewire.FrameDemux(on_frame)
+        return self._demux
+
+    def detach_frames(self) -> None:
+        """Frame packets are REPL text again (nobody takes them)."""
+        self._demux = None
+
+    def request_frame(self, shift: int = 0, raw_only: bool = False, have: int = framewire.NO_FRAME) -> None:
+        """Asks the board for its LCD frame; the answer arrives through attach_frames' on_frame."""
+        if self._demux is None:
+            raise K210Error("request_frame: attach_frames first (nobody would take the answer)")
+        req = framewire.request(shift, raw_only, have)
+        self._demux.arm()
+        self.write(req)
 
     def read_some(self, n: int) -> bytes:
         """What has arrived, up to n bytes (b'' after a short wait if nothing)."""
@@ -91,6 +116,8 @@ class Transport:
         except LinkError as e:
             raise K210Error(f"{self.name}: read failed ({e}); is the board still connected?") from None
         self.bytes_in += len(got)
+        if self._demux is not None:
+            got = self._demux.feed(got)
         return got
 
     def unread(self, data: bytes) -> None:
@@ -104,6 +131,7 @@ class Transport:
         buf = self._pending
         self._pending = b""
         last = time.monotonic()
+        seen = self.bytes_in
         streamed = 0
         while True:
             i = buf.find(marker)
@@ -120,9 +148,9 @@ class Transport:
                     stream(buf[streamed:safe])
                     streamed = safe
             chunk = self.read_some(max(1, min(self._available(), 65536)))
-            if chunk:
+            if chunk or self.bytes_in != seen:     # bytes of a frame packet are life too
                 buf += chunk
-                last = time.monotonic()
+                last, seen = time.monotonic(), self.bytes_in
             elif timeout is not None and time.monotonic() - last > timeout:
                 raise K210Error(f"{self.name}: no answer from the board{' ' + what if what else ''} "
                                 f"(waited {timeout:g}s for {marker!r}; last bytes {buf[-80:]!r}); "
@@ -131,11 +159,12 @@ class Transport:
     def read_exact(self, n: int, timeout: float = 10.0) -> bytes:
         buf = bytearray()
         last = time.monotonic()
+        seen = self.bytes_in
         while len(buf) < n:
             chunk = self.read_some(min(n - len(buf), 65536))
-            if chunk:
+            if chunk or self.bytes_in != seen:
                 buf += chunk
-                last = time.monotonic()
+                last, seen = time.monotonic(), self.bytes_in
             elif time.monotonic() - last > timeout:
                 raise K210Error(f"{self.name}: board stopped sending ({len(buf)} of {n} bytes after {timeout:g}s)")
         return bytes(buf)
@@ -223,7 +252,15 @@ class Transport:
         view = memoryview(code)
         while sent < len(code):
             while credit == 0 or self._has_input():
-                b = self.read_exact(1, 10.0)
+                if credit == 0:
+                    b = self.read_exact(1, 10.0)
+                else:
+                    # what is waiting may be a frame packet only (taken out by the preview's demux)
+                    got = self.read_some(max(1, min(self._available(), 65536)))
+                    if not got:
+                        continue
+                    b, rest = got[:1], got[1:]
+                    self.unread(rest)
                 if b == b"\x01":
                     credit += window
                 elif b == b"\x04":

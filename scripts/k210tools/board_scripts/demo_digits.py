@@ -47,6 +47,7 @@ with Model(D + "digits.kmodel") as m:
     print("")
     print("board accuracy: %d/%d shown, %d/%d held-out = %.2f%%" % (shown_ok, len(images), ok, len(truths),
                                                                   100.0 * ok / len(truths)))
+del x   # the last image's pixels are a ledger block (kpu.LedgerBuf): not the model's to give back
 after = ledger()
 print("memory after deinit: " + mem_text(after))
 print("RESULT " + repr({"ok": ok, "n": len(truths), "shown_ok": shown_ok, "before": before,
