@@ -1,7 +1,7 @@
 # Shared by the K210 boards and QEMU_VIRT: compile/link flags, the linker script preprocessed with
 # the board's board.h, and the post-link outputs (bin, kfpkg, memory report).
 target_include_directories(${MICROPY_TARGET} PRIVATE "${K210_HAL_DIR}")
-target_compile_options(k210_cflags INTERFACE -Os -g -flto -msave-restore)
+target_compile_options(k210_cflags INTERFACE -Os -g -msave-restore)
 # the qstr/module scan runs the same cross preprocessor: it needs picolibc's headers and our arch
 set(MICROPY_CPP_FLAGS_EXTRA ${K210_ARCH_FLAGS} -I${K210_HAL_DIR})
 
@@ -26,7 +26,7 @@ add_custom_target(k210_ldscript_oversize DEPENDS "${K210_LDSCRIPT_OVERSIZE}")
 add_dependencies(${MICROPY_TARGET} k210_ldscript)
 set_target_properties(${MICROPY_TARGET} PROPERTIES LINK_DEPENDS "${K210_LDSCRIPT}")
 target_link_options(${MICROPY_TARGET} PRIVATE
-    -Os -flto -msave-restore -nostartfiles -T "${K210_LDSCRIPT}" -Wl,--gc-sections -Wl,--no-warn-rwx-segments
+    -Os -msave-restore -nostartfiles -T "${K210_LDSCRIPT}" -Wl,--gc-sections -Wl,--no-warn-rwx-segments
     "-Wl,-Map=${CMAKE_BINARY_DIR}/firmware.map")
 target_link_libraries(${MICROPY_TARGET} PRIVATE m)
 
