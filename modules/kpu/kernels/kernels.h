@@ -166,9 +166,12 @@ static inline int32_t kernel_min_i32(int32_t a, int32_t b) {
 }
 // Output size of a windowed op (nncase's get_windowed_output_size): (size + pads - dilated
 // filter + stride) / stride.
+// Computed in 64 bits: a file's fields can be any int32, and the callers compare the result with
+// the declared shape (an out-of-range size saturates and fails that check instead of overflowing).
 static inline int32_t kernel_windowed(int32_t size, int32_t filter, int32_t stride, int32_t dilation, kernel_padding_t pad) {
-    int32_t eff = (filter - 1) * dilation + 1;
-    return (size + pad.before + pad.after - eff + stride) / stride;
+    int64_t eff = ((int64_t)filter - 1) * dilation + 1;
+    int64_t r = ((int64_t)size + pad.before + pad.after - eff + stride) / stride;
+    return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 
 // --- nncase 0.2 kernels (kmodel v4; v5 reuses them): params, then the kernels ---
