@@ -82,8 +82,22 @@ static int lea_buffer(kv5_vm_t *vm, uint8_t loc, uint32_t offset, uint32_t pc, k
         (unsigned long)pc, (unsigned)loc, loc == KV5_LOC_SHARED ? "shared_data" : "unknown");
 }
 
+// A real out of int64 range (or NaN) saturates: a cast would be undefined behaviour in C, and a
+// model's own arithmetic can produce such values (fuzz input crash-9137d7f9...).
 static int64_t as_int(const kv5_value_t *v) {
-    return v->kind == KV5_V_REAL ? (int64_t)v->f : v->i;
+    if (v->kind != KV5_V_REAL) {
+        return v->i;
+    }
+    if (v->f != v->f) {
+        return 0;
+    }
+    if (v->f >= 9223372036854775807.0f) {
+        return INT64_MAX;
+    }
+    if (v->f <= -9223372036854775808.0f) {
+        return INT64_MIN;
+    }
+    return (int64_t)v->f;
 }
 static float as_real(const kv5_value_t *v) {
     return v->kind == KV5_V_REAL ? v->f : (float)v->i;
