@@ -51,6 +51,33 @@ def _replace(tmp, path):
         os.remove(old)
 
 
+def _binary(baud, body):
+    # Runs body() with Ctrl-C and frame requests off (machine.repl_binary) at the given rate
+    # (0: the current one); the old rate is restored before returning, or at once on any error.
+    old = 0
+    machine.repl_binary(True)
+    try:
+        if baud:
+            old = _switch(baud)
+        r = body()
+        if old:
+            _switch(old)
+            old = 0
+        return r
+    finally:
+        if old:
+            machine.repl_baud(old)
+        machine.repl_binary(False)
+
+
+def _block(inp, hdr, limit):
+    # One host -> board block header: its length, or 0 when the host aborted (or sent a block
+    # bigger than limit)
+    inp.readinto(hdr)
+    k = hdr[1] | hdr[2] << 8
+    return k if hdr[0] == 0xA5 and 0 < k <= limit else 0
+
+
 def recv(path, size, crc, block=2048, baud=0):
     inp = sys.stdin.buffer
     out = sys.stdout.buffer
@@ -59,18 +86,14 @@ def recv(path, size, crc, block=2048, baud=0):
     buf = bytearray(block)
     mv = memoryview(buf)
     hdr = bytearray(3)
-    c = 0
-    n = 0
-    old = 0
-    machine.repl_binary(True)
-    try:
-        if baud:
-            old = _switch(baud)
+
+    def body():
+        c = 0
+        n = 0
         out.write(ACK)
         while n < size:
-            inp.readinto(hdr)
-            k = hdr[1] | hdr[2] << 8
-            if hdr[0] != 0xA5 or k == 0 or k > block or k > size - n:
+            k = _block(inp, hdr, min(block, size - n))
+            if not k:
                 raise OSError("copy to %s aborted by the host after %d of %d bytes" % (path, n, size))
             inp.readinto(mv[:k])
             f.write(mv[:k])
@@ -81,18 +104,14 @@ def recv(path, size, crc, block=2048, baud=0):
         if c != crc:
             raise ValueError("copy to %s: CRC-32 %08x of the received bytes, the host sent %08x" % (path, c, crc))
         _replace(tmp, path)
-        if old:
-            _switch(old)
-            old = 0
+
+    try:
+        _binary(baud, body)
     except BaseException:
         f.close()
         if _exists(tmp):
             os.remove(tmp)
-        if old:
-            machine.repl_baud(old)
         raise
-    finally:
-        machine.repl_binary(False)
 
 
 def send(path, block=2048, baud=0):
@@ -102,13 +121,10 @@ def send(path, block=2048, baud=0):
     f = open(path, "rb")
     buf = bytearray(block)
     mv = memoryview(buf)
-    c = 0
-    n = 0
-    old = 0
-    machine.repl_binary(True)
-    try:
-        if baud:
-            old = _switch(baud)
+
+    def body():
+        c = 0
+        n = 0
         out.write(ACK + size.to_bytes(4, "little"))
         while n < size:
             k = f.readinto(mv[:min(block, size - n)])
@@ -120,16 +136,11 @@ def send(path, block=2048, baud=0):
             if inp.read(1) != ACK:
                 raise OSError("copy from %s aborted by the host after %d of %d bytes" % (path, n, size))
         out.write(c.to_bytes(4, "little"))
-        if old:
-            _switch(old)
-            old = 0
-    except BaseException:
-        if old:
-            machine.repl_baud(old)
-        raise
+
+    try:
+        _binary(baud, body)
     finally:
         f.close()
-        machine.repl_binary(False)
 
 
 def flash_recv(offset, size, crc, block=2048, baud=0):
@@ -144,20 +155,16 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
     sec = bytearray(S)
     smv = memoryview(sec)
     hdr = bytearray(3)
-    fill = 0
-    addr = offset
-    c = 0
-    n = 0
-    old = 0
-    machine.repl_binary(True)
-    try:
-        if baud:
-            old = _switch(baud)
+
+    def body():
+        fill = 0
+        addr = offset
+        c = 0
+        n = 0
         out.write(ACK)
         while n < size:
-            inp.readinto(hdr)
-            k = hdr[1] | hdr[2] << 8
-            if hdr[0] != 0xA5 or k == 0 or k > block or k > size - n or fill + k > S:
+            k = _block(inp, hdr, min(block, size - n, S - fill))
+            if not k:
                 raise OSError("flash write at 0x%x aborted by the host after %d of %d bytes; "
                               "0x%x-0x%x is partly written" % (offset, n, size, offset, offset + size - 1))
             inp.readinto(smv[fill:fill + k])
@@ -172,15 +179,9 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
                 addr += S
                 fill = 0
             out.write(ACK)
-        if old:
-            _switch(old)
-            old = 0
-    except BaseException:
-        if old:
-            machine.repl_baud(old)
-        raise
-    finally:
-        machine.repl_binary(False)
+        return c
+
+    c = _binary(baud, body)
     if c != crc:
         raise ValueError("flash write at 0x%x: CRC-32 %08x of the received bytes, the host sent %08x" % (offset, c, crc))
     back = 0
