@@ -51,31 +51,35 @@ def _replace(tmp, path):
         os.remove(old)
 
 
-def _binary(baud, body):
-    # Runs body() with Ctrl-C and frame requests off (machine.repl_binary) at the given rate
-    # (0: the current one); the old rate is restored before returning, or at once on any error.
-    old = 0
+def _start(baud):
+    # Ctrl-C and frame requests off (machine.repl_binary), then the switch to baud (0: none);
+    # returns the old rate, or 0.
     machine.repl_binary(True)
     try:
-        if baud:
-            old = _switch(baud)
-        r = body()
-        if old:
+        return _switch(baud) if baud else 0
+    except BaseException:
+        machine.repl_binary(False)
+        raise
+
+
+def _stop(old, ok):
+    # The old rate back (announced to the host after a good copy, at once after an error), then
+    # the REPL's usual mode.
+    try:
+        if old and ok:
             _switch(old)
-            old = 0
-        return r
-    finally:
-        if old:
+        elif old:
             machine.repl_baud(old)
+    finally:
         machine.repl_binary(False)
 
 
-def _block(inp, hdr, limit):
-    # One host -> board block header: its length, or 0 when the host aborted (or sent a block
-    # bigger than limit)
+def _block(inp, hdr, n):
+    # One host -> board block header: its length, or 0 when the host aborted (or sent a block of
+    # more than n bytes)
     inp.readinto(hdr)
     k = hdr[1] | hdr[2] << 8
-    return k if hdr[0] == 0xA5 and 0 < k <= limit else 0
+    return k if hdr[0] == 0xA5 and 0 < k <= n else 0
 
 
 def recv(path, size, crc, block=2048, baud=0):
@@ -86,27 +90,29 @@ def recv(path, size, crc, block=2048, baud=0):
     buf = bytearray(block)
     mv = memoryview(buf)
     hdr = bytearray(3)
-
-    def body():
-        c = 0
-        n = 0
-        out.write(ACK)
-        while n < size:
-            k = _block(inp, hdr, min(block, size - n))
-            if not k:
-                raise OSError("copy to %s aborted by the host after %d of %d bytes" % (path, n, size))
-            inp.readinto(mv[:k])
-            f.write(mv[:k])
-            c = crc32(mv[:k], c)
-            n += k
-            out.write(ACK)
-        f.close()
-        if c != crc:
-            raise ValueError("copy to %s: CRC-32 %08x of the received bytes, the host sent %08x" % (path, c, crc))
-        _replace(tmp, path)
-
+    c = 0
+    n = 0
+    ok = False
     try:
-        _binary(baud, body)
+        old = _start(baud)
+        try:
+            out.write(ACK)
+            while n < size:
+                k = _block(inp, hdr, min(block, size - n))
+                if not k:
+                    raise OSError("copy to %s aborted by the host after %d of %d bytes" % (path, n, size))
+                inp.readinto(mv[:k])
+                f.write(mv[:k])
+                c = crc32(mv[:k], c)
+                n += k
+                out.write(ACK)
+            f.close()
+            if c != crc:
+                raise ValueError("copy to %s: CRC-32 %08x of the received bytes, the host sent %08x" % (path, c, crc))
+            _replace(tmp, path)
+            ok = True
+        finally:
+            _stop(old, ok)
     except BaseException:
         f.close()
         if _exists(tmp):
@@ -121,24 +127,26 @@ def send(path, block=2048, baud=0):
     f = open(path, "rb")
     buf = bytearray(block)
     mv = memoryview(buf)
-
-    def body():
-        c = 0
-        n = 0
-        out.write(ACK + size.to_bytes(4, "little"))
-        while n < size:
-            k = f.readinto(mv[:min(block, size - n)])
-            if not k:
-                raise OSError("%s shrank to %d bytes while being read" % (path, n))
-            out.write(mv[:k])
-            c = crc32(mv[:k], c)
-            n += k
-            if inp.read(1) != ACK:
-                raise OSError("copy from %s aborted by the host after %d of %d bytes" % (path, n, size))
-        out.write(c.to_bytes(4, "little"))
-
+    c = 0
+    n = 0
+    ok = False
     try:
-        _binary(baud, body)
+        old = _start(baud)
+        try:
+            out.write(ACK + size.to_bytes(4, "little"))
+            while n < size:
+                k = f.readinto(mv[:min(block, size - n)])
+                if not k:
+                    raise OSError("%s shrank to %d bytes while being read" % (path, n))
+                out.write(mv[:k])
+                c = crc32(mv[:k], c)
+                n += k
+                if inp.read(1) != ACK:
+                    raise OSError("copy from %s aborted by the host after %d of %d bytes" % (path, n, size))
+            out.write(c.to_bytes(4, "little"))
+            ok = True
+        finally:
+            _stop(old, ok)
     finally:
         f.close()
 
@@ -155,12 +163,13 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
     sec = bytearray(S)
     smv = memoryview(sec)
     hdr = bytearray(3)
-
-    def body():
-        fill = 0
-        addr = offset
-        c = 0
-        n = 0
+    fill = 0
+    addr = offset
+    c = 0
+    n = 0
+    ok = False
+    old = _start(baud)
+    try:
         out.write(ACK)
         while n < size:
             k = _block(inp, hdr, min(block, size - n, S - fill))
@@ -179,9 +188,9 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
                 addr += S
                 fill = 0
             out.write(ACK)
-        return c
-
-    c = _binary(baud, body)
+        ok = True
+    finally:
+        _stop(old, ok)
     if c != crc:
         raise ValueError("flash write at 0x%x: CRC-32 %08x of the received bytes, the host sent %08x" % (offset, c, crc))
     back = 0
