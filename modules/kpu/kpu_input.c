@@ -37,27 +37,6 @@ static NORETURN void bad_input(const kpu_model_obj_t *m, const char *got, size_t
         accepted(t), got, (unsigned)got_bytes);
 }
 
-// The model's input buffer, made at its first use and kept until deinit (so a loop of forwards
-// allocates nothing); who names the input in the error when the pool has no room for it.
-static int input_buffer(kpu_model_obj_t *m, const char *who, kmodel_err_t *e) {
-    if (m->in_buf != NULL) {
-        return 0;
-    }
-    const kmodel_tensor_t *t = &m->km.input;
-    char tag[KPU_LEDGER_TAG_LEN];
-    snprintf(tag, sizeof(tag), "#%u input", (unsigned)m->id);
-    m->in_buf = kpu_ledger_alloc(t->bytes, m->id, tag);
-    if (m->in_buf == NULL) {
-        kpu_ledger_stats_t st;
-        kpu_ledger_stats(&st);
-        return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
-            "kpu.forward(%s): the input buffer of %s needs %lu B, %lu B free (largest block %lu B); "
-            "deinit a model, release images, or pass the input as an image", who, m->source,
-            (unsigned long)KPU_LEDGER_ROUND(t->bytes), (unsigned long)st.free_bytes, (unsigned long)st.largest_free);
-    }
-    return 0;
-}
-
 // --- a path ---
 
 typedef struct {
@@ -75,10 +54,8 @@ static int read_input(kmodel_src_t *src, void *ctx, kmodel_err_t *e) {
             "give a file of exactly the input, or an image", pc->path, (unsigned long)src->size, m->source,
             (unsigned long)t->bytes, (unsigned)t->c, (unsigned)t->h, (unsigned)t->w, kpu_dtype_name(t->dtype));
     }
-    char who[48];
-    snprintf(who, sizeof(who), "'%s'", pc->path);
     bool fresh = m->in_buf == NULL;
-    if (input_buffer(m, who, e) != 0) {
+    if (kpu_io_buffer(m, &m->in_buf, t->bytes, "input", e) != 0) {
         return -1;
     }
     for (uint32_t off = 0; off < t->bytes; off += INPUT_CHUNK) {
@@ -126,15 +103,12 @@ static const uint8_t *input_from_list(kpu_model_obj_t *m, mp_obj_t src) {
     size_t len;
     mp_obj_t *items;
     mp_obj_get_array(src, &len, &items);
-    if (len != t->bytes / 4) {
-        mp_raise_msg_varg(&mp_type_ValueError,
-            MP_ERROR_TEXT("kpu.forward: %s expects %u f32 values = %u bytes; got a %s of %u values (%u bytes)"),
-            m->source, (unsigned)(t->bytes / 4), (unsigned)t->bytes, mp_obj_get_type_str(src), (unsigned)len,
-            (unsigned)(4 * len));
+    if (len * 4 != t->bytes) {
+        bad_input(m, mp_obj_get_type_str(src), len * 4);
     }
     bool fresh = m->in_buf == NULL;
     kmodel_err_t e;
-    if (input_buffer(m, mp_obj_get_type_str(src), &e) != 0) {
+    if (kpu_io_buffer(m, &m->in_buf, t->bytes, "input", &e) != 0) {
         kpu_raise_err(&e);
     }
     float *f = (float *)m->in_buf;   // ledger blocks are 128-B aligned
@@ -145,9 +119,8 @@ static const uint8_t *input_from_list(kpu_model_obj_t *m, mp_obj_t src) {
                 kpu_ledger_free(m->in_buf);
                 m->in_buf = NULL;
             }
-            mp_raise_msg_varg(&mp_type_TypeError,
-                MP_ERROR_TEXT("kpu.forward: item %u of the %s is %s, not a number"),
-                (unsigned)i, mp_obj_get_type_str(src), mp_obj_get_type_str(items[i]));
+            mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("kpu.forward: item %u is %s, not a number"),
+                (unsigned)i, mp_obj_get_type_str(items[i]));
         }
         f[i] = (float)v;
     }
@@ -191,6 +164,24 @@ const uint8_t *kpu_input_bytes(kpu_model_obj_t *m, mp_obj_t src) {
         bad_input(m, what, buf.len);
     }
     return buf.buf;
+}
+
+int kpu_io_buffer(kpu_model_obj_t *m, uint8_t **buf, size_t bytes, const char *what, kmodel_err_t *e) {
+    if (*buf != NULL) {
+        return 0;
+    }
+    char tag[KPU_LEDGER_TAG_LEN];
+    snprintf(tag, sizeof(tag), "#%u %s", (unsigned)m->id, what);
+    *buf = kpu_ledger_alloc(bytes, m->id, tag);
+    if (*buf == NULL) {
+        kpu_ledger_stats_t st;
+        kpu_ledger_stats(&st);
+        return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
+            "kpu.forward: the %s buffer of %s needs %lu B, %lu B free (largest block %lu B); "
+            "deinit a model or release images", what, m->source, (unsigned long)KPU_LEDGER_ROUND(bytes),
+            (unsigned long)st.free_bytes, (unsigned long)st.largest_free);
+    }
+    return 0;
 }
 
 void kpu_io_release(kpu_model_obj_t *m) {

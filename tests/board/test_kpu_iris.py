@@ -128,8 +128,8 @@ def test_hidden_layer_matches_hand_computation(board, iris):
 @pytest.mark.parametrize("data, words", [
     ("b'\\x00' * 15", ["4 f32", "16 bytes", "bytes of 15 bytes"]),
     ("__import__('array').array('i', [1, 2, 3, 4])", ["array('i')", "16 bytes"]),
-    ("[1.0, 2.0]", ["4 f32", "16 bytes", "list of 2 values (8 bytes)"]),
-    ("(1.0, 2.0, 3.0, 4.0, 5.0)", ["4 f32", "16 bytes", "tuple of 5 values (20 bytes)"]),
+    ("[1.0, 2.0]", ["4 f32", "16 bytes", "list of 8 bytes"]),
+    ("(1.0, 2.0, 3.0, 4.0, 5.0)", ["4 f32", "16 bytes", "tuple of 20 bytes"]),
 ])
 def test_bad_input_names_shape_type_and_bytes(board, iris, data, words):
     out = board.exec(
