@@ -192,20 +192,32 @@ class ActTable:
 
 
 # --- layer bodies ---------------------------------------------------------------------------
+_FIELD_CODES = {"int": "I", "float": "f"}   # a fixed body's fields: u32 or f32 unless _raw() says
+
+
+def _raw(code: str, default: Any = 0) -> Any:
+    """A fixed-body field of another struct code than its type gives (i: s32, 256s: a table)."""
+    return field(default=default, metadata={"code": code})
+
+
 class Body:
     """Base of every layer body. Simple bodies are a fixed struct of their dataclass fields."""
     TYPE: ClassVar[int]
-    FMT: ClassVar[str] = ""
+
+    @classmethod
+    def fmt(cls) -> str:
+        """The struct format of a fixed body: its dataclass fields in order."""
+        return "<" + "".join(f.metadata.get("code") or _FIELD_CODES[str(f.type)] for f in fields(cls))  # type: ignore[arg-type]
 
     def encode(self, offset: int, eight_bit: bool) -> bytes:
         """Body bytes (without the trailing 8-byte padding) for a body starting at `offset`."""
-        return struct.pack(self.FMT, *(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
+        return struct.pack(self.fmt(), *(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
 
     @classmethod
     def decode(cls, data: bytes, offset: int, eight_bit: bool) -> "Body":
-        need = struct.calcsize(cls.FMT)
-        _need(cls, data, need)
-        return cls(*struct.unpack_from(cls.FMT, data))  # type: ignore[call-arg]
+        fmt = cls.fmt()
+        _need(cls, data, struct.calcsize(fmt))
+        return cls(*struct.unpack_from(fmt, data))  # type: ignore[call-arg]
 
 
 def _need(cls: type, data: bytes, n: int) -> None:
@@ -232,7 +244,6 @@ class UploadBody(Body):
 @dataclass
 class Add(Body):
     TYPE: ClassVar[int] = 1
-    FMT: ClassVar[str] = "<5I"
     flags: int = 0
     in_a: int = 0
     in_b: int = 0
@@ -243,22 +254,20 @@ class Add(Body):
 @dataclass
 class QuantizedAdd(Add):
     TYPE: ClassVar[int] = 2
-    FMT: ClassVar[str] = "<5I9i"
-    a_offset: int = 0
-    a_mul: int = 0
-    a_shift: int = 0
-    b_offset: int = 0
-    b_mul: int = 0
-    b_shift: int = 0
-    out_offset: int = 0
-    out_mul: int = 0
-    out_shift: int = 0
+    a_offset: int = _raw("i")
+    a_mul: int = _raw("i")
+    a_shift: int = _raw("i")
+    b_offset: int = _raw("i")
+    b_mul: int = _raw("i")
+    b_shift: int = _raw("i")
+    out_offset: int = _raw("i")
+    out_mul: int = _raw("i")
+    out_shift: int = _raw("i")
 
 
 @dataclass
 class GlobalAveragePool2D(UnaryBody):
     TYPE: ClassVar[int] = 5
-    FMT: ClassVar[str] = "<5I"
     kernel_size: int = 0
     channels: int = 0
 
@@ -266,7 +275,6 @@ class GlobalAveragePool2D(UnaryBody):
 @dataclass
 class QuantizedMaxPool2D(UnaryBody):
     TYPE: ClassVar[int] = 8
-    FMT: ClassVar[str] = "<15I"
     in_w: int = 0
     in_h: int = 0
     in_c: int = 0
@@ -284,14 +292,12 @@ class QuantizedMaxPool2D(UnaryBody):
 @dataclass
 class AveragePool2D(QuantizedMaxPool2D):
     TYPE: ClassVar[int] = 9
-    FMT: ClassVar[str] = "<16I"
     act: int = 0
 
 
 @dataclass
 class Quantize(UnaryBody):
     TYPE: ClassVar[int] = 11
-    FMT: ClassVar[str] = "<4I2f"
     count: int = 0
     scale: float = 1.0
     bias: float = 0.0
@@ -305,15 +311,13 @@ class Dequantize(Quantize):
 @dataclass
 class Requantize(UnaryBody):
     TYPE: ClassVar[int] = 13
-    FMT: ClassVar[str] = "<4I256s"
     count: int = 0
-    table: bytes = bytes(range(256))
+    table: bytes = _raw("256s", bytes(range(256)))
 
 
 @dataclass
 class L2Normalization(UnaryBody):
     TYPE: ClassVar[int] = 14
-    FMT: ClassVar[str] = "<4I"
     channels: int = 0
 
 
@@ -379,7 +383,6 @@ class FullyConnected(UnaryBody):
 @dataclass
 class TfFlatten(UnaryBody):
     TYPE: ClassVar[int] = 20
-    FMT: ClassVar[str] = "<6I"
     width: int = 0
     height: int = 0
     channels: int = 0
@@ -388,7 +391,6 @@ class TfFlatten(UnaryBody):
 @dataclass
 class ResizeNearestNeighbor(UnaryBody):
     TYPE: ClassVar[int] = 22
-    FMT: ClassVar[str] = "<9I"
     in_w: int = 0
     in_h: int = 0
     channels: int = 0
@@ -426,21 +428,18 @@ class ChannelwiseDequantize(UnaryBody):
 @dataclass
 class K210AddPadding(UploadBody):
     TYPE: ClassVar[int] = 10241
-    FMT: ClassVar[str] = "<4I"
     channels: int = 0
 
 
 @dataclass
 class K210RemovePadding(UnaryBody):
     TYPE: ClassVar[int] = 10242
-    FMT: ClassVar[str] = "<4I"
     channels: int = 0
 
 
 @dataclass
 class K210Upload(UploadBody):
     TYPE: ClassVar[int] = 10243
-    FMT: ClassVar[str] = "<6I"
     width: int = 0
     height: int = 0
     channels: int = 0
