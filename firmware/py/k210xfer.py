@@ -74,6 +74,11 @@ def _stop(old, ok):
         machine.repl_binary(False)
 
 
+def _io(size):
+    # The REPL's binary streams and a buffer of size bytes (a memoryview: sliced without copies)
+    return sys.stdin.buffer, sys.stdout.buffer, memoryview(bytearray(size))
+
+
 def _block(inp, hdr, n):
     # One host -> board block header: its length, or 0 when the host aborted (or sent a block of
     # more than n bytes)
@@ -83,16 +88,12 @@ def _block(inp, hdr, n):
 
 
 def recv(path, size, crc, block=2048, baud=0):
-    inp = sys.stdin.buffer
-    out = sys.stdout.buffer
     tmp = path + ".part"
     f = open(tmp, "wb")
-    buf = bytearray(block)
-    mv = memoryview(buf)
+    inp, out, mv = _io(block)
     hdr = bytearray(3)
     c = 0
     n = 0
-    ok = False
     try:
         old = _start(baud)
         try:
@@ -110,9 +111,10 @@ def recv(path, size, crc, block=2048, baud=0):
             if c != crc:
                 raise ValueError("copy to %s: CRC-32 %08x of the received bytes, the host sent %08x" % (path, c, crc))
             _replace(tmp, path)
-            ok = True
-        finally:
-            _stop(old, ok)
+        except BaseException:
+            _stop(old, False)
+            raise
+        _stop(old, True)
     except BaseException:
         f.close()
         if _exists(tmp):
@@ -121,15 +123,11 @@ def recv(path, size, crc, block=2048, baud=0):
 
 
 def send(path, block=2048, baud=0):
-    inp = sys.stdin.buffer
-    out = sys.stdout.buffer
     size = os.stat(path)[6]
     f = open(path, "rb")
-    buf = bytearray(block)
-    mv = memoryview(buf)
+    inp, out, mv = _io(block)
     c = 0
     n = 0
-    ok = False
     try:
         old = _start(baud)
         try:
@@ -144,9 +142,10 @@ def send(path, block=2048, baud=0):
                 if inp.read(1) != ACK:
                     raise OSError("copy from %s aborted by the host after %d of %d bytes" % (path, n, size))
             out.write(c.to_bytes(4, "little"))
-            ok = True
-        finally:
-            _stop(old, ok)
+        except BaseException:
+            _stop(old, False)
+            raise
+        _stop(old, True)
     finally:
         f.close()
 
@@ -158,16 +157,12 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
     S = fl.SECTOR_SIZE
     if offset % S or S % block:
         raise ValueError("flash_recv: offset 0x%x must be sector aligned, block %d must divide %d" % (offset, block, S))
-    inp = sys.stdin.buffer
-    out = sys.stdout.buffer
-    sec = bytearray(S)
-    smv = memoryview(sec)
+    inp, out, smv = _io(S)
     hdr = bytearray(3)
     fill = 0
     addr = offset
     c = 0
     n = 0
-    ok = False
     old = _start(baud)
     try:
         out.write(ACK)
@@ -184,13 +179,14 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
                 if fill < S:
                     fl.readinto(addr + fill, smv[fill:])
                 fl.erase(addr, S)
-                fl.write(addr, sec)
+                fl.write(addr, smv)
                 addr += S
                 fill = 0
             out.write(ACK)
-        ok = True
-    finally:
-        _stop(old, ok)
+    except BaseException:
+        _stop(old, False)
+        raise
+    _stop(old, True)
     if c != crc:
         raise ValueError("flash write at 0x%x: CRC-32 %08x of the received bytes, the host sent %08x" % (offset, c, crc))
     back = 0
