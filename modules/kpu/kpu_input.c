@@ -106,23 +106,22 @@ static const uint8_t *input_from_list(kpu_model_obj_t *m, mp_obj_t src) {
     if (len * 4 != t->bytes) {
         bad_input(m, mp_obj_get_type_str(src), len * 4);
     }
-    bool fresh = m->in_buf == NULL;
+    // Numbers only, checked before the buffer is made (a failed forward leaves memory as it was);
+    // an object's __float__ could run Python code (a deinit) while the buffer is written.
+    for (size_t i = 0; i < len; i++) {
+        const mp_obj_type_t *type = mp_obj_get_type(items[i]);
+        if (type != &mp_type_float && type != &mp_type_int && type != &mp_type_bool) {
+            mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("kpu.forward: item %u is %s, not a number"),
+                (unsigned)i, mp_obj_get_type_str(items[i]));
+        }
+    }
     kmodel_err_t e;
     if (kpu_io_buffer(m, &m->in_buf, t->bytes, "input", &e) != 0) {
         kpu_raise_err(&e);
     }
     float *f = (float *)m->in_buf;   // ledger blocks are 128-B aligned
     for (size_t i = 0; i < len; i++) {
-        mp_float_t v;
-        if (!mp_obj_get_float_maybe(items[i], &v)) {
-            if (fresh) {   // a failed forward leaves memory as it was
-                kpu_ledger_free(m->in_buf);
-                m->in_buf = NULL;
-            }
-            mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("kpu.forward: item %u is %s, not a number"),
-                (unsigned)i, mp_obj_get_type_str(items[i]));
-        }
-        f[i] = (float)v;
+        f[i] = mp_obj_get_float_to_f(items[i]);
     }
     return m->in_buf;
 }
