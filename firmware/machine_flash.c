@@ -38,6 +38,12 @@ static void check(int r) {
     }
 }
 
+// The flash range (offset, buffer's length) of readinto/write, checked; buf filled in.
+static uint32_t buffer_range(mp_obj_t offset_in, mp_obj_t buf_in, mp_buffer_info_t *buf, mp_uint_t flags) {
+    mp_get_buffer_raise(buf_in, buf, flags);
+    return checked_range(mp_obj_get_int(offset_in), buf->len);
+}
+
 static mp_obj_t machine_flash_read(mp_obj_t self, mp_obj_t offset_in, mp_obj_t n_in) {
     mp_int_t n = mp_obj_get_int(n_in);
     uint32_t offset = checked_range(mp_obj_get_int(offset_in), n);
@@ -50,8 +56,7 @@ static MP_DEFINE_CONST_FUN_OBJ_3(machine_flash_read_obj, machine_flash_read);
 
 static mp_obj_t machine_flash_readinto(mp_obj_t self, mp_obj_t offset_in, mp_obj_t buf_in) {
     mp_buffer_info_t buf;
-    mp_get_buffer_raise(buf_in, &buf, MP_BUFFER_WRITE);
-    uint32_t offset = checked_range(mp_obj_get_int(offset_in), buf.len);
+    uint32_t offset = buffer_range(offset_in, buf_in, &buf, MP_BUFFER_WRITE);   // before buf is read
     check(flash_read(offset, buf.buf, buf.len));
     return mp_const_none;
 }
@@ -59,8 +64,7 @@ static MP_DEFINE_CONST_FUN_OBJ_3(machine_flash_readinto_obj, machine_flash_readi
 
 static mp_obj_t machine_flash_write(mp_obj_t self, mp_obj_t offset_in, mp_obj_t data_in) {
     mp_buffer_info_t data;
-    mp_get_buffer_raise(data_in, &data, MP_BUFFER_READ);
-    uint32_t offset = checked_range(mp_obj_get_int(offset_in), data.len);
+    uint32_t offset = buffer_range(offset_in, data_in, &data, MP_BUFFER_READ);
     check(flash_write_keep(offset, data.buf, data.len));
     return mp_const_none;
 }

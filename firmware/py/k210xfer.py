@@ -51,85 +51,103 @@ def _replace(tmp, path):
         os.remove(old)
 
 
+def _start(baud):
+    # Ctrl-C and frame requests off (machine.repl_binary), then the switch to baud (0: none);
+    # returns the old rate, or 0.
+    machine.repl_binary(True)
+    try:
+        return _switch(baud) if baud else 0
+    except BaseException:
+        machine.repl_binary(False)
+        raise
+
+
+def _stop(old, ok):
+    # The old rate back (announced to the host after a good copy, at once after an error), then
+    # the REPL's usual mode.
+    try:
+        if old and ok:
+            _switch(old)
+        elif old:
+            machine.repl_baud(old)
+    finally:
+        machine.repl_binary(False)
+
+
+def _io(size):
+    # The REPL's binary streams and a buffer of size bytes (a memoryview: sliced without copies)
+    return sys.stdin.buffer, sys.stdout.buffer, memoryview(bytearray(size))
+
+
+def _block(inp, hdr, n):
+    # One host -> board block header: its length, or 0 when the host aborted (or sent a block of
+    # more than n bytes)
+    inp.readinto(hdr)
+    k = hdr[1] | hdr[2] << 8
+    return k if hdr[0] == 0xA5 and 0 < k <= n else 0
+
+
 def recv(path, size, crc, block=2048, baud=0):
-    inp = sys.stdin.buffer
-    out = sys.stdout.buffer
     tmp = path + ".part"
     f = open(tmp, "wb")
-    buf = bytearray(block)
-    mv = memoryview(buf)
+    inp, out, mv = _io(block)
     hdr = bytearray(3)
     c = 0
     n = 0
-    old = 0
-    machine.repl_binary(True)
     try:
-        if baud:
-            old = _switch(baud)
-        out.write(ACK)
-        while n < size:
-            inp.readinto(hdr)
-            k = hdr[1] | hdr[2] << 8
-            if hdr[0] != 0xA5 or k == 0 or k > block or k > size - n:
-                raise OSError("copy to %s aborted by the host after %d of %d bytes" % (path, n, size))
-            inp.readinto(mv[:k])
-            f.write(mv[:k])
-            c = crc32(mv[:k], c)
-            n += k
+        old = _start(baud)
+        try:
             out.write(ACK)
-        f.close()
-        if c != crc:
-            raise ValueError("copy to %s: CRC-32 %08x of the received bytes, the host sent %08x" % (path, c, crc))
-        _replace(tmp, path)
-        if old:
-            _switch(old)
-            old = 0
+            while n < size:
+                k = _block(inp, hdr, min(block, size - n))
+                if not k:
+                    raise OSError("copy to %s aborted by the host after %d of %d bytes" % (path, n, size))
+                inp.readinto(mv[:k])
+                f.write(mv[:k])
+                c = crc32(mv[:k], c)
+                n += k
+                out.write(ACK)
+            f.close()
+            if c != crc:
+                raise ValueError("copy to %s: CRC-32 %08x of the received bytes, the host sent %08x" % (path, c, crc))
+            _replace(tmp, path)
+        except BaseException:
+            _stop(old, False)
+            raise
+        _stop(old, True)
     except BaseException:
         f.close()
         if _exists(tmp):
             os.remove(tmp)
-        if old:
-            machine.repl_baud(old)
         raise
-    finally:
-        machine.repl_binary(False)
 
 
 def send(path, block=2048, baud=0):
-    inp = sys.stdin.buffer
-    out = sys.stdout.buffer
     size = os.stat(path)[6]
     f = open(path, "rb")
-    buf = bytearray(block)
-    mv = memoryview(buf)
+    inp, out, mv = _io(block)
     c = 0
     n = 0
-    old = 0
-    machine.repl_binary(True)
     try:
-        if baud:
-            old = _switch(baud)
-        out.write(ACK + size.to_bytes(4, "little"))
-        while n < size:
-            k = f.readinto(mv[:min(block, size - n)])
-            if not k:
-                raise OSError("%s shrank to %d bytes while being read" % (path, n))
-            out.write(mv[:k])
-            c = crc32(mv[:k], c)
-            n += k
-            if inp.read(1) != ACK:
-                raise OSError("copy from %s aborted by the host after %d of %d bytes" % (path, n, size))
-        out.write(c.to_bytes(4, "little"))
-        if old:
-            _switch(old)
-            old = 0
-    except BaseException:
-        if old:
-            machine.repl_baud(old)
-        raise
+        old = _start(baud)
+        try:
+            out.write(ACK + size.to_bytes(4, "little"))
+            while n < size:
+                k = f.readinto(mv[:min(block, size - n)])
+                if not k:
+                    raise OSError("%s shrank to %d bytes while being read" % (path, n))
+                out.write(mv[:k])
+                c = crc32(mv[:k], c)
+                n += k
+                if inp.read(1) != ACK:
+                    raise OSError("copy from %s aborted by the host after %d of %d bytes" % (path, n, size))
+            out.write(c.to_bytes(4, "little"))
+        except BaseException:
+            _stop(old, False)
+            raise
+        _stop(old, True)
     finally:
         f.close()
-        machine.repl_binary(False)
 
 
 def flash_recv(offset, size, crc, block=2048, baud=0):
@@ -139,25 +157,18 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
     S = fl.SECTOR_SIZE
     if offset % S or S % block:
         raise ValueError("flash_recv: offset 0x%x must be sector aligned, block %d must divide %d" % (offset, block, S))
-    inp = sys.stdin.buffer
-    out = sys.stdout.buffer
-    sec = bytearray(S)
-    smv = memoryview(sec)
+    inp, out, smv = _io(S)
     hdr = bytearray(3)
     fill = 0
     addr = offset
     c = 0
     n = 0
-    old = 0
-    machine.repl_binary(True)
+    old = _start(baud)
     try:
-        if baud:
-            old = _switch(baud)
         out.write(ACK)
         while n < size:
-            inp.readinto(hdr)
-            k = hdr[1] | hdr[2] << 8
-            if hdr[0] != 0xA5 or k == 0 or k > block or k > size - n or fill + k > S:
+            k = _block(inp, hdr, min(block, size - n, S - fill))
+            if not k:
                 raise OSError("flash write at 0x%x aborted by the host after %d of %d bytes; "
                               "0x%x-0x%x is partly written" % (offset, n, size, offset, offset + size - 1))
             inp.readinto(smv[fill:fill + k])
@@ -168,19 +179,14 @@ def flash_recv(offset, size, crc, block=2048, baud=0):
                 if fill < S:
                     fl.readinto(addr + fill, smv[fill:])
                 fl.erase(addr, S)
-                fl.write(addr, sec)
+                fl.write(addr, smv)
                 addr += S
                 fill = 0
             out.write(ACK)
-        if old:
-            _switch(old)
-            old = 0
     except BaseException:
-        if old:
-            machine.repl_baud(old)
+        _stop(old, False)
         raise
-    finally:
-        machine.repl_binary(False)
+    _stop(old, True)
     if c != crc:
         raise ValueError("flash write at 0x%x: CRC-32 %08x of the received bytes, the host sent %08x" % (offset, c, crc))
     back = 0

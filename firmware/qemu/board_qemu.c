@@ -1,6 +1,7 @@
 // The QEMU_VIRT board: the cross-built firmware on qemu's virt machine. The REPL is the 16550
 // UART (receive interrupt through the same PLIC code as the K210), time is the ACLINT mtime,
-// reset works like the simulated board's (storage is RAM loaded from image files at start).
+// the REPL's baud rate and reset work like the simulated board's (firmware/emulated_board.c:
+// storage is RAM loaded from image files at start).
 #include <string.h>
 
 #include "py/mphal.h"
@@ -24,7 +25,6 @@
 #define LSR_THRE      (0x20u)
 
 extern int repl_uart_irq_on;
-static int reset_pending;
 
 static uint8_t uart_rd(uint32_t off) {
     return *(volatile uint8_t *)(uintptr_t)(VIRT_UART0_BASE + off);
@@ -72,33 +72,11 @@ uint32_t board_cpu_freq(void) {
     return BOARD_CPU_HZ;
 }
 
-// The pty has no line rate: like the simulated board, only the number is kept.
-static uint32_t repl_baud = 115200;
-int32_t board_repl_baud(uint32_t baud) {
-    if (baud == 0) {
-        return (int32_t)repl_baud;
-    }
-    repl_baud = baud;
-    return 0;
-}
-
 size_t board_unique_id(uint8_t *buf, size_t len) {
     static const uint8_t id[8] = { 'q', 'e', 'm', 'u', 'v', 'i', 'r', 't' };
     size_t n = len < sizeof(id) ? len : sizeof(id);
     memcpy(buf, id, n);
     return n;
-}
-
-// Like the simulated board: the firmware restarts from main with storage remounted; a machine
-// reset of qemu would reload the storage images from their files and lose what was written.
-void board_reset(void) {
-    reset_pending = 1;
-}
-
-int board_reset_requested(void) {
-    int r = reset_pending;
-    reset_pending = 0;
-    return r;
 }
 
 int board_boot_interrupted(void) {

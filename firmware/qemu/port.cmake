@@ -8,6 +8,7 @@ set(K210_SOURCE_BOARD
     firmware/k210/repl_uart.c
     firmware/k210/start.S
     firmware/k210/ticks.c
+    firmware/emulated_board.c
     firmware/qemu/board_qemu.c
     firmware/qemu/no_camera_lcd.c
     firmware/qemu/no_gpio.c

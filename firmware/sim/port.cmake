@@ -1,5 +1,6 @@
 # The simulated board: host compiler, host threads for the UART, image files for storage.
 set(K210_SOURCE_BOARD
+    firmware/emulated_board.c
     firmware/sim/sim_board.c
     firmware/sim/sim_camera.c
     firmware/sim/sim_gpio.c

@@ -1,4 +1,5 @@
-// Clocks, delays, chip id and resets of the simulated board (host clocks stand in for the CLINT).
+// Clocks, delays and chip id of the simulated board (host clocks stand in for the CLINT); its
+// REPL baud rate and reset are those of both emulated boards (firmware/emulated_board.c).
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,6 @@
 #define SIM_CPU_HZ (400000000u)   // the K210's default PLL0 setting in MaixPy
 
 static struct timespec boot_time;
-static int reset_pending;
 
 static uint64_t ns_since_boot(void) {
     struct timespec now;
@@ -77,17 +77,6 @@ int board_rtc_set(uint64_t epoch_s) {
     return 0;
 }
 
-// The pty has no line rate; the number is kept so the host's switch protocol is a real step.
-static uint32_t repl_baud = 115200;
-
-int32_t board_repl_baud(uint32_t baud) {
-    if (baud == 0) {
-        return (int32_t)repl_baud;
-    }
-    repl_baud = baud;
-    return 0;
-}
-
 uint32_t board_cpu_freq(void) {
     return SIM_CPU_HZ;
 }
@@ -103,16 +92,6 @@ size_t board_unique_id(uint8_t *buf, size_t len) {
         buf[i] = (uint8_t)(h >> (8 * i));
     }
     return n;
-}
-
-void board_reset(void) {
-    reset_pending = 1;
-}
-
-int board_reset_requested(void) {
-    int r = reset_pending;
-    reset_pending = 0;
-    return r;
 }
 
 void board_fatal(void) {

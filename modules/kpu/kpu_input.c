@@ -1,7 +1,7 @@
-// kpu.forward's input (kpu_io.h): nothing proportional to the input is put on the GC heap for a
-// path, an image/frame or a LedgerBuf. A path is read by the port's file source straight into
-// the model's input buffer, a ledger block charged to the model ("#N input"), FatFs moving it
-// through its own one-sector buffer; buffers are used where they are.
+// kpu.forward's input (kpu_io.h): nothing proportional to the input is put on the GC heap. A path
+// is read by the port's file source straight into the model's input buffer, a ledger block
+// charged to the model ("#N input"), FatFs moving it through its own one-sector buffer; a list or
+// tuple of numbers is converted into that same buffer; buffers are used where they are.
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,18 +55,8 @@ static int read_input(kmodel_src_t *src, void *ctx, kmodel_err_t *e) {
             (unsigned long)t->bytes, (unsigned)t->c, (unsigned)t->h, (unsigned)t->w, kpu_dtype_name(t->dtype));
     }
     bool fresh = m->in_buf == NULL;
-    if (fresh) {
-        char tag[KPU_LEDGER_TAG_LEN];
-        snprintf(tag, sizeof(tag), "#%u input", (unsigned)m->id);
-        m->in_buf = kpu_ledger_alloc(t->bytes, m->id, tag);
-        if (m->in_buf == NULL) {
-            kpu_ledger_stats_t st;
-            kpu_ledger_stats(&st);
-            return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
-                "kpu.forward('%s'): the input buffer of %s needs %lu B, %lu B free (largest block %lu B); "
-                "deinit a model, release images, or pass the input as an image", pc->path, m->source,
-                (unsigned long)KPU_LEDGER_ROUND(t->bytes), (unsigned long)st.free_bytes, (unsigned long)st.largest_free);
-        }
+    if (kpu_io_buffer(m, &m->in_buf, t->bytes, "input", e) != 0) {
+        return -1;
     }
     for (uint32_t off = 0; off < t->bytes; off += INPUT_CHUNK) {
         uint32_t n = t->bytes - off < INPUT_CHUNK ? t->bytes - off : INPUT_CHUNK;
@@ -106,6 +96,36 @@ static const uint8_t *input_from_path(kpu_model_obj_t *m, mp_obj_t src) {
     return m->in_buf;
 }
 
+// --- a list or tuple of numbers (MaixPy's way for a float input) ---
+
+static const uint8_t *input_from_list(kpu_model_obj_t *m, mp_obj_t src) {
+    const kmodel_tensor_t *t = &m->km.input;
+    size_t len;
+    mp_obj_t *items;
+    mp_obj_get_array(src, &len, &items);
+    if (len * 4 != t->bytes) {
+        bad_input(m, mp_obj_get_type_str(src), len * 4);
+    }
+    // Numbers only, checked before the buffer is made (a failed forward leaves memory as it was);
+    // an object's __float__ could run Python code (a deinit) while the buffer is written.
+    for (size_t i = 0; i < len; i++) {
+        const mp_obj_type_t *type = mp_obj_get_type(items[i]);
+        if (type != &mp_type_float && type != &mp_type_int && type != &mp_type_bool) {
+            mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("kpu.forward: item %u is %s, not a number"),
+                (unsigned)i, mp_obj_get_type_str(items[i]));
+        }
+    }
+    kmodel_err_t e;
+    if (kpu_io_buffer(m, &m->in_buf, t->bytes, "input", &e) != 0) {
+        kpu_raise_err(&e);
+    }
+    float *f = (float *)m->in_buf;   // ledger blocks are 128-B aligned
+    for (size_t i = 0; i < len; i++) {
+        f[i] = mp_obj_get_float_to_f(items[i]);
+    }
+    return m->in_buf;
+}
+
 // --- buffers ---
 
 // The buffer of src itself, or of src.data (planar.Image, frames); false if neither has one.
@@ -124,18 +144,7 @@ const uint8_t *kpu_input_bytes(kpu_model_obj_t *m, mp_obj_t src) {
         return input_from_path(m, src);
     }
     if ((mp_obj_is_type(src, &mp_type_list) || mp_obj_is_type(src, &mp_type_tuple)) && t->dtype == KMODEL_F32) {
-        // MaixPy accepts a list of floats for a 1-D float input (a few values: a GC copy is fine)
-        size_t len;
-        mp_obj_t *items;
-        mp_obj_get_array(src, &len, &items);
-        if (len * 4 != t->bytes) {
-            bad_input(m, mp_obj_get_type_str(src), len * 4);
-        }
-        float *f = m_new(float, len);
-        for (size_t i = 0; i < len; i++) {
-            f[i] = mp_obj_get_float_to_f(items[i]);
-        }
-        return (const uint8_t *)f;
+        return input_from_list(m, src);
     }
     mp_buffer_info_t buf;
     if (!buffer_of(src, &buf)) {
@@ -154,6 +163,24 @@ const uint8_t *kpu_input_bytes(kpu_model_obj_t *m, mp_obj_t src) {
         bad_input(m, what, buf.len);
     }
     return buf.buf;
+}
+
+int kpu_io_buffer(kpu_model_obj_t *m, uint8_t **buf, size_t bytes, const char *what, kmodel_err_t *e) {
+    if (*buf != NULL) {
+        return 0;
+    }
+    char tag[KPU_LEDGER_TAG_LEN];
+    snprintf(tag, sizeof(tag), "#%u %s", (unsigned)m->id, what);
+    *buf = kpu_ledger_alloc(bytes, m->id, tag);
+    if (*buf == NULL) {
+        kpu_ledger_stats_t st;
+        kpu_ledger_stats(&st);
+        return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
+            "kpu.forward: the %s buffer of %s needs %lu B, %lu B free (largest block %lu B); "
+            "deinit a model or release images", what, m->source, (unsigned long)KPU_LEDGER_ROUND(bytes),
+            (unsigned long)st.free_bytes, (unsigned long)st.largest_free);
+    }
+    return 0;
 }
 
 void kpu_io_release(kpu_model_obj_t *m) {

@@ -35,8 +35,13 @@ NORETURN void kpu_raise_err(const kmodel_err_t *e);
 // The input bytes for one forward of m from src (exactly m->km.input.bytes of them): a path is
 // read into m's input buffer, anything with the buffer protocol (LedgerBuf, bytes, bytearray,
 // memoryview, array) or an object whose .data has it (planar.Image, frames) is used in place, a
-// list/tuple of floats is converted. Raises ValueError/OSError/TypeError naming what was wrong.
+// list/tuple of numbers is converted into m's input buffer too (no GC copy). Raises
+// ValueError/OSError/TypeError naming what was wrong.
 const uint8_t *kpu_input_bytes(kpu_model_obj_t *m, mp_obj_t src);
+// The model's input or output buffer (*buf, a ledger block "#N what" charged to the model), made
+// at its first use and kept until deinit, so a loop of forwards allocates nothing; 0, or -1 with
+// a MemoryError in e when the pool has no room.
+int kpu_io_buffer(kpu_model_obj_t *m, uint8_t **buf, size_t bytes, const char *what, kmodel_err_t *e);
 // Frees the model's input and output buffers (deinit); safe after a soft reset.
 void kpu_io_release(kpu_model_obj_t *m);
 

@@ -53,18 +53,9 @@ void kpu_outputs_settle(kpu_model_obj_t *m) {
     if (need == 0) {
         return;
     }
-    if (m->out_buf == NULL) {
-        char tag[KPU_LEDGER_TAG_LEN];
-        snprintf(tag, sizeof(tag), "#%u outputs", (unsigned)m->id);
-        m->out_buf = kpu_ledger_alloc(need, m->id, tag);
-        if (m->out_buf == NULL) {
-            kpu_ledger_stats_t st;
-            kpu_ledger_stats(&st);
-            mp_raise_msg_varg(&mp_type_MemoryError,
-                MP_ERROR_TEXT("kpu.forward: the output buffer of %s needs %u B, %u B free (largest block %u B); "
-                    "deinit a model or release images"), m->source, (unsigned)need, (unsigned)st.free_bytes,
-                (unsigned)st.largest_free);
-        }
+    kmodel_err_t e;
+    if (kpu_io_buffer(m, &m->out_buf, need, "outputs", &e) != 0) {
+        kpu_raise_err(&e);
     }
     for (uint32_t i = 0; i < m->km.outputs; i++) {
         kmodel_tensor_t t;

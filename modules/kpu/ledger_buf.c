@@ -38,21 +38,6 @@ static ledger_buf_obj_t *get_live(mp_obj_t o) {
     return b;
 }
 
-// 1234567 -> "1,234,567" (the figures of a MemoryError read like kpu.load's)
-static const char *grouped(char *buf, size_t v) {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%lu", (unsigned long)v);
-    char *o = buf;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) {
-            *o++ = ',';
-        }
-        *o++ = tmp[i];
-    }
-    *o = '\0';
-    return buf;
-}
-
 mp_obj_t ledger_buf_new(size_t n, const char *tag) {
     if (n == 0) {
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.LedgerBuf '%s': size must be > 0"), tag);
@@ -75,12 +60,12 @@ mp_obj_t ledger_buf_new(size_t n, const char *tag) {
         if (st.blocks >= KPU_LEDGER_BLOCKS) {
             mp_raise_msg_varg(&mp_type_MemoryError,
                 MP_ERROR_TEXT("kpu.LedgerBuf '%s': %s B asked, but the ledger already holds %u blocks (its limit); "
-                    "release() images or buffers no longer needed"), b->tag, grouped(a, n), (unsigned)st.blocks);
+                    "release() images or buffers no longer needed"), b->tag, kpu_ledger_grouped(a, n), (unsigned)st.blocks);
         }
         mp_raise_msg_varg(&mp_type_MemoryError,
             MP_ERROR_TEXT("kpu.LedgerBuf '%s': %s B asked, %s B free in the model pool (largest block %s B); "
                 "release() images, deinit a model or use a smaller GC heap (machine.heap_size)"),
-            b->tag, grouped(a, KPU_LEDGER_ROUND(n)), grouped(f, st.free_bytes), grouped(l, st.largest_free));
+            b->tag, kpu_ledger_grouped(a, KPU_LEDGER_ROUND(n)), kpu_ledger_grouped(f, st.free_bytes), kpu_ledger_grouped(l, st.largest_free));
     }
     memset(p, 0, n);   // like bytearray(n): no bytes of an earlier owner show through
     b->data = p;

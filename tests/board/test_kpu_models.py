@@ -128,8 +128,9 @@ def run_on_board(board, case: Case, rule: str) -> Tuple[Dict[int, Tuple[int, int
 def _fetch(board, case: Case, rule: str, i: int) -> bytes:
     """Whole output of layer i (only after a CRC mismatch, to show where it differs)."""
     board.exec(f"import kpu\nm = kpu.load('{REMOTE}/{case.name}.kmodel', act_rule=kpu.ACT_RULE_{rule.upper()})\n"
-               f"kpu.set_layers(m, {i + 1})\nwith open('{REMOTE}/{case.name}.in', 'rb') as f:\n    x = f.read()\n"
-               f"with open('{REMOTE}/dump.bin', 'wb') as f:\n    f.write(kpu.forward(m, x))\nkpu.deinit(m)", timeout=300)
+               f"kpu.set_layers(m, {i + 1})\n"
+               f"with open('{REMOTE}/dump.bin', 'wb') as f:\n    f.write(kpu.forward(m, '{REMOTE}/{case.name}.in'))\n"
+               "kpu.deinit(m)", timeout=300)
     return board.get(f"{REMOTE}/dump.bin")
 
 
@@ -190,7 +191,7 @@ def test_real_model_layers(kboard, name, rule):
 
 def _final(board, name: str) -> np.ndarray:
     out = board.exec(f"import kpu, binascii\nm = kpu.load('{REMOTE}/{name}.kmodel')\n"
-                     f"print(binascii.hexlify(kpu.forward(m, open('{REMOTE}/{name}.in', 'rb').read())).decode())\n"
+                     f"print(binascii.hexlify(kpu.forward(m, '{REMOTE}/{name}.in')).decode())\n"
                      "kpu.deinit(m)", timeout=120)
     return np.frombuffer(binascii.unhexlify(out.strip()), "<f4")
 
@@ -243,7 +244,7 @@ def test_activation_rule_probe(kboard, rule):
     kboard.put(_probe_model(), f"{REMOTE}/probe.kmodel")
     kboard.put(bytes(PROBE_V), f"{REMOTE}/probe.in")
     out = kboard.exec(f"import kpu, binascii\nm = kpu.load('{REMOTE}/probe.kmodel', act_rule=kpu.ACT_RULE_{rule.upper()})\n"
-                      f"print(binascii.hexlify(kpu.forward(m, open('{REMOTE}/probe.in', 'rb').read())).decode())\n"
+                      f"print(binascii.hexlify(kpu.forward(m, '{REMOTE}/probe.in')).decode())\n"
                       "kpu.deinit(m)")
     got = np.frombuffer(binascii.unhexlify(out.strip()), "<f4").tolist()
     assert got == PROBE_EXPECT[rule]

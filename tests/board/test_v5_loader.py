@@ -4,7 +4,9 @@ ledger charge follows the spec's figures, truncated and corrupt files are refuse
 naming the place, too-big files with MemoryError, and load/forward/deinit cycles mixed with v3/v4
 leave kpu.mem_info() exactly as it was. Offsets inside the files are found here with a small
 parser written from docs (kmodel-v5-spec.md §2), not with the C loader. K210_V5_CYCLES sets the
-cycles of the mixed test (default 60 in CI; 1000 were run once for the figure in the report)."""
+cycles of the mixed test (default 60 in CI; 1000 were run once for the figure in the report).
+Everything runs on the default GC heap with no soft reset: the yolox input goes to kpu.forward as
+a path and its output is read in place."""
 from __future__ import annotations
 
 import os
@@ -24,19 +26,6 @@ YOLOX_IN = "yolox_nano_224_person_input_u8_chw.bin"
 MNIST5 = "mnist_cpu_benchmark_v5.kmodel"
 YOLOX_FLASH = 0x800000
 A = lambda x: (x + 127) // 128 * 128  # noqa: E731  (the ledger's unit, docs/memory.md)
-
-
-@pytest.fixture
-def big_heap(board):
-    """A 1 MiB GC heap: the 350 KB yolox output array and the 150 KB input live on it."""
-    default = board.eval("__import__('machine').heap_size()")
-    board.exec("import machine; machine.heap_size(1024 * 1024)")
-    board.reset()
-    try:
-        yield board
-    finally:
-        board.exec(f"import machine; machine.heap_size({default})")
-        board.reset()
 
 
 # --- a minimal reader of the v5 container (spec §2), for offsets to patch ---
@@ -124,19 +113,18 @@ def people(out: np.ndarray) -> list[tuple[float, float]]:
     return [(float(obj[i]), float(box[i, 0])) for i in kept if cls[i].argmax() == 0]
 
 
-def test_yolox_from_sd_and_flash_finds_three_people(big_heap):
-    board = big_heap
+def test_yolox_from_sd_and_flash_finds_three_people(board):
+    """On the default GC heap: the 150 KB input is given as a path (read into the model's input
+    block) and the 350 KB output is written to SD from its view, in place."""
     remote = put_model(board, YOLOX)
     src = put_model(board, YOLOX_IN)
     to_flash(board, remote, YOLOX_FLASH)
     size = len(model_bytes(YOLOX))
-    board.reset()
     out = board.exec(
         "import kpu, gc\n"
-        f"x = open({src!r}, 'rb').read()\n"
         f"for i, where in enumerate(({remote!r}, {YOLOX_FLASH})):\n"
         f"    m = kpu.load(where, size={size}) if i else kpu.load(where)\n"
-        "    y = kpu.forward(m, x)\n"
+        f"    y = kpu.forward(m, {src!r})\n"
         "    with open('/sd/v5_yolox_%d.bin' % i, 'wb') as f:\n"
         "        f.write(y)\n"
         "    print(len(y))\n"
@@ -183,15 +171,14 @@ def test_ledger_charge_from_the_spec_figures(board):
     print(f"yolox charge {int(yolox):,} B, mnist v5 {int(mnist):,} B (state {state} B)")
 
 
-def test_mnist_v5_runs_on_a_zero_filled_pool(big_heap):
+def test_mnist_v5_runs_on_a_zero_filled_pool(board):
     """Its weights live in the (absent) data pool: on zeros the output is exactly zero, even when
     the pool is carved from memory a yolox run has just filled."""
-    board = big_heap
     y, mn, src = put_model(board, YOLOX), put_model(board, MNIST5), put_model(board, YOLOX_IN)
     out = board.exec(
         "import kpu, gc, array\n"
         f"m = kpu.load({y!r})\n"
-        f"kpu.forward(m, open({src!r}, 'rb').read())\n"
+        f"kpu.forward(m, {src!r})\n"
         "kpu.deinit(m)\n"
         "gc.collect()\n"
         f"m = kpu.load({mn!r})\n"
@@ -285,8 +272,7 @@ def test_corrupt_files_refused_at_load_naming_the_place(board, name, data, exc, 
         assert w in msg, msg
 
 
-def test_cycles_mixed_with_v3_v4_keep_mem_info(big_heap):
-    board = big_heap
+def test_cycles_mixed_with_v3_v4_keep_mem_info(board):
     cycles = int(os.environ.get("K210_V5_CYCLES", "60"))
     names = [YOLOX, MNIST5, "iris_nncase01_v3.kmodel", "iris_nncase02_v4.kmodel", "mnist_maixpy_v3.kmodel"]
     for n in names:
@@ -294,11 +280,10 @@ def test_cycles_mixed_with_v3_v4_keep_mem_info(big_heap):
     src = put_model(board, YOLOX_IN)
     if board.eval(f"__import__('machine').Flash().read({YOLOX_FLASH}, 16)") != model_bytes(YOLOX)[:16]:
         to_flash(board, "/sd/" + YOLOX, YOLOX_FLASH)
-    board.reset()
     out = board.exec(f"""
 import kpu, gc, array, binascii
 names = {names!r}
-x = open({src!r}, 'rb').read()
+x = {src!r}
 iris = array.array('f', [5.1, 3.8, 1.9, 0.4])
 digits = array.array('f', [0.5] * 784)
 mn3 = bytes(range(256)) * 3 + bytes(16)

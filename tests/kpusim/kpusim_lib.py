@@ -1,8 +1,8 @@
 """ctypes driver for the behavioural KPU (kpusim/) on the host, no firmware.
 
 Loads the kpusim_host library that CMake builds (tests/hostlibs: kpusim + the host SRAM map of
-kpusim/kpu_sim_sram.c), and offers its SRAM plus a layer-argument packer written from
-docs/kpu.md "Layer argument" (independently of the C codec).
+kpusim/kpu_sim_sram.c), and offers its SRAM plus test layers whose arguments and tables are
+packed by the host tools' codec (k210tools.kmodel.v3, written from docs/kpu.md; not the C code).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 import hostlibs  # noqa: E402
+from k210tools.kmodel.v3 import ActSegment, ActTable, BnEntry, KpuLayerArgs  # noqa: E402
 SRAM_BASE = 0x80000000
 AI_BYTES = 2 * 1024 * 1024
 SRAM_BYTES = 6 * 1024 * 1024
@@ -27,85 +28,18 @@ def build_library() -> Path:
 
 
 @dataclass
-class LayerArgs:
-    """The named fields of kpu_layer_argument_t (docs/kpu.md, "Layer argument")."""
-    int_en: int = 0
-    ram_flag: int = 0
-    full_add: int = 0
-    depth_wise_layer: int = 0
-    image_src_addr: int = 0
-    image_dst_addr: int = 0
-    i_ch_num: int = 0
-    o_ch_num: int = 0
-    o_ch_num_coef: int = 0
-    i_row_wid: int = 0
-    i_col_high: int = 0
-    o_row_wid: int = 0
-    o_col_high: int = 0
-    kernel_type: int = 0
-    pad_type: int = 0
-    pool_type: int = 0
-    first_stride: int = 0
-    bypass_conv: int = 0
+class LayerArgs(KpuLayerArgs):
+    """kpu_layer_argument_t packed by the host tools' codec (k210tools.kmodel.v3, written from
+    docs/kpu.md and independent of the C code under test here), with the defaults a test layer
+    wants and raw bits OR-ed into words (reserved bits, to test their refusal)."""
     load_para: int = 1
     dma_burst_size: int = 15
-    pad_value: int = 0
-    bwsx_base_addr: int = 0
     load_coor: int = 1
-    load_time: int = 0
-    para_size: int = 0
-    para_start_addr: int = 0
-    coef_column_offset: int = 0
-    coef_row_offset: int = 0
-    channel_switch_addr: int = 0
-    row_switch_addr: int = 0
-    coef_size: int = 0
-    coef_group: int = 0
     load_act: int = 1
-    active_addr: int = 0
-    wb_channel_switch_addr: int = 0
-    wb_row_switch_addr: int = 0
-    wb_group: int = 0
-    shr_w: int = 0
-    shr_x: int = 0
-    arg_w: int = 0
-    arg_x: int = 0
-    arg_add: int = 0
-    send_data_out: int = 0
-    channel_byte_num: int = 0
-    dma_total_byte: int = 0
-    extra: dict = field(default_factory=dict)   # word index -> raw bits OR-ed in (reserved bits)
-
-    LAYOUT = {  # word: [(field, lo, width)]
-        0: [("int_en", 0, 1), ("ram_flag", 1, 1), ("full_add", 2, 1), ("depth_wise_layer", 3, 1)],
-        1: [("image_src_addr", 0, 15), ("image_dst_addr", 32, 15)],
-        2: [("i_ch_num", 0, 10), ("o_ch_num", 32, 10), ("o_ch_num_coef", 48, 10)],
-        3: [("i_row_wid", 0, 10), ("i_col_high", 10, 9), ("o_row_wid", 32, 10), ("o_col_high", 42, 9)],
-        4: [("kernel_type", 0, 3), ("pad_type", 3, 1), ("pool_type", 4, 4), ("first_stride", 8, 1),
-            ("bypass_conv", 9, 1), ("load_para", 10, 1), ("dma_burst_size", 16, 8),
-            ("pad_value", 24, 8), ("bwsx_base_addr", 32, 32)],
-        5: [("load_coor", 0, 1), ("load_time", 1, 6), ("para_size", 15, 17), ("para_start_addr", 32, 32)],
-        6: [("coef_column_offset", 0, 4), ("coef_row_offset", 4, 12)],
-        7: [("channel_switch_addr", 0, 15), ("row_switch_addr", 16, 4), ("coef_size", 20, 8),
-            ("coef_group", 28, 3), ("load_act", 31, 1), ("active_addr", 32, 32)],
-        8: [("wb_channel_switch_addr", 0, 15), ("wb_row_switch_addr", 16, 4), ("wb_group", 20, 3)],
-        9: [("shr_w", 0, 4), ("shr_x", 4, 4), ("arg_w", 8, 24), ("arg_x", 32, 24)],
-        10: [("arg_add", 0, 40)],
-        11: [("send_data_out", 0, 1), ("channel_byte_num", 16, 16), ("dma_total_byte", 32, 32)],
-    }
+    extra: dict = field(default_factory=dict)   # word index -> raw bits OR-ed in
 
     def pack(self) -> list[int]:
-        words = []
-        for i in range(12):
-            w = 0
-            for name, lo, width in self.LAYOUT[i]:
-                v = getattr(self, name)
-                if v < 0:
-                    v += 1 << width
-                assert 0 <= v < (1 << width), (name, v)
-                w |= v << lo
-            words.append(w | self.extra.get(i, 0))
-        return words
+        return [w | self.extra.get(i, 0) for i, w in enumerate(super().pack())]
 
 
 def row_layout(w: int) -> tuple[int, int, int]:
@@ -198,18 +132,12 @@ class KpuSim:
 # --- building test layers (tables encoded from docs/kpu.md, "Tables") ---
 
 def bn_entry(mul: int, shift: int, add: int) -> bytes:
-    v = (mul & 0xFFFFFF) | ((add & 0xFFFFFFFF) << 24) | ((shift & 0xF) << 56)
-    return v.to_bytes(8, "little")
+    return BnEntry(mul, add, shift).pack().to_bytes(8, "little")
 
 
 def act_table(segments: list[tuple[int, int, int, int]]) -> bytes:
     """16 x (x_start, y_mul, shift, bias) -> the 144-byte table."""
-    assert len(segments) == 16
-    out = b""
-    for xs, mul, sh, _ in segments:
-        v = (sh & 0xFF) | ((mul & 0xFFFF) << 8) | ((xs & 0xFFFFFFFFF) << 24)
-        out += v.to_bytes(8, "little")
-    return out + bytes(b for *_, b in segments)
+    return ActTable([ActSegment(sh, mul, xs) for xs, mul, sh, _ in segments], [b for *_, b in segments]).to_bytes()
 
 
 SEG_LOW = -(1 << 35)

@@ -123,21 +123,6 @@ size_t kmodel_plan_charge(const kmodel_plan_t *p) {
     return image_slack(p) + KPU_LEDGER_ROUND(p->image_bytes) + KPU_LEDGER_ROUND(p->main_bytes) + KPU_LEDGER_ROUND(p->state_bytes);
 }
 
-// 1234567 -> "1,234,567"
-static const char *grouped(char *buf, size_t v) {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%lu", (unsigned long)v);
-    char *o = buf;
-    for (int i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0) {
-            *o++ = ',';
-        }
-        *o++ = tmp[i];
-    }
-    *o = '\0';
-    return buf;
-}
-
 static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t charge, kmodel_err_t *e) {
     kpu_ledger_stats_t st;
     kpu_ledger_stats(&st);
@@ -146,7 +131,7 @@ static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t char
     size_t used = 0;
     kpu_ledger_block_t blk;
     for (unsigned i = 0; kpu_ledger_block(i, &blk); i++) {
-        int k = snprintf(loaded + used, sizeof(loaded) - used, "%s%s %s B", i ? ", " : "", blk.tag, grouped(a, blk.bytes));
+        int k = snprintf(loaded + used, sizeof(loaded) - used, "%s%s %s B", i ? ", " : "", blk.tag, kpu_ledger_grouped(a, blk.bytes));
         if (k < 0 || (size_t)k >= sizeof(loaded) - used) {
             strcpy(loaded + sizeof(loaded) - 5, "...");
             break;
@@ -156,9 +141,9 @@ static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t char
     return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
         "kpu.load(%s): model needs %s B (image %s B + working %s B), %s B free (largest block %s B); "
         "loaded: %s; deinit a model or use a smaller GC heap (machine.heap_size)",
-        src->name, grouped(a, charge), grouped(b, image_slack(plan) + KPU_LEDGER_ROUND(plan->image_bytes)),
-        grouped(c, KPU_LEDGER_ROUND(plan->main_bytes) + KPU_LEDGER_ROUND(plan->state_bytes)),
-        grouped(d, st.free_bytes), grouped(f, st.largest_free), loaded);
+        src->name, kpu_ledger_grouped(a, charge), kpu_ledger_grouped(b, image_slack(plan) + KPU_LEDGER_ROUND(plan->image_bytes)),
+        kpu_ledger_grouped(c, KPU_LEDGER_ROUND(plan->main_bytes) + KPU_LEDGER_ROUND(plan->state_bytes)),
+        kpu_ledger_grouped(d, st.free_bytes), kpu_ledger_grouped(f, st.largest_free), loaded);
 }
 
 int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule_t *rule_override,

@@ -1,5 +1,6 @@
 // The SRAM ledger over the model pool: a static, address-ordered table of live blocks; free space
 // is the gaps between them, so free bytes and the largest block are exact at every moment.
+#include <stdio.h>
 #include <string.h>
 
 #include "kpu_ledger.h"
@@ -128,4 +129,18 @@ bool kpu_ledger_block(unsigned i, kpu_ledger_block_t *out) {
     out->bytes = L.blk[i].bytes;
     out->ptr = L.base + L.blk[i].off;
     return true;
+}
+
+const char *kpu_ledger_grouped(char *buf, size_t v) {
+    char tmp[24];
+    int n = snprintf(tmp, sizeof(tmp), "%lu", (unsigned long)v);
+    char *o = buf;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            *o++ = ',';
+        }
+        *o++ = tmp[i];
+    }
+    *o = '\0';
+    return buf;
 }

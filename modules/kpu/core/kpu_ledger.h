@@ -60,6 +60,9 @@ uint32_t kpu_ledger_epoch(void);
 
 void kpu_ledger_stats(kpu_ledger_stats_t *st);
 size_t kpu_ledger_owner_bytes(uint32_t owner);
+// A byte figure of the ledger's messages with thousands separators: 1234567 -> "1,234,567" in buf
+// (16 bytes hold any figure below 10^12); returns buf.
+const char *kpu_ledger_grouped(char *buf, size_t v);
 // The i-th live block in address order; false past the end.
 bool kpu_ledger_block(unsigned i, kpu_ledger_block_t *out);
 

@@ -13,37 +13,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field, fields
-from typing import ClassVar, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Type
 
 HEADER = struct.Struct("<7I")
 VERSION = 3
 KLF_MAIN_MEM_OUT = 1
 ACT_LINEAR, ACT_RELU, ACT_RELU6 = 0, 1, 2
-
-# --- KPU layer argument: 12 x u64, (name, word, lsb, width, signed) as in spec section 3.2 ---
-ARG_FIELDS: Tuple[Tuple[str, int, int, int, bool], ...] = (
-    ("int_en", 0, 0, 1, False), ("ram_flag", 0, 1, 1, False), ("full_add", 0, 2, 1, False),
-    ("depth_wise_layer", 0, 3, 1, False),
-    ("image_src_addr", 1, 0, 15, False), ("image_dst_addr", 1, 32, 15, False),
-    ("i_ch_num", 2, 0, 10, False), ("o_ch_num", 2, 32, 10, False), ("o_ch_num_coef", 2, 48, 10, False),
-    ("i_row_wid", 3, 0, 10, False), ("i_col_high", 3, 10, 9, False),
-    ("o_row_wid", 3, 32, 10, False), ("o_col_high", 3, 42, 9, False),
-    ("kernel_type", 4, 0, 3, False), ("pad_type", 4, 3, 1, False), ("pool_type", 4, 4, 4, False),
-    ("first_stride", 4, 8, 1, False), ("bypass_conv", 4, 9, 1, False), ("load_para", 4, 10, 1, False),
-    ("dma_burst_size", 4, 16, 8, False), ("pad_value", 4, 24, 8, False), ("bwsx_base_addr", 4, 32, 32, False),
-    ("load_coor", 5, 0, 1, False), ("load_time", 5, 1, 6, False), ("para_size", 5, 15, 17, False),
-    ("para_start_addr", 5, 32, 32, False),
-    ("coef_column_offset", 6, 0, 4, False), ("coef_row_offset", 6, 4, 12, False),
-    ("channel_switch_addr", 7, 0, 15, False), ("row_switch_addr", 7, 16, 4, False),
-    ("coef_size", 7, 20, 8, False), ("coef_group", 7, 28, 3, False), ("load_act", 7, 31, 1, False),
-    ("active_addr", 7, 32, 32, False),
-    ("wb_channel_switch_addr", 8, 0, 15, False), ("wb_row_switch_addr", 8, 16, 4, False),
-    ("wb_group", 8, 20, 3, False),
-    ("shr_w", 9, 0, 4, False), ("shr_x", 9, 4, 4, False), ("arg_w", 9, 8, 24, True), ("arg_x", 9, 32, 24, True),
-    ("arg_add", 10, 0, 40, True),
-    ("send_data_out", 11, 0, 1, False), ("channel_byte_num", 11, 16, 16, False),
-    ("dma_total_byte", 11, 32, 32, False),
-)
 
 
 def _put(word: int, value: int, lsb: int, width: int, signed: bool, what: str) -> int:
@@ -66,54 +41,61 @@ def _reserved_mask(layout: Sequence[Tuple[int, int, int]], word: int) -> int:
     return ~used & 0xFFFFFFFFFFFFFFFF
 
 
+# --- KPU layer argument: 12 x u64 (spec section 3.2) ---
+def _bits(word: int, lsb: int, width: int, signed: bool = False) -> Any:
+    """A layer-argument field: its place in the 12 u64 words (spec section 3.2); the value defaults to 0."""
+    return field(default=0, metadata={"bits": (word, lsb, width, signed)})
+
+
 @dataclass
 class KpuLayerArgs:
-    """The named fields of kpu_layer_argument_t; pack() gives the 12 u64 words."""
-    int_en: int = 0
-    ram_flag: int = 0
-    full_add: int = 0
-    depth_wise_layer: int = 0
-    image_src_addr: int = 0
-    image_dst_addr: int = 0
-    i_ch_num: int = 0
-    o_ch_num: int = 0
-    o_ch_num_coef: int = 0
-    i_row_wid: int = 0
-    i_col_high: int = 0
-    o_row_wid: int = 0
-    o_col_high: int = 0
-    kernel_type: int = 0
-    pad_type: int = 0
-    pool_type: int = 0
-    first_stride: int = 0
-    bypass_conv: int = 0
-    load_para: int = 0
-    dma_burst_size: int = 0
-    pad_value: int = 0
-    bwsx_base_addr: int = 0
-    load_coor: int = 0
-    load_time: int = 0
-    para_size: int = 0
-    para_start_addr: int = 0
-    coef_column_offset: int = 0
-    coef_row_offset: int = 0
-    channel_switch_addr: int = 0
-    row_switch_addr: int = 0
-    coef_size: int = 0
-    coef_group: int = 0
-    load_act: int = 0
-    active_addr: int = 0
-    wb_channel_switch_addr: int = 0
-    wb_row_switch_addr: int = 0
-    wb_group: int = 0
-    shr_w: int = 0
-    shr_x: int = 0
-    arg_w: int = 0
-    arg_x: int = 0
-    arg_add: int = 0
-    send_data_out: int = 0
-    channel_byte_num: int = 0
-    dma_total_byte: int = 0
+    """The named fields of kpu_layer_argument_t, each with its (word, lsb, width, signed) place;
+    pack() gives the 12 u64 words."""
+    int_en: int = _bits(0, 0, 1)
+    ram_flag: int = _bits(0, 1, 1)
+    full_add: int = _bits(0, 2, 1)
+    depth_wise_layer: int = _bits(0, 3, 1)
+    image_src_addr: int = _bits(1, 0, 15)
+    image_dst_addr: int = _bits(1, 32, 15)
+    i_ch_num: int = _bits(2, 0, 10)
+    o_ch_num: int = _bits(2, 32, 10)
+    o_ch_num_coef: int = _bits(2, 48, 10)
+    i_row_wid: int = _bits(3, 0, 10)
+    i_col_high: int = _bits(3, 10, 9)
+    o_row_wid: int = _bits(3, 32, 10)
+    o_col_high: int = _bits(3, 42, 9)
+    kernel_type: int = _bits(4, 0, 3)
+    pad_type: int = _bits(4, 3, 1)
+    pool_type: int = _bits(4, 4, 4)
+    first_stride: int = _bits(4, 8, 1)
+    bypass_conv: int = _bits(4, 9, 1)
+    load_para: int = _bits(4, 10, 1)
+    dma_burst_size: int = _bits(4, 16, 8)
+    pad_value: int = _bits(4, 24, 8)
+    bwsx_base_addr: int = _bits(4, 32, 32)
+    load_coor: int = _bits(5, 0, 1)
+    load_time: int = _bits(5, 1, 6)
+    para_size: int = _bits(5, 15, 17)
+    para_start_addr: int = _bits(5, 32, 32)
+    coef_column_offset: int = _bits(6, 0, 4)
+    coef_row_offset: int = _bits(6, 4, 12)
+    channel_switch_addr: int = _bits(7, 0, 15)
+    row_switch_addr: int = _bits(7, 16, 4)
+    coef_size: int = _bits(7, 20, 8)
+    coef_group: int = _bits(7, 28, 3)
+    load_act: int = _bits(7, 31, 1)
+    active_addr: int = _bits(7, 32, 32)
+    wb_channel_switch_addr: int = _bits(8, 0, 15)
+    wb_row_switch_addr: int = _bits(8, 16, 4)
+    wb_group: int = _bits(8, 20, 3)
+    shr_w: int = _bits(9, 0, 4)
+    shr_x: int = _bits(9, 4, 4)
+    arg_w: int = _bits(9, 8, 24, signed=True)
+    arg_x: int = _bits(9, 32, 24, signed=True)
+    arg_add: int = _bits(10, 0, 40, signed=True)
+    send_data_out: int = _bits(11, 0, 1)
+    channel_byte_num: int = _bits(11, 16, 16)
+    dma_total_byte: int = _bits(11, 32, 32)
 
     def pack(self) -> List[int]:
         words = [0] * 12
@@ -137,6 +119,11 @@ class KpuLayerArgs:
     @classmethod
     def from_bytes(cls, data: bytes) -> "KpuLayerArgs":
         return cls.unpack(struct.unpack("<12Q", data))
+
+
+# (name, word, lsb, width, signed) of every layer-argument field, in word order
+ARG_FIELDS: Tuple[Tuple[str, int, int, int, bool], ...] = tuple(
+    (f.name, *f.metadata["bits"]) for f in fields(KpuLayerArgs))
 
 
 @dataclass
@@ -205,20 +192,32 @@ class ActTable:
 
 
 # --- layer bodies ---------------------------------------------------------------------------
+_FIELD_CODES = {"int": "I", "float": "f"}   # a fixed body's fields: u32 or f32 unless _raw() says
+
+
+def _raw(code: str, default: Any = 0) -> Any:
+    """A fixed-body field of another struct code than its type gives (i: s32, 256s: a table)."""
+    return field(default=default, metadata={"code": code})
+
+
 class Body:
     """Base of every layer body. Simple bodies are a fixed struct of their dataclass fields."""
     TYPE: ClassVar[int]
-    FMT: ClassVar[str] = ""
+
+    @classmethod
+    def fmt(cls) -> str:
+        """The struct format of a fixed body: its dataclass fields in order."""
+        return "<" + "".join(f.metadata.get("code") or _FIELD_CODES[str(f.type)] for f in fields(cls))  # type: ignore[arg-type]
 
     def encode(self, offset: int, eight_bit: bool) -> bytes:
         """Body bytes (without the trailing 8-byte padding) for a body starting at `offset`."""
-        return struct.pack(self.FMT, *(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
+        return struct.pack(self.fmt(), *(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
 
     @classmethod
     def decode(cls, data: bytes, offset: int, eight_bit: bool) -> "Body":
-        need = struct.calcsize(cls.FMT)
-        _need(cls, data, need)
-        return cls(*struct.unpack_from(cls.FMT, data))  # type: ignore[call-arg]
+        fmt = cls.fmt()
+        _need(cls, data, struct.calcsize(fmt))
+        return cls(*struct.unpack_from(fmt, data))  # type: ignore[call-arg]
 
 
 def _need(cls: type, data: bytes, n: int) -> None:
@@ -227,54 +226,55 @@ def _need(cls: type, data: bytes, n: int) -> None:
 
 
 @dataclass
-class Add(Body):
-    TYPE: ClassVar[int] = 1
-    FMT: ClassVar[str] = "<5I"
-    flags: int = 0
-    in_a: int = 0
-    in_b: int = 0
-    out: int = 0
-    count: int = 0
-
-
-@dataclass
-class QuantizedAdd(Body):
-    TYPE: ClassVar[int] = 2
-    FMT: ClassVar[str] = "<5I9i"
-    flags: int = 0
-    in_a: int = 0
-    in_b: int = 0
-    out: int = 0
-    count: int = 0
-    a_offset: int = 0
-    a_mul: int = 0
-    a_shift: int = 0
-    b_offset: int = 0
-    b_mul: int = 0
-    b_shift: int = 0
-    out_offset: int = 0
-    out_mul: int = 0
-    out_shift: int = 0
-
-
-@dataclass
-class GlobalAveragePool2D(Body):
-    TYPE: ClassVar[int] = 5
-    FMT: ClassVar[str] = "<5I"
+class UnaryBody(Body):
+    """The fields a body that reads one main-memory tensor and writes one starts with."""
     flags: int = 0
     in_: int = 0
     out: int = 0
+
+
+@dataclass
+class UploadBody(Body):
+    """The fields a body that moves a main-memory tensor into AI SRAM starts with."""
+    flags: int = 0
+    in_: int = 0
+    kpu_out: int = 0   # AI SRAM line
+
+
+@dataclass
+class Add(Body):
+    TYPE: ClassVar[int] = 1
+    flags: int = 0
+    in_a: int = 0
+    in_b: int = 0
+    out: int = 0
+    count: int = 0
+
+
+@dataclass
+class QuantizedAdd(Add):
+    TYPE: ClassVar[int] = 2
+    a_offset: int = _raw("i")
+    a_mul: int = _raw("i")
+    a_shift: int = _raw("i")
+    b_offset: int = _raw("i")
+    b_mul: int = _raw("i")
+    b_shift: int = _raw("i")
+    out_offset: int = _raw("i")
+    out_mul: int = _raw("i")
+    out_shift: int = _raw("i")
+
+
+@dataclass
+class GlobalAveragePool2D(UnaryBody):
+    TYPE: ClassVar[int] = 5
     kernel_size: int = 0
     channels: int = 0
 
 
 @dataclass
-class QuantizedMaxPool2D(Body):
+class QuantizedMaxPool2D(UnaryBody):
     TYPE: ClassVar[int] = 8
-    FMT: ClassVar[str] = "<15I"
-    flags: int = 0
-    in_: int = 0
-    out: int = 0
     in_w: int = 0
     in_h: int = 0
     in_c: int = 0
@@ -292,17 +292,12 @@ class QuantizedMaxPool2D(Body):
 @dataclass
 class AveragePool2D(QuantizedMaxPool2D):
     TYPE: ClassVar[int] = 9
-    FMT: ClassVar[str] = "<16I"
     act: int = 0
 
 
 @dataclass
-class Quantize(Body):
+class Quantize(UnaryBody):
     TYPE: ClassVar[int] = 11
-    FMT: ClassVar[str] = "<4I2f"
-    flags: int = 0
-    in_: int = 0
-    out: int = 0
     count: int = 0
     scale: float = 1.0
     bias: float = 0.0
@@ -314,23 +309,15 @@ class Dequantize(Quantize):
 
 
 @dataclass
-class Requantize(Body):
+class Requantize(UnaryBody):
     TYPE: ClassVar[int] = 13
-    FMT: ClassVar[str] = "<4I256s"
-    flags: int = 0
-    in_: int = 0
-    out: int = 0
     count: int = 0
-    table: bytes = bytes(range(256))
+    table: bytes = _raw("256s", bytes(range(256)))
 
 
 @dataclass
-class L2Normalization(Body):
+class L2Normalization(UnaryBody):
     TYPE: ClassVar[int] = 14
-    FMT: ClassVar[str] = "<4I"
-    flags: int = 0
-    in_: int = 0
-    out: int = 0
     channels: int = 0
 
 
@@ -369,11 +356,8 @@ class QuantizedConcat(Concat):
 
 
 @dataclass
-class FullyConnected(Body):
+class FullyConnected(UnaryBody):
     TYPE: ClassVar[int] = 18
-    flags: int = 0
-    in_: int = 0
-    out: int = 0
     in_channels: int = 0
     out_channels: int = 0
     act: int = 0
@@ -397,24 +381,16 @@ class FullyConnected(Body):
 
 
 @dataclass
-class TfFlatten(Body):
+class TfFlatten(UnaryBody):
     TYPE: ClassVar[int] = 20
-    FMT: ClassVar[str] = "<6I"
-    flags: int = 0
-    in_: int = 0
-    out: int = 0
     width: int = 0
     height: int = 0
     channels: int = 0
 
 
 @dataclass
-class ResizeNearestNeighbor(Body):
+class ResizeNearestNeighbor(UnaryBody):
     TYPE: ClassVar[int] = 22
-    FMT: ClassVar[str] = "<9I"
-    flags: int = 0
-    in_: int = 0
-    out: int = 0
     in_w: int = 0
     in_h: int = 0
     channels: int = 0
@@ -429,11 +405,8 @@ class QuantizedResizeNearestNeighbor(ResizeNearestNeighbor):
 
 
 @dataclass
-class ChannelwiseDequantize(Body):
+class ChannelwiseDequantize(UnaryBody):
     TYPE: ClassVar[int] = 24
-    flags: int = 0
-    in_: int = 0
-    out: int = 0
     channels: int = 0
     channel_size: int = 0
     params: List[Tuple[float, float]] = field(default_factory=list)   # (scale, bias) per channel
@@ -453,32 +426,20 @@ class ChannelwiseDequantize(Body):
 
 
 @dataclass
-class K210AddPadding(Body):
+class K210AddPadding(UploadBody):
     TYPE: ClassVar[int] = 10241
-    FMT: ClassVar[str] = "<4I"
-    flags: int = 0
-    in_: int = 0
-    kpu_out: int = 0   # AI SRAM line
     channels: int = 0
 
 
 @dataclass
-class K210RemovePadding(Body):
+class K210RemovePadding(UnaryBody):
     TYPE: ClassVar[int] = 10242
-    FMT: ClassVar[str] = "<4I"
-    flags: int = 0
-    in_: int = 0
-    out: int = 0
     channels: int = 0
 
 
 @dataclass
-class K210Upload(Body):
+class K210Upload(UploadBody):
     TYPE: ClassVar[int] = 10243
-    FMT: ClassVar[str] = "<6I"
-    flags: int = 0
-    in_: int = 0
-    kpu_out: int = 0   # AI SRAM line
     width: int = 0
     height: int = 0
     channels: int = 0
