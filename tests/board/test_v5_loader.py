@@ -255,7 +255,8 @@ def corrupt_cases():
     sv, k = ym[0], ym[1]
     k_text = k["sections"][".text"]
     m_text = mm[0]["sections"][".text"]
-    # mnist's first TENSOR (0x5E): its funct becomes GATHER's id of nncase 1.3-1.9 (12), not implemented
+    # mnist's first TENSOR (0x5E): its funct becomes HARDMAX's id of nncase 1.3-1.9 (14), not implemented
+    # (14 is an op without an adapter in every numbering: LOGISTIC in 1.0-1.2, LUT1D in 1.0-pre)
     t0 = first_op(mn, m_text, 0x5E)
     # the first LEA_BUFFER of yolox's stackvm code (0x17 loc sub u32): move its offset far out
     lea = first_op(y, sv["sections"][".text"], 0x17)
@@ -267,7 +268,7 @@ def corrupt_cases():
     w1 = struct.unpack_from("<Q", y, conv + 56 + 8)[0]
     w1_far = (w1 & ~(0x7FFF << 32)) | (32760 << 32)
     return [
-        ("v5_gather.kmodel", patched(mn, t0 + 1, "<H", 12), ValueError, ["GATHER", "not implemented", ".text+"]),
+        ("v5_hardmax.kmodel", patched(mn, t0 + 1, "<H", 14), ValueError, ["HARDMAX", "not implemented", ".text+"]),
         ("v5_lea.kmodel", patched(y, lea + 3, "<I", 0x7FFFFFF0), ValueError, ["outside its buffer", ".text+"]),
         ("v5_conv.kmodel", patched(y, conv + 64, "<Q", w1_far), ValueError, ["k210 function 0", "kpu_conv2d"]),
         ("v5_jump.kmodel", patched(mn, m_text, "<Bi", 0x56, 1 << 20), ValueError, ["BR target", "outside the function"]),
