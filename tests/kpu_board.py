@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import binascii
 import struct
+
+import pytest
 from realmodels import model_path  # noqa: E402
 
 FLASH_MODELS = 0x300000
@@ -13,6 +15,20 @@ IRIS_OUT = [16.077795, 5.607656, -2.071745]
 
 def model_bytes(name: str) -> bytes:
     return model_path(name).read_bytes()
+
+
+@pytest.fixture
+def big_heap(board):
+    """The board with a 1 MiB GC heap (kmodel v5 yolox: its 150 KB input and 350 KB f32 output
+    live on it), restored afterwards. A test module takes it with `from kpu_board import big_heap`."""
+    default = board.eval("__import__('machine').heap_size()")
+    board.exec("import machine; machine.heap_size(1024 * 1024)")
+    board.reset()
+    try:
+        yield board
+    finally:
+        board.exec(f"import machine; machine.heap_size({default})")
+        board.reset()
 
 
 def put_model(board, name: str, remote: str | None = None, data: bytes | None = None) -> str:

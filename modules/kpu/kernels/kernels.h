@@ -189,7 +189,6 @@ typedef struct {
     kernel_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
     kernel_range_t act;
 } kernel_conv2d_params_t;
-typedef struct { kernel_shape_t in_shape; kernel_padding_t pad[4]; uint32_t elem; uint8_t value[4]; } kernel_pad_params_t;
 typedef struct { kernel_shape_t in_shape, perm; uint32_t elem; } kernel_transpose_params_t;
 typedef struct { kernel_shape_t in_shape, begin, end, strides; uint32_t elem; } kernel_strided_slice_params_t;
 typedef struct {
@@ -206,7 +205,6 @@ typedef struct {
 } kernel_conv2d_transpose_params_t;
 
 void kernel_conv2d(const float *in, float *out, const float *weights, const float *bias, const kernel_conv2d_params_t *p);
-void kernel_pad(const uint8_t *in, uint8_t *out, const kernel_pad_params_t *p);
 void kernel_memory_copy(const uint8_t *in, uint8_t *out, size_t words);
 void kernel_transpose(const uint8_t *in, uint8_t *out, const kernel_transpose_params_t *p);
 // Elements an axis of the slice [b, e) step s keeps (s != 0).
