@@ -223,6 +223,7 @@ def test_reduce_and_reduce_window2d_by_hand():
     y = np.arange(8, dtype=np.float32).reshape(2, 2, 2)
     assert ops.reduce("sum", y, (2, 0), 0.0, True).reshape(-1).tolist() == [0 + 1 + 4 + 5, 2 + 3 + 6 + 7]
     assert ops.reduce("min", y, (0, 2), 3.0, False).tolist() == [0, 2]
+    assert ops.reduce("prod", np.array([[1, 2, 3], [4, 5, 6]], np.float32), (1,), 1.0, False).tolist() == [6, 120]
     # mean 2x2 stride 2 with pad after 1: the edge windows average only their in-range taps
     m = ops.reduce_window2d("mean", x, 0.0, 2, 2, 2, 2, (0, 1), (0, 0))
     assert m.reshape(-1).tolist() == [(0 + 1 + 4 + 5) / 4, (2 + 3 + 6 + 7) / 4, (8 + 9) / 2, (10 + 11) / 2]

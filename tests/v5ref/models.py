@@ -132,6 +132,15 @@ def cpu_cases(seed: int = 5) -> List[Case]:
              {"rshape_src": s4, "rstride_src": st4, "rstride_dest": (1, 1, 1, 1), "rshape_axis": (0, 1, 2, 3)},
              datatype=F32, reduce_op=1, keep_dims=1)
     cases.append(Case("reduce_min_all", W.stackvm_model(a, *_io(s4, (1, 1, 1, 1))), [_f32(rng, s4).tobytes()], 0.0))
+    # REDUCE_PROD over W (1.6+ layout with a datatype; 1.1-1.5 without: 1.2 here)
+    for epoch in ("1.9", "1.2"):
+        a = Asm(epoch)
+        extra = {"datatype": F32} if epoch == "1.9" else {}
+        a.tensor("REDUCE_PROD", [("addr", IN, 0), ("addr", OUT, 0)],
+                 {"rshape_src": s4, "rstride_src": st4, "rstride_dest": (18, 6, 1, 1), "rshape_axes": (3,)},
+                 keep_dims=1, **extra)
+        cases.append(Case(f"reduce_prod_{epoch}", W.stackvm_model(a, *_io(s4, (1, 3, 6, 1))),
+                          [_f32(rng, s4, 0.5, 1.5).tobytes()], 0.0))
 
     # REDUCE_WINDOW2D: max 3x3 s1 pad 1 (1.9 paddings), mean 2x2 s2 pad (0,1) (1.0-pre paddings)
     for epoch, op, k, s, pad, oshape in (("1.9", 2, 3, 1, (1, 1), (1, 3, 6, 8)),

@@ -108,9 +108,9 @@ def binary(op: str, a: np.ndarray, b: np.ndarray, low: float = -np.inf, high: fl
 def reduce(op: str, x: np.ndarray, axes: Sequence[int], init: float, keep_dims: bool) -> np.ndarray:
     """Every output starts at `init` and folds its inputs one by one in input (row-major) order,
     each step rounded to f32 (spec 5.1 and its common float rule); mean then divides by the fold
-    count (input count / output count)."""
+    count (input count / output count). "prod" (REDUCE_PROD) multiplies."""
     axes = tuple(sorted(int(a) for a in axes))
-    if op not in ("mean", "sum", "min", "max"):
+    if op not in ("mean", "sum", "min", "max", "prod"):
         raise ValueError(f"reduce op {op!r}")
     kept = [i for i in range(x.ndim) if i not in axes]
     # kept axes first, the reduced ones last in their order: the last axis walks one output's
@@ -121,6 +121,8 @@ def reduce(op: str, x: np.ndarray, axes: Sequence[int], init: float, keep_dims: 
         v = xs[..., k]
         if op in ("mean", "sum"):
             acc = (acc + v).astype(F32)
+        elif op == "prod":
+            acc = (acc * v).astype(F32)
         elif op == "min":
             acc = np.where(v < acc, v, acc).astype(F32)       # std::min(acc, v)
         else:

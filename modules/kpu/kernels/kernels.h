@@ -83,10 +83,12 @@ typedef enum {
 void kernel_unary(const float *in, float *out, size_t count, kernel_unary_op_t op);
 
 // The fold of reduce and reduce_window2d (nncase's order).
-typedef enum { KERNEL_REDUCE_MEAN, KERNEL_REDUCE_MIN, KERNEL_REDUCE_MAX, KERNEL_REDUCE_SUM } kernel_reduce_op_t;
+// PROD: nncase 1.x REDUCE_PROD (kernel_strided_reduce only).
+typedef enum { KERNEL_REDUCE_MEAN, KERNEL_REDUCE_MIN, KERNEL_REDUCE_MAX, KERNEL_REDUCE_SUM, KERNEL_REDUCE_PROD } kernel_reduce_op_t;
 // acc folded with x: min and max as std::min(acc, x) / std::max(acc, x); mean and sum add.
 static inline float kernel_reduce_fold(kernel_reduce_op_t op, float acc, float x) {
-    return op == KERNEL_REDUCE_MIN ? (x < acc ? x : acc) : op == KERNEL_REDUCE_MAX ? (acc < x ? x : acc) : acc + x;
+    return op == KERNEL_REDUCE_MIN ? (x < acc ? x : acc) : op == KERNEL_REDUCE_MAX ? (acc < x ? x : acc)
+        : op == KERNEL_REDUCE_PROD ? acc * x : acc + x;
 }
 // How a mean turns the sum into the result: the runtimes differ in the last bit.
 typedef enum {
@@ -282,7 +284,7 @@ typedef struct {
 } kernel_binary_nd_params_t;
 void kernel_binary_nd(const float *a, const float *b, float *out, const kernel_binary_nd_params_t *p);
 
-// f32 reduce over any axes of a strided tensor: nd walks the input (in_stride) and maps each
+// f32 reduce (mean, min, max, sum, prod) over any axes of a strided tensor: nd walks the input (in_stride) and maps each
 // element to its output (out_stride 0 on the reduced axes, the bits of `reduced`). An output
 // starts at init, folds its inputs in input order (kernel_reduce_fold), and a mean then divides
 // by mean_count (input count / output count, as nncase 1.x).

@@ -1,5 +1,5 @@
 // kmodel v5 tensor op adapters: element-wise maths and reductions (casts, BINARY, UNARY,
-// SOFTMAX, MATMUL, REDUCE).
+// SOFTMAX, MATMUL, REDUCE, REDUCE_PROD).
 #include <errno.h>
 #include <string.h>
 
@@ -202,19 +202,22 @@ int kv5_op_unary(kv5_dec_t *d, kv5_op_t op) {
 #undef X
 
 // REDUCE: dt, rshape_src, rstride_src, rstride_dest, reduce_op (0 mean, 1 min, 2 max, 3 sum, the
-// order of kernel_reduce_op_t), rshape_axis, keep_dims; operands in, out, init. float32 only
-// (nncase 1.9 also reduces i32/i64: refused by name).
-int kv5_op_reduce(kv5_dec_t *d) {
+// order of kernel_reduce_op_t), rshape_axis, keep_dims; operands in, out, init. REDUCE_PROD: [dt
+// (1.6+)], rshape_src, rstride_src, rstride_dest, rshape_axes, keep_dims; operands in, out (the
+// product starts at 1). float32 only (1.9 also reduces i32/i64, 1.6+ multiplies i32: refused).
+int kv5_op_reduce(kv5_dec_t *d, kv5_op_t kind) {
     kv5_fld_t f;
     kv5_value_t v[3];
-    if (kv5_fields(d, "dRRRbRb", &f) || kv5_operands(d, "AAn", v, NULL)) {
+    bool prod = kind == OP_REDUCE_PROD, typed = !prod || d->vm->epoch >= KV5_EPOCH_16;
+    if (kv5_fields(d, !prod ? "dRRRbRb" : typed ? "dRRRRb" : "RRRRb", &f) || kv5_operands(d, prod ? "AA" : "AAn", v, NULL)) {
         return -EINVAL;
     }
-    const kv5_shape_reg_t *s = f.r[0], *is = f.r[1], *os = f.r[2], *axes = f.r[3];
-    uint8_t dt = f.b[0], op = f.b[1], keep = f.b[2];
-    if (dt != KERNEL_DT_F32 || op > KERNEL_REDUCE_SUM || keep > 1) {
-        return kv5_dfail(d, "datatype %u reduce_op %u keep_dims %u: float32 mean/min/max/sum (ops 0-3) only", dt, op, keep);
+    uint8_t dt = typed ? f.b[0] : KERNEL_DT_F32, op = prod ? KERNEL_REDUCE_PROD : f.b[1], keep = f.b[prod ? typed : 2];
+    if (dt != KERNEL_DT_F32 || op > (prod ? KERNEL_REDUCE_PROD : KERNEL_REDUCE_SUM) || keep > 1) {
+        return kv5_dfail(d, "datatype %u reduce_op %u keep_dims %u: float32 mean/min/max/sum (ops 0-3) or prod only", dt, op,
+            keep);
     }
+    const kv5_shape_reg_t *s = f.r[0], *is = f.r[1], *os = f.r[2], *axes = f.r[3];
     kernel_strided_reduce_params_t p;
     memset(&p, 0, sizeof(p));
     for (uint32_t i = 0; i < axes->rank; i++) {
@@ -243,13 +246,13 @@ int kv5_op_reduce(kv5_dec_t *d) {
         }
     }
     p.op = (kernel_reduce_op_t)op;
-    p.init = kv5_real_of(&v[2]);
+    p.init = prod ? 1.0f : kv5_real_of(&v[2]);
     p.mean_count = (float)(n_out ? n_in / n_out : 1);
     uint8_t *ip, *opp;
     if (kv5_span(d, &v[0], 4, s, is, false, &ip) || kv5_span(d, &v[1], 4, &osh, os, true, &opp)) {
         return -EINVAL;
     }
-    kv5_record(d, OP_REDUCE, KERNEL_DT_F32, &v[1], &osh, os);
+    kv5_record(d, kind, KERNEL_DT_F32, &v[1], &osh, os);
     if (d->vm->run) {
         kernel_strided_reduce((const float *)(const void *)ip, (float *)(void *)opp, &p);
     }

@@ -186,7 +186,7 @@ int kv5_tensor_op(kv5_vm_t *vm, uint32_t *pc) {
         case OP_COPY: case OP_TRANSPOSE: case OP_SLICE: r = kv5_op_copy(&d, op); break;
         case OP_BINARY: r = kv5_op_binary(&d); break;
         case OP_REDUCE_WINDOW2D: r = kv5_op_reduce_window2d(&d); break;
-        case OP_REDUCE: r = kv5_op_reduce(&d); break;
+        case OP_REDUCE: case OP_REDUCE_PROD: r = kv5_op_reduce(&d, op); break;
         case OP_PAD: r = kv5_op_pad(&d); break;
         case OP_GATHER: r = kv5_op_gather(&d); break;
         case OP_RESIZE_IMAGE: r = kv5_op_resize_image(&d); break;

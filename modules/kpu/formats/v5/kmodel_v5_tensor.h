@@ -61,7 +61,7 @@ int kv5_op_cast(kv5_dec_t *d, kv5_op_t op);       // DEQUANTIZE, QUANTIZE, CONVE
 int kv5_op_binary(kv5_dec_t *d);
 int kv5_op_unary(kv5_dec_t *d, kv5_op_t op);      // UNARY, SOFTMAX
 int kv5_op_matmul(kv5_dec_t *d);
-int kv5_op_reduce(kv5_dec_t *d);
+int kv5_op_reduce(kv5_dec_t *d, kv5_op_t op);     // REDUCE, REDUCE_PROD
 int kv5_op_copy(kv5_dec_t *d, kv5_op_t op);       // COPY, TRANSPOSE, SLICE
 int kv5_op_pad(kv5_dec_t *d);
 int kv5_op_gather(kv5_dec_t *d);
