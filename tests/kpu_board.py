@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import struct
+
 from realmodels import model_path  # noqa: E402
 
 FLASH_MODELS = 0x300000

@@ -217,6 +217,13 @@ def test_reduce_and_reduce_window2d_by_hand():
     assert ops.reduce("mean", x, (2, 3), 0.0, True).reshape(-1).tolist() == [5.5]
     assert ops.reduce("max", x, (3,), -np.inf, False).tolist() == [[[3, 7, 11]]]
     assert ops.reduce("sum", x, (2,), 1.0, False).tolist() == [[[13, 16, 19, 22]]]
+    # the fold is in input order, each step f32: 1e8 + 1 rounds back to 1e8 before the - 1e8
+    assert ops.reduce("sum", np.array([[1e8, 1, -1e8]], np.float32), (1,), 0.0, False).tolist() == [0]
+    # non-adjacent axes 0 and 2 of [2, 2, 2]: output j sums x[i, j, k] over i, k
+    y = np.arange(8, dtype=np.float32).reshape(2, 2, 2)
+    assert ops.reduce("sum", y, (2, 0), 0.0, True).reshape(-1).tolist() == [0 + 1 + 4 + 5, 2 + 3 + 6 + 7]
+    assert ops.reduce("min", y, (0, 2), 3.0, False).tolist() == [0, 2]
+    assert ops.reduce("prod", np.array([[1, 2, 3], [4, 5, 6]], np.float32), (1,), 1.0, False).tolist() == [6, 120]
     # mean 2x2 stride 2 with pad after 1: the edge windows average only their in-range taps
     m = ops.reduce_window2d("mean", x, 0.0, 2, 2, 2, 2, (0, 1), (0, 0))
     assert m.reshape(-1).tolist() == [(0 + 1 + 4 + 5) / 4, (2 + 3 + 6 + 7) / 4, (8 + 9) / 2, (10 + 11) / 2]
@@ -231,6 +238,9 @@ def test_resize_nearest_and_bilinear_by_hand():
     assert b[0, 0].tolist() == [[1, 1.5, 2], [2, 2.5, 3], [3, 3.5, 4]]
     h = ops.resize_image(x, 4, 4, "bilinear", half_pixel=True)
     assert h[0, 0, 0].tolist() == [1, 1.25, 1.75, 2]
+    # integers: + 0.5 then truncation; sources 0, 0.5, 1, 1.5 (the second neighbour clamps to 1)
+    u = ops.resize_image(np.array([[[[0, 1]]]], np.uint8), 1, 4, "bilinear")
+    assert u.reshape(-1).tolist() == [0, 1, 1, 1]
 
 
 def test_conv2d_matmul_by_hand():

@@ -25,7 +25,7 @@ class Case:
     name: str
     model: bytes
     inputs: List[bytes]
-    rtol: float = 1e-6        # float outputs: board vs reference (summation order may differ)
+    rtol: float = 1e-6        # float outputs: board vs reference (summation order may differ); 0: bit-exact
 
 
 def _f32(rng: np.random.Generator, shape, lo=-4.0, hi=4.0) -> np.ndarray:
@@ -108,17 +108,39 @@ def cpu_cases(seed: int = 5) -> List[Case]:
     cases.append(Case("binary_sub_1.0-pre", W.stackvm_model(a, *_io(s4, s4), rdata=cst.tobytes()),
                       [_f32(rng, s4).tobytes()]))
 
-    # REDUCE: mean over H, W keeping dims; max over C dropping it
+    # REDUCE (compared exactly: the fold order is the spec's): mean over H, W keeping dims; max over
+    # C dropping it; sum over the non-adjacent N and H of a strided (transposed) input; min over all
     a = Asm("1.9")
     a.tensor("REDUCE", [("addr", IN, 0), ("addr", OUT, 0), ("real", 0.0)],
              {"rshape_src": s4, "rstride_src": st4, "rstride_dest": (3, 1, 1, 1), "rshape_axis": (2, 3)},
              datatype=F32, reduce_op=0, keep_dims=1)
-    cases.append(Case("reduce_mean", W.stackvm_model(a, *_io(s4, (1, 3, 1, 1))), [_f32(rng, s4).tobytes()], 1e-5))
+    cases.append(Case("reduce_mean", W.stackvm_model(a, *_io(s4, (1, 3, 1, 1))), [_f32(rng, s4).tobytes()], 0.0))
     a = Asm("1.9")
     a.tensor("REDUCE", [("addr", IN, 0), ("addr", OUT, 0), ("real", float("-inf"))],
              {"rshape_src": s4, "rstride_src": st4, "rstride_dest": (48, 8, 1), "rshape_axis": (1,)},
              datatype=F32, reduce_op=2, keep_dims=0)
-    cases.append(Case("reduce_max", W.stackvm_model(a, *_io(s4, (1, 6, 8))), [_f32(rng, s4).tobytes()]))
+    cases.append(Case("reduce_max", W.stackvm_model(a, *_io(s4, (1, 6, 8))), [_f32(rng, s4).tobytes()], 0.0))
+    s5 = (2, 3, 4, 5)       # read through strides of a [2, 5, 4, 3] buffer (axes 1 and 3 swapped)
+    a = Asm("1.9")
+    a.tensor("REDUCE", [("addr", IN, 0), ("addr", OUT, 0), ("real", 0.5)],
+             {"rshape_src": s5, "rstride_src": (60, 1, 3, 12), "rstride_dest": (1, 3), "rshape_axis": (2, 0)},
+             datatype=F32, reduce_op=3, keep_dims=0)
+    cases.append(Case("reduce_sum_strided", W.stackvm_model(a, *_io((120,), (3, 5))),
+                      [_f32(rng, (120,), -1e3, 1e3).tobytes()], 0.0))
+    a = Asm("1.9")
+    a.tensor("REDUCE", [("addr", IN, 0), ("addr", OUT, 0), ("real", float("inf"))],
+             {"rshape_src": s4, "rstride_src": st4, "rstride_dest": (1, 1, 1, 1), "rshape_axis": (0, 1, 2, 3)},
+             datatype=F32, reduce_op=1, keep_dims=1)
+    cases.append(Case("reduce_min_all", W.stackvm_model(a, *_io(s4, (1, 1, 1, 1))), [_f32(rng, s4).tobytes()], 0.0))
+    # REDUCE_PROD over W (1.6+ layout with a datatype; 1.1-1.5 without: 1.2 here)
+    for epoch in ("1.9", "1.2"):
+        a = Asm(epoch)
+        extra = {"datatype": F32} if epoch == "1.9" else {}
+        a.tensor("REDUCE_PROD", [("addr", IN, 0), ("addr", OUT, 0)],
+                 {"rshape_src": s4, "rstride_src": st4, "rstride_dest": (18, 6, 1, 1), "rshape_axes": (3,)},
+                 keep_dims=1, **extra)
+        cases.append(Case(f"reduce_prod_{epoch}", W.stackvm_model(a, *_io(s4, (1, 3, 6, 1))),
+                          [_f32(rng, s4, 0.5, 1.5).tobytes()], 0.0))
 
     # REDUCE_WINDOW2D: max 3x3 s1 pad 1 (1.9 paddings), mean 2x2 s2 pad (0,1) (1.0-pre paddings)
     for epoch, op, k, s, pad, oshape in (("1.9", 2, 3, 1, (1, 1), (1, 3, 6, 8)),
@@ -132,14 +154,24 @@ def cpu_cases(seed: int = 5) -> List[Case]:
         cases.append(Case(f"reduce_window2d_{v5ops.REDUCE_OPS[op]}{k}x{k}s{s}_{epoch}",
                           W.stackvm_model(a, *_io(s4, oshape)), [_f32(rng, s4).tobytes()], 1e-5))
 
-    # RESIZE_IMAGE: nearest x2 (yolox) and bilinear half-pixel
-    for mode, ac, hp, oh, ow in ((1, 0, 0, 12, 16), (0, 0, 1, 9, 5), (0, 1, 0, 11, 13)):
+    # RESIZE_IMAGE: nearest x2 (yolox), nearest with half-pixel centres / aligned corners, bilinear
+    # plain / half-pixel / aligned corners (f32, compared exactly: the spec fixes the f32 order),
+    # bilinear on u8 (+ 0.5, truncated)
+    for mode, ac, hp, oh, ow in ((1, 0, 0, 12, 16), (1, 0, 1, 9, 5), (1, 1, 0, 11, 13), (0, 0, 0, 4, 11),
+                                 (0, 0, 1, 9, 5), (0, 1, 0, 11, 13)):
         a = Asm("1.9")
         a.tensor("RESIZE_IMAGE", [("int", oh), ("int", ow), ("addr", IN, 0), ("addr", OUT, 0)],
                  {"rshape_src": s4, "rstride_src": st4, "rstride_dest": strides_of((1, 3, oh, ow))},
                  datatype=F32, align_corners=ac, half_pixel_centers=hp, mode=mode)
-        cases.append(Case(f"resize_{v5ops.RESIZE_MODES[mode]}_{oh}x{ow}", W.stackvm_model(a, *_io(s4, (1, 3, oh, ow))),
-                          [_f32(rng, s4).tobytes()], 1e-5))
+        tag = "_hpc" if hp else "_ac" if ac else ""
+        cases.append(Case(f"resize_{v5ops.RESIZE_MODES[mode]}{tag}_{oh}x{ow}", W.stackvm_model(a, *_io(s4, (1, 3, oh, ow))),
+                          [_f32(rng, s4).tobytes()], 0.0))
+    a = Asm("1.9")
+    a.tensor("RESIZE_IMAGE", [("int", 7), ("int", 13), ("addr", IN, 0), ("addr", OUT, 0)],
+             {"rshape_src": s4, "rstride_src": st4, "rstride_dest": strides_of((1, 3, 7, 13))},
+             datatype=U8, align_corners=0, half_pixel_centers=1, mode=0)
+    cases.append(Case("resize_bilinear_u8_hpc_7x13", W.stackvm_model(a, *_io(s4, (1, 3, 7, 13), U8, U8)),
+                      [rng.integers(0, 256, s4, dtype=np.uint8).tobytes()]))
 
     # TRANSPOSE NCHW -> NHWC
     a = Asm("1.9")
@@ -176,7 +208,8 @@ def cpu_cases(seed: int = 5) -> List[Case]:
     cases.append(Case("matmul", W.stackvm_model(a, *_io((4, 8), (4, 5)), rdata=bm.tobytes() + bias.tobytes()),
                       [_f32(rng, (4, 8)).tobytes()], 1e-5))
 
-    # PAD: constant / reflect / symmetric / edge
+    # PAD: constant / reflect / symmetric / edge (1.9: 3-entry paddings); u8 with a crop (a negative
+    # padding) and the 1.0-pre 2-entry paddings; a strided (NHWC-viewed) output
     for mode in range(4):
         pads = [(0, 0), (0, 0), (1, 2), (2, 1)]
         oshape = (1, 3, 9, 11)
@@ -184,7 +217,17 @@ def cpu_cases(seed: int = 5) -> List[Case]:
         a.tensor("PAD", [("addr", IN, 0), ("addr", OUT, 0), ("real", 1.5)],
                  {"rshape_src": s4, "rstride_src": st4, "rstride_dest": strides_of(oshape), "rpaddings": pads},
                  datatype=F32, pad_mode=mode)
-        cases.append(Case(f"pad_{v5ops.PAD_MODES[mode]}", W.stackvm_model(a, *_io(s4, oshape)), [_f32(rng, s4).tobytes()]))
+        cases.append(Case(f"pad_{v5ops.PAD_MODES[mode]}", W.stackvm_model(a, *_io(s4, oshape)), [_f32(rng, s4).tobytes()],
+                          0.0))
+    for mode in range(4):
+        pads = [(0, 0), (1, -1), (-2, 3), (3, 0)]
+        oshape = (1, 3, 7, 11)
+        a = Asm("1.0-pre")
+        a.tensor("PAD", [("addr", IN, 0), ("addr", OUT, 0), ("int", 7)],
+                 {"rshape_src": s4, "rstride_src": st4, "rstride_dest": (231, 1, 33, 3), "rpaddings": pads},
+                 datatype=U8, pad_mode=mode)
+        cases.append(Case(f"pad_u8_crop_{v5ops.PAD_MODES[mode]}_1.0-pre", W.stackvm_model(a, *_io(s4, (1, 7, 11, 3), U8, U8)),
+                          [rng.integers(0, 256, s4, dtype=np.uint8).tobytes()]))
 
     # SOFTMAX over the last axis (1.6+), GATHER along axis 1 with rdata indices
     a = Asm("1.9")
@@ -197,7 +240,17 @@ def cpu_cases(seed: int = 5) -> List[Case]:
              {"rshape_src": s4, "rshape_dest": (1, 4, 6, 8), "rstride_src": st4, "rstride_dest": strides_of((1, 4, 6, 8)),
               "rshape_indices": (4,)}, datatype=F32, axis=1)
     cases.append(Case("gather", W.stackvm_model(a, *_io(s4, (1, 4, 6, 8)), rdata=idx.tobytes()),
-                      [_f32(rng, s4).tobytes()]))
+                      [_f32(rng, s4).tobytes()], 0.0))
+    # GATHER of u8 along the last axis with 2-D indices (output rank 5), and along axis 0 of a
+    # [6, 5] f32 matrix with the indices computed into the data pool (checked when the op runs)
+    idx2 = np.array([[7, 0, 3], [3, 3, 1]], np.int32)
+    a = Asm("1.9")
+    a.tensor("GATHER", [("addr", IN, 0), ("addr", OUT, 0), ("addr", RD, 0)],
+             {"rshape_src": s4, "rshape_dest": (1, 3, 6, 2, 3), "rstride_src": st4,
+              "rstride_dest": strides_of((1, 3, 6, 2, 3)), "rshape_indices": (2, 3)}, datatype=U8, axis=3)
+    cases.append(Case("gather_u8_last_axis", W.stackvm_model(a, *_io(s4, (1, 3, 6, 2, 3), U8, U8), rdata=idx2.tobytes()),
+                      [rng.integers(0, 256, s4, dtype=np.uint8).tobytes()]))
+    cases.append(Case("gather_computed_indices", gather_computed((5, 0, 5)), [_f32(rng, (6, 5)).tobytes()], 0.0))
 
     for op in ("abs", "neg", "exp", "sqrt", "round", "floor", "ceil", "square", "tanh", "sign"):
         cases.append(_unary_case("1.9", s4, op, rng))
@@ -225,6 +278,18 @@ def scalar_program() -> bytes:
     return W.stackvm_model(a, [TensorDecl(F32, (1,))], [TensorDecl(F32, (4,))], data_pool=8)
 
 
+def gather_computed(indices: Tuple[int, int, int]) -> bytes:
+    """GATHER of rows of a [6, 5] f32 input with three indices the code stores into the data pool
+    (known only when it runs: the runtime checks them then)."""
+    a = Asm("1.9")
+    for k, v in enumerate(indices):
+        a.lea_buffer(DATA, 4 * k).ldc_i4(v).raw("STIND_I4")
+    a.tensor("GATHER", [("addr", IN, 0), ("addr", OUT, 0), ("addr", DATA, 0)],
+             {"rshape_src": (6, 5), "rshape_dest": (3, 5), "rstride_src": (5, 1), "rstride_dest": (5, 1),
+              "rshape_indices": (3,)}, datatype=F32, axis=0)
+    return W.stackvm_model(a, *_io((6, 5), (3, 5)), data_pool=16)
+
+
 def ambiguous_unary() -> bytes:
     """UNARY written with the 1.0-pre ids: it decodes under 1.0-pre and 1.0-rc1 with different
     unary ops (rc1 inserted acos/asin), so the compiler version cannot be determined (spec 8)."""
@@ -246,6 +311,31 @@ def refused_cases() -> List[Tuple[str, bytes, str]]:
     a = Asm("1.9")
     a.raw("TENSOR", 200)
     out.append(("funct_200", W.stackvm_model(a, *_io(s, s)), "200"))
+    return out
+
+
+def bad_value_cases() -> List[Tuple[str, bytes, str]]:
+    """Models whose code decodes but whose op values the runtime cannot take: kpu.load refuses
+    them naming the op, the place and the value (as refused_cases). The host parser reads only the
+    structure, so these are the C loader's checks."""
+    out = []
+    s, s4 = (1, 4), (1, 3, 6, 8)
+    a = Asm("1.9")
+    a.tensor("GATHER", [("addr", IN, 0), ("addr", OUT, 0), ("addr", RD, 0)],
+             {"rshape_src": s4, "rshape_dest": (1, 2, 6, 8), "rstride_src": strides_of(s4),
+              "rstride_dest": strides_of((1, 2, 6, 8)), "rshape_indices": (2,)}, datatype=F32, axis=1)
+    out.append(("gather_index_3", W.stackvm_model(a, *_io(s4, (1, 2, 6, 8)), rdata=np.array([1, 3], np.int32).tobytes()),
+                "GATHER: index 3 at .rdata+4 is outside axis 1 of size 3"))
+    a = Asm("1.9")
+    a.tensor("PAD", [("addr", IN, 0), ("addr", OUT, 0), ("real", 0.0)],
+             {"rshape_src": s, "rstride_src": (4, 1), "rstride_dest": (10, 1), "rpaddings": [(0, 0), (4, 2)]},
+             datatype=F32, pad_mode=1)
+    out.append(("pad_reflect_too_far", W.stackvm_model(a, *_io(s, (1, 10))), "PAD: axis 1 of 4: padding (4, 2)"))
+    a = Asm("1.9")
+    a.tensor("REDUCE", [("addr", IN, 0), ("addr", OUT, 0), ("real", 0.0)],
+             {"rshape_src": s, "rstride_src": (4, 1), "rstride_dest": (1,), "rshape_axis": (2,)},
+             datatype=F32, reduce_op=3, keep_dims=0)
+    out.append(("reduce_axis_2", W.stackvm_model(a, *_io(s, (1,))), "REDUCE: axis 2 is not a distinct axis"))
     return out
 
 

@@ -1,8 +1,9 @@
 """The stackvm tensor ops of kmodel v5 as plain numpy functions on dense arrays, written from
 kmodel-v5-spec.md section 5 (nncase 1.x reference semantics). Every float op computes in f32,
-one rounding per operation in the order the spec gives, unless noted (CONV2D / MATMUL / REDUCE sums
-are exact in float64 then rounded once: the board's summation order differs anyway, compare those
-with a tolerance). Independent of the C kernels they check."""
+one rounding per operation in the order the spec gives, unless noted (CONV2D / MATMUL sums are
+exact in float64 then rounded once: the board's summation order differs anyway, compare those
+with a tolerance; REDUCE folds in input order as the spec defines, so it compares exactly).
+Independent of the C kernels they check."""
 from __future__ import annotations
 
 from typing import Optional, Sequence, Tuple
@@ -105,20 +106,31 @@ def binary(op: str, a: np.ndarray, b: np.ndarray, low: float = -np.inf, high: fl
 
 
 def reduce(op: str, x: np.ndarray, axes: Sequence[int], init: float, keep_dims: bool) -> np.ndarray:
-    """Fold every element into its reduced output from `init`; mean divides by the fold count."""
+    """Every output starts at `init` and folds its inputs one by one in input (row-major) order,
+    each step rounded to f32 (spec 5.1 and its common float rule); mean then divides by the fold
+    count (input count / output count). "prod" (REDUCE_PROD) multiplies."""
     axes = tuple(sorted(int(a) for a in axes))
-    if op in ("mean", "sum"):
-        r = x.astype(np.float64).sum(axis=axes, keepdims=True) + np.float64(F32(init))
-    elif op == "min":
-        r = np.minimum(x.min(axis=axes, keepdims=True), F32(init))
-    elif op == "max":
-        r = np.maximum(x.max(axis=axes, keepdims=True), F32(init))
-    else:
+    if op not in ("mean", "sum", "min", "max", "prod"):
         raise ValueError(f"reduce op {op!r}")
-    r = r.astype(F32)
+    kept = [i for i in range(x.ndim) if i not in axes]
+    # kept axes first, the reduced ones last in their order: the last axis walks one output's
+    # inputs in the order the input visits them
+    xs = x.astype(F32).transpose(kept + list(axes)).reshape([x.shape[i] for i in kept] + [-1])
+    acc = np.full(xs.shape[:-1], F32(init), F32)
+    for k in range(xs.shape[-1]):
+        v = xs[..., k]
+        if op in ("mean", "sum"):
+            acc = (acc + v).astype(F32)
+        elif op == "prod":
+            acc = (acc * v).astype(F32)
+        elif op == "min":
+            acc = np.where(v < acc, v, acc).astype(F32)       # std::min(acc, v)
+        else:
+            acc = np.where(acc < v, v, acc).astype(F32)       # std::max(acc, v)
     if op == "mean":
-        r = r / F32(x.size // max(r.size, 1))
-    return r if keep_dims else r.reshape([d for i, d in enumerate(r.shape) if i not in axes])
+        acc = (acc / F32(xs.shape[-1])).astype(F32)
+    r = acc.reshape([1 if i in axes else x.shape[i] for i in range(x.ndim)])
+    return r if keep_dims else r.reshape([x.shape[i] for i in kept])
 
 
 def out_size(n: int, before: int, after: int, k: int, stride: int, dilation: int) -> int:

@@ -369,6 +369,15 @@ class StackVM:
         y = ops.reduce(v5ops.REDUCE_OPS[a["reduce_op"]], x, self.reg(a["rshape_axis"]), float(init), bool(a["keep_dims"]))
         self._wr(out, y.astype(x.dtype), a["rstride_dest"])
 
+    def t_reduce_prod(self, a) -> None:
+        """nncase 1.x source (the spec names the op only): the product over the axes from 1, f32
+        (1.6+ carries a datatype)."""
+        out, inp = self.pop_int(), self.pop_int()
+        dt = a.get("datatype", v5ops.DT_F32)
+        x = self._rd(inp, dt, a["rshape_src"], a["rstride_src"])
+        y = ops.reduce("prod", x, self.reg(a["rshape_axes"]), 1.0, bool(a["keep_dims"]))
+        self._wr(out, y.astype(x.dtype), a["rstride_dest"])
+
     def t_pad(self, a) -> None:
         value = self.pop_scalar(a["datatype"])
         out, inp = self.pop_int(), self.pop_int()

@@ -83,7 +83,13 @@ typedef enum {
 void kernel_unary(const float *in, float *out, size_t count, kernel_unary_op_t op);
 
 // The fold of reduce and reduce_window2d (nncase's order).
-typedef enum { KERNEL_REDUCE_MEAN, KERNEL_REDUCE_MIN, KERNEL_REDUCE_MAX, KERNEL_REDUCE_SUM } kernel_reduce_op_t;
+// PROD: nncase 1.x REDUCE_PROD (kernel_strided_reduce only).
+typedef enum { KERNEL_REDUCE_MEAN, KERNEL_REDUCE_MIN, KERNEL_REDUCE_MAX, KERNEL_REDUCE_SUM, KERNEL_REDUCE_PROD } kernel_reduce_op_t;
+// acc folded with x: min and max as std::min(acc, x) / std::max(acc, x); mean and sum add.
+static inline float kernel_reduce_fold(kernel_reduce_op_t op, float acc, float x) {
+    return op == KERNEL_REDUCE_MIN ? (x < acc ? x : acc) : op == KERNEL_REDUCE_MAX ? (acc < x ? x : acc)
+        : op == KERNEL_REDUCE_PROD ? acc * x : acc + x;
+}
 // How a mean turns the sum into the result: the runtimes differ in the last bit.
 typedef enum {
     KERNEL_MEAN_DIVIDE,          // sum / (in_elems / out_elems)         (the SDK runtime, v3)
@@ -134,14 +140,19 @@ void kernel_matmul(const float *a, const float *b, float *out, const float *bias
 
 // Resize each channel of an NCHW map to out_h x out_w. Nearest: source min(floor(o * in/out),
 // in-1), a copy of the element. Bilinear: scale in/out, or (in-1)/(out-1) with align_corners;
-// 4-neighbour weights in f32; a u8 result is truncated.
+// 4-neighbour weights in f32; a u8 result is truncated. KERNEL_RESIZE_NNCASE1 (kmodel v5) adds
+// nncase 1.x's rules: half-pixel centres, align_corners for nearest too (rounding the source),
+// the second bilinear neighbour at ceil, and a u8 result rounded half up.
 typedef enum { KERNEL_RESIZE_BILINEAR, KERNEL_RESIZE_NEAREST } kernel_resize_mode_t;
+typedef enum { KERNEL_RESIZE_NNCASE0, KERNEL_RESIZE_NNCASE1 } kernel_resize_rules_t;
 typedef struct {
     kernel_resize_mode_t mode;
     kernel_dtype_t dtype;
     kernel_shape_t in_shape;
     int32_t out_h, out_w;
     bool align_corners;
+    bool half_pixel;             // nncase 1.x only
+    kernel_resize_rules_t rules;
 } kernel_resize_image_params_t;
 void kernel_resize_image(const uint8_t *in, uint8_t *out, const kernel_resize_image_params_t *p);
 
@@ -180,7 +191,6 @@ typedef struct {
     kernel_padding_t pad_h, pad_w; int32_t filter_h, filter_w, stride_h, stride_w, dilation_h, dilation_w;
     kernel_range_t act;
 } kernel_conv2d_params_t;
-typedef struct { kernel_shape_t in_shape; kernel_padding_t pad[4]; uint32_t elem; uint8_t value[4]; } kernel_pad_params_t;
 typedef struct { kernel_shape_t in_shape, perm; uint32_t elem; } kernel_transpose_params_t;
 typedef struct { kernel_shape_t in_shape, begin, end, strides; uint32_t elem; } kernel_strided_slice_params_t;
 typedef struct {
@@ -197,7 +207,6 @@ typedef struct {
 } kernel_conv2d_transpose_params_t;
 
 void kernel_conv2d(const float *in, float *out, const float *weights, const float *bias, const kernel_conv2d_params_t *p);
-void kernel_pad(const uint8_t *in, uint8_t *out, const kernel_pad_params_t *p);
 void kernel_memory_copy(const uint8_t *in, uint8_t *out, size_t words);
 void kernel_transpose(const uint8_t *in, uint8_t *out, const kernel_transpose_params_t *p);
 // Elements an axis of the slice [b, e) step s keeps (s != 0).
@@ -274,5 +283,44 @@ typedef struct {
     kernel_range_t act;
 } kernel_binary_nd_params_t;
 void kernel_binary_nd(const float *a, const float *b, float *out, const kernel_binary_nd_params_t *p);
+
+// f32 reduce (mean, min, max, sum, prod) over any axes of a strided tensor: nd walks the input (in_stride) and maps each
+// element to its output (out_stride 0 on the reduced axes, the bits of `reduced`). An output
+// starts at init, folds its inputs in input order (kernel_reduce_fold), and a mean then divides
+// by mean_count (input count / output count, as nncase 1.x).
+typedef struct {
+    kernel_nd_t nd;
+    uint32_t reduced;
+    kernel_reduce_op_t op;
+    float init, mean_count;
+} kernel_strided_reduce_params_t;
+void kernel_strided_reduce(const float *in, float *out, const kernel_strided_reduce_params_t *p);
+
+// Pad (or, with a negative padding, crop) each axis of a strided tensor of elem-byte elements.
+// Axis d keeps input elements [first, first + keep) and puts before[d] (>= 0) new ones ahead of
+// them; the output is out_shape with out_stride. Reflect/symmetric/edge mirror about the kept
+// part; the caller keeps every padding within one reflection (reflect: pad < keep; symmetric:
+// pad <= keep; edge: keep >= 1).
+typedef enum { KERNEL_PAD_CONSTANT, KERNEL_PAD_REFLECT, KERNEL_PAD_SYMMETRIC, KERNEL_PAD_EDGE } kernel_pad_mode_t;
+typedef struct {
+    uint32_t rank, elem;
+    kernel_pad_mode_t mode;
+    uint32_t out_shape[KERNEL_ND_MAX];
+    int64_t in_stride[KERNEL_ND_MAX], out_stride[KERNEL_ND_MAX];
+    int64_t first[KERNEL_ND_MAX], keep[KERNEL_ND_MAX], before[KERNEL_ND_MAX];
+    uint8_t value[8];            // the constant, as an element
+} kernel_strided_pad_params_t;
+void kernel_strided_pad(const uint8_t *in, uint8_t *out, const kernel_strided_pad_params_t *p);
+
+// Gather elem-byte elements along one input axis: nd walks the output (out_stride); its axes
+// axis .. axis + index_rank - 1 walk the contiguous i32 indices (in_stride 0 there), the others
+// carry the input's strides; index k reads input coordinate indices[k] (stride axis_stride).
+// Returns -1, or the position of the first index outside [0, axis_dim) (then nothing is written).
+typedef struct {
+    kernel_nd_t nd;
+    uint32_t axis, index_rank, index_count, axis_dim, elem;
+    int64_t axis_stride;
+} kernel_strided_gather_params_t;
+int64_t kernel_strided_gather(const uint8_t *in, uint8_t *out, const int32_t *indices, const kernel_strided_gather_params_t *p);
 
 #endif

@@ -1,17 +1,6 @@
 // reduce (kernels.h).
 #include "kernels.h"
 
-static float fold(kernel_reduce_op_t op, float acc, float x) {
-    switch (op) {
-        case KERNEL_REDUCE_MIN:
-            return x < acc ? x : acc;       // std::min(acc, x)
-        case KERNEL_REDUCE_MAX:
-            return acc < x ? x : acc;       // std::max(acc, x)
-        default:
-            return acc + x;                 // mean, sum
-    }
-}
-
 void kernel_reduce(const float *in, float *out, const kernel_reduce_params_t *p) {
     const kernel_shape_t *is = &p->in_shape, *os = &p->out_shape;
     size_t on = kernel_count(os);
@@ -24,7 +13,7 @@ void kernel_reduce(const float *in, float *out, const kernel_reduce_params_t *p)
                 for (int32_t d3 = 0; d3 < is->d[3]; d3++) {
                     float *acc = &out[kernel_offset(os, d0 < os->d[0] ? d0 : 0, d1 < os->d[1] ? d1 : 0,
                         d2 < os->d[2] ? d2 : 0, d3 < os->d[3] ? d3 : 0)];
-                    *acc = fold(p->op, *acc, in[kernel_offset(is, d0, d1, d2, d3)]);
+                    *acc = kernel_reduce_fold(p->op, *acc, in[kernel_offset(is, d0, d1, d2, d3)]);
                 }
             }
         }

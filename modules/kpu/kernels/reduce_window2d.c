@@ -36,17 +36,7 @@ void kernel_reduce_window2d(const void *in, void *out, const kernel_reduce_windo
                     for (int64_t ky = ky0; ky < ky1; ky++) {
                         for (int64_t kx = kx0; kx < kx1; kx++, k++) {
                             float x = get(in, p->dtype, plane + (size_t)((iy0 + dh * ky) * iw + ix0 + dw * kx));
-                            switch (p->op) {
-                                case KERNEL_REDUCE_MIN:
-                                    v = x < v ? x : v;
-                                    break;
-                                case KERNEL_REDUCE_MAX:
-                                    v = v < x ? x : v;
-                                    break;
-                                default:
-                                    v = v + x;
-                                    break;
-                            }
+                            v = kernel_reduce_fold(p->op, v, x);
                         }
                     }
                     if (p->op == KERNEL_REDUCE_MEAN) {

@@ -8,8 +8,10 @@ import struct
 from dataclasses import dataclass, field
 
 from ..errors import K210Error
+from . import ledger
+from . import v4 as v4_host
 
-ALIGN = 128
+ALIGN = ledger.BLOCK
 V4_MAGIC = b"LDMK"
 DTYPES = {0: "f32", 1: "u8"}
 MEMS = {0: "const", 1: "main", 2: "kpu"}
@@ -20,11 +22,6 @@ V4_OPS = {
     0x10: "quantized_matmul", 0x11: "quantized_binary", 0x12: "table_lookup1d", 0x13: "conv2d_transpose",
     0x14: "nnil_unary_method", 0x2001: "kpu_upload", 0x2002: "kpu_conv2d",
 }
-
-
-def A(x: int) -> int:
-    """The ledger's block rounding (128 B)."""
-    return (x + ALIGN - 1) // ALIGN * ALIGN
 
 
 @dataclass
@@ -63,15 +60,16 @@ class ModelInfo:
     outputs: list[Tensor] = field(default_factory=list)
     layers: list[Layer] = field(default_factory=list)
     note: str = ""
+    state_bytes: int = 0          # the loader's per-model state (v4 one block; v5 kmodel/v5.py STATE_BYTES)
     charge_parts: list[tuple[str, int]] | None = None    # v5: the ledger charge part by part
 
     @property
     def charge(self) -> int:
-        """Bytes of the model pool kpu.load takes: A(image) + A(main memory), one ledger block
-        (v5: the sum of charge_parts, kmodel/v5.py Model.charge_parts)."""
+        """Bytes of the model pool kpu.load takes, one ledger block (ledger.charge; v5: the sum of
+        charge_parts, kmodel/v5.py Model.charge_parts)."""
         if self.charge_parts is not None:
             return sum(b for _, b in self.charge_parts)
-        return A(self.image_bytes) + A(self.main_mem)
+        return ledger.charge(self.image_bytes, self.main_mem, self.state_bytes)
 
 
 def describe(data: bytes, name: str) -> ModelInfo:
@@ -195,7 +193,8 @@ def _v4(data: bytes, name: str) -> ModelInfo:
     if len(data) < image - 7:
         raise K210Error(f"{name}: the node table declares {image} B, the file has {len(data)} "
                         f"({image - len(data)} B missing, at most 7 may be)")
-    info = ModelInfo(name, 4, "nncase 0.2 (v0.2.0-alpha..beta4)", len(data), True, image, main_mem)
+    info = ModelInfo(name, 4, "nncase 0.2 (v0.2.0-alpha..beta4)", len(data), True, image, main_mem,
+                     state_bytes=v4_host.STATE_BYTES)
     info.note = f"target {'K210' if target == 1 else 'CPU'}, {consts:,} B constants"
     for i, ((mtype, dt, start, size), shape) in enumerate(zip(in_mr, shapes)):
         n = 1
@@ -294,8 +293,10 @@ def report(info: ModelInfo, pool: int | None = None, board: str | None = None, l
                      f"outputs) -> charge {parts} = {info.charge:,} B of the model pool (128-B blocks)"
                      + (", plus the 2 MiB AI SRAM while it runs" if any(L.runs_on == "KPU" for L in info.layers) else ""))
     else:
-        lines.append(f"  memory: image {info.image_bytes:,} B + main {info.main_mem:,} B -> charge "
-                     f"A({info.image_bytes:,}) + A({info.main_mem:,}) = {info.charge:,} B of the model pool")
+        state = f" + state {info.state_bytes:,} B" if info.state_bytes else ""
+        lines.append(f"  memory: image {info.image_bytes:,} B + main {info.main_mem:,} B{state} -> charge "
+                     f"A({info.image_bytes:,}) + A({info.main_mem:,}){' + A(state)' if state else ''} = {info.charge:,} B "
+                     "of the model pool")
     if pool is not None:
         usable = pool // ALIGN * ALIGN
         if info.charge <= usable:

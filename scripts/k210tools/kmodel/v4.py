@@ -6,11 +6,12 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from . import ledger
+
 IDENTIFIER = 0x4B4D444C          # b"LDMK" on disk
 HEADER_BYTES = 40
 MAX_SHORT_TAIL = 7               # the last body may lose up to 7 bytes of padding
 AI_SRAM_BYTES = 2 * 1024 * 1024
-BLOCK = 128                      # ledger block (modules/kpu/kpu_ledger.h)
 STATE_BYTES = 128                # one kv4_model_t (parsed header + pointers), one block
 
 OPS = {
@@ -71,11 +72,7 @@ class Model:
     def charge(self) -> int:
         """Bytes kpu.load takes from the model pool: A(image) + A(main_mem) + A(state), A = 128-B
         blocks (modules/kpu/kmodel_v4.h kv4_charge)."""
-        return _blocks(self.image_bytes) + _blocks(self.main_mem) + STATE_BYTES
-
-
-def _blocks(n: int) -> int:
-    return (n + BLOCK - 1) // BLOCK * BLOCK
+        return ledger.charge(self.image_bytes, self.main_mem, STATE_BYTES)
 
 
 def _range(data: bytes, off: int) -> MemoryRange:

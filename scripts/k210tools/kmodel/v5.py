@@ -8,7 +8,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from . import v5ops
+from . import ledger, v5ops
 from .v5ops import Epoch
 
 IDENTIFIER = 0x4B4D444C          # b"LDMK" on disk
@@ -20,12 +20,12 @@ SECTION_HEADER = struct.Struct("<16s4I")     # 32 B
 MEMORY_RANGE = struct.Struct("<BBHII")       # 12 B
 MODULE_TYPES = ("stackvm", "k210")
 AI_SRAM_BYTES = 2 * 1024 * 1024
-BLOCK = 128                      # ledger block (modules/kpu/core/kpu_ledger.h)
 # The loader's per-model state in the ledger block: A(sizeof(kv5_model_t)) of the C loader
-# (modules/kpu/formats/v5, 6,544 B on LP64 = the sim and the K210's RV64, branch v5 at 76ecd75).
+# (modules/kpu/formats/v5, 6,848 B on LP64 = the sim and the K210's RV64, branch v5ops: the
+# paddings registers of PAD added 280 B).
 # It is a figure of the C code, not of the file: change both together (the board test
 # test_yolox_charge_is_the_host_formula_and_deinit_returns_it compares them).
-STATE_BYTES = 6656
+STATE_BYTES = 6912
 PRERELEASE_MSG = ("pre-release kmodel v5 layout (nncase 1.0 development build before 2021-08-18) — the nncase 1.x "
                   "runtime cannot load it; recompile with nncase >= 1.0.0")
 
@@ -142,11 +142,6 @@ class Model:
         """What a load allocates besides the image (spec 7): data pools + shared pools + entry I/O."""
         return self.data_pools + self.shared_pools + self.io_bytes
 
-    @property
-    def align_pad(self) -> int:
-        """Extra bytes the ledger block needs so the image starts on header.alignment (blocks are 128-aligned)."""
-        return max(0, self.alignment - BLOCK)
-
     def main_bytes(self) -> int:
         """The loader's main block: every module's data pool, then the entry inputs, then the
         outputs, each rounded up to 8 bytes except the last output."""
@@ -156,21 +151,14 @@ class Model:
         return total + (outs[-1] if outs else 0)
 
     def charge_parts(self) -> List[Tuple[str, int]]:
-        """The ledger charge of kpu.load (one block: image | main | state, each part rounded to
-        128-B blocks; kpu_ledger.h): A(image) + (alignment - 128 when the header asks for more
-        than the ledger's 128-B alignment, so the image can start on it) + A(main block: data
-        pools, inputs, outputs) + A(loader state). The k210 kpu pool is the AI SRAM (not charged).
-        Shared mempools (none in any known file) are refused by the loader."""
-        return [("image", _blocks(self.image_bytes) + self.align_pad), ("main", _blocks(self.main_bytes())),
-                ("state", STATE_BYTES)]
+        """The ledger charge of kpu.load (ledger.charge_parts): the image at header.alignment, the
+        main block (data pools, inputs, outputs) and the loader state. The k210 kpu pool is the AI
+        SRAM (not charged). Shared mempools (none in any known file) are refused by the loader."""
+        return ledger.charge_parts(self.image_bytes, self.main_bytes(), STATE_BYTES, self.alignment)
 
     @property
     def charge(self) -> int:
         return sum(b for _, b in self.charge_parts())
-
-
-def _blocks(n: int) -> int:
-    return (n + BLOCK - 1) // BLOCK * BLOCK
 
 
 def _printable(b: bytes) -> bool:

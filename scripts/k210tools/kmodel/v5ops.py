@@ -213,7 +213,7 @@ STACK: Dict[str, Tuple[str, ...]] = {
     "RESIZE_IMAGE": ("int", "int", "addr", "addr"), "CONV2D": ("addr", "addr", "addr", "addr", "padding", "padding"),
     "MATMUL": ("addr", "addr", "addr", "addr"), "REDUCE": ("addr", "addr", "scalar"), "PAD": ("addr", "addr", "scalar"),
     "SOFTMAX": ("addr", "addr"), "GATHER": ("addr", "addr", "addr"), "UNARY": ("addr", "addr"),
-    "SIGMOID": ("addr", "addr"),
+    "SIGMOID": ("addr", "addr"), "REDUCE_PROD": ("addr", "addr"),
 }
 
 

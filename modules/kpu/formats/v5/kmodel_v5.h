@@ -20,6 +20,7 @@
 #define KV5_MAX_IO      8u       // inputs / outputs of one function
 #define KV5_MAX_RANK    KERNEL_ND_MAX
 #define KV5_SHAPE_REGS  60u      // shape registers the interpreter keeps (STSHAPE index below this)
+#define KV5_PAD_REGS    4u       // paddings registers the interpreter keeps (the last ones set)
 #define KV5_STACK       64u      // evaluation stack entries (the known files use < 40)
 #define KV5_MAX_STEPS   (1u << 22)   // instructions of one run: code that runs longer is refused
 
@@ -113,6 +114,13 @@ typedef struct {
     uint32_t d[KV5_MAX_RANK];
 } kv5_shape_reg_t;
 
+// A paddings register (STPADDINGS): its number, per dim (before, after); interior paddings are
+// refused. rank 0xFF: unused.
+typedef struct {
+    uint8_t id, rank;
+    int32_t before[KV5_MAX_RANK], after[KV5_MAX_RANK];
+} kv5_pad_reg_t;
+
 // What STIND wrote during the load check, so a later LDIND of it is known (a loop counter).
 #define KV5_SHADOW 8u
 typedef struct {
@@ -155,6 +163,8 @@ typedef struct kv5_vm {
     bool fields_ok;             // the current tensor op decoded its fields and operands
     kv5_value_t stack[KV5_STACK];
     kv5_shape_reg_t reg[KV5_SHAPE_REGS];
+    kv5_pad_reg_t preg[KV5_PAD_REGS];
+    uint32_t preg_next;         // the entry the next new paddings register replaces
     kv5_shadow_t shadow[KV5_SHADOW];
     uint32_t shadow_n;          // entries written (the newest KV5_SHADOW are kept)
     kmodel_err_t *err;
@@ -167,6 +177,8 @@ int kv5_parse(kv5_reader_t *r, kv5_header_t *h, kmodel_err_t *e);
 // each numbering; picks h->epoch. vm is scratch (large: keep it off small stacks).
 int kv5_check_code(kv5_reader_t *r, kv5_header_t *h, kv5_vm_t *vm, kmodel_err_t *e);
 
+// Paddings register r if the interpreter still keeps it (else NULL).
+kv5_pad_reg_t *kv5_pad_reg(kv5_vm_t *vm, uint8_t r);
 // Runs the entry function (vm set up for a run); stop_after as in kv5_vm_t.
 int kv5_exec(kv5_vm_t *vm);
 // The tensor op at .text offset pc (decode, check, run when vm->run); *pc advances past it.

@@ -311,6 +311,47 @@ static int mem_op(kv5_vm_t *vm, uint8_t op, uint32_t pc) {
     return 0;
 }
 
+// STPADDINGS (§4.2, §4.4): rank paddings, dim 0 pushed first, each (before, after) up to nncase
+// 1.0 and (before, after, interior) later; interior paddings are refused.
+// The interpreter keeps the last KV5_PAD_REGS registers set (PAD names the one it reads).
+static int stpaddings(kv5_vm_t *vm, uint8_t r, uint8_t rank, uint32_t pc) {
+    if (rank > KV5_MAX_RANK) {
+        return fail(vm, "stackvm .text+%lu: STPADDINGS rank %u (max %u)", (unsigned long)pc, (unsigned)rank, KV5_MAX_RANK);
+    }
+    kv5_pad_reg_t *e = kv5_pad_reg(vm, r);
+    if (e == NULL) {
+        e = &vm->preg[vm->preg_next++ % KV5_PAD_REGS];
+        e->id = r;
+    }
+    uint32_t n = vm->epoch >= KV5_EPOCH_11 ? 3 : 2;
+    for (int k = rank - 1; k >= 0; k--) {
+        int64_t v[3] = { 0, 0, 0 };   // before, after, interior
+        for (int j = (int)n - 1; j >= 0; j--) {
+            kv5_value_t a = { 0 };
+            if (pop(vm, &a, pc)) {
+                return -EINVAL;
+            }
+            v[j] = a.kind == KV5_V_INT ? (int32_t)a.i : INT64_MIN;
+        }
+        if (v[0] == INT64_MIN || v[1] == INT64_MIN || v[2] != 0) {
+            return fail(vm, "stackvm .text+%lu: STPADDINGS dim %d: before/after must be integers and interior 0", (unsigned long)pc, k);
+        }
+        e->before[k] = (int32_t)v[0];
+        e->after[k] = (int32_t)v[1];
+    }
+    e->rank = rank;
+    return 0;
+}
+
+kv5_pad_reg_t *kv5_pad_reg(kv5_vm_t *vm, uint8_t r) {
+    for (uint32_t k = 0; k < KV5_PAD_REGS; k++) {
+        if (vm->preg[k].rank != 0xFF && vm->preg[k].id == r) {
+            return &vm->preg[k];
+        }
+    }
+    return NULL;
+}
+
 // Immediate bytes of each opcode (after the opcode byte); TENSOR is decoded by kv5_tensor_op.
 static uint32_t imm_bytes(uint8_t op) {
     switch (op) {
@@ -338,6 +379,10 @@ int kv5_exec(kv5_vm_t *vm) {
     for (uint32_t r = 0; r < KV5_SHAPE_REGS; r++) {
         vm->reg[r].rank = 0xFF;   // unset
     }
+    for (uint32_t r = 0; r < KV5_PAD_REGS; r++) {
+        vm->preg[r].rank = 0xFF;
+    }
+    vm->preg_next = 0;
     while (pc < end) {
         if (++vm->steps > KV5_MAX_STEPS) {
             return fail(vm, "stackvm code does not end within %u instructions", KV5_MAX_STEPS);
@@ -415,6 +460,9 @@ int kv5_exec(kv5_vm_t *vm) {
                 }
                 break;
             }
+            case 0x32:
+                if (stpaddings(vm, imm[0], imm[1], at)) return -EINVAL;
+                break;
             case 0x33:
                 if (pop(vm, &a, at)) return -EINVAL;
                 if (a.kind == KV5_V_ADDR) return refuse(vm, at, op, "(NEG) negates an address");
@@ -464,9 +512,6 @@ int kv5_exec(kv5_vm_t *vm) {
                 }
                 if (op == 0x16) {
                     return refuse(vm, at, op, "(LEA_GP) uses a gp register, never set by nncase 1.x");
-                }
-                if (op == 0x32) {
-                    return refuse(vm, at, op, "(STPADDINGS) sets a paddings register: PAD is not implemented");
                 }
                 return refuse(vm, at, op, "(LDARG/CALL/ECALL/THROW/BREAK) is not supported by nncase 1.x");
         }
