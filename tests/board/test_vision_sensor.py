@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simproc import SIM
-from visionboard import (CROWD_CHW, CROWD_JPG, DOG, DOG_CHW, camera_board, chw, lcd_fb, luma, shared, to565,
+from visionboard import (CROWD_CHW, CROWD_JPG, DOG, DOG_CHW, camera_board, chw, lcd_fb, luma, ppm, shared, to565,
                          widen565)
 
 pytestmark = [pytest.mark.sim_only("starts simulated boards with a camera"),
@@ -78,6 +78,32 @@ def test_directory_cycles_in_name_order(tmp_path):
     rows = out.strip().split("\n")
     dog = str(tuple(int(v) for v in widen565(to565(chw(DOG_CHW)[:, 120, 160]))))
     assert rows[0] == rows[2] == dog and rows[1] == rows[3] != dog
+
+
+def test_larger_and_wider_files_fill_the_frame_like_a_lens(tmp_path):
+    """A 640x480 file at QVGA is the whole scene at half size (not a corner); a 16:9 file keeps its
+    aspect: scaled to the frame's height, its sides cut off equally. Oracle: the source pixel under
+    each frame pixel's centre, in floating point."""
+    rng = np.random.default_rng(14)
+    big = rng.integers(0, 256, (480, 640, 3), np.uint8)
+    wide = rng.integers(0, 256, (360, 640, 3), np.uint8)
+    cam = tmp_path / "cam"
+    cam.mkdir()
+    (cam / "0_big.ppm").write_bytes(ppm(big))
+    (cam / "1_wide.ppm").write_bytes(ppm(wide))
+
+    def lens(src: np.ndarray, fw: int, fh: int) -> np.ndarray:
+        h, w = src.shape[:2]
+        scale = min(w / fw, h / fh)                     # source pixels per frame pixel
+        x0, y0 = (w - fw * scale) / 2, (h - fh * scale) / 2
+        xs = np.floor(x0 + (np.arange(fw) + 0.5) * scale).astype(int)
+        ys = np.floor(y0 + (np.arange(fh) + 0.5) * scale).astype(int)
+        return src[ys][:, xs].transpose(2, 0, 1)
+    with camera_board(tmp_path / "state", cam) as b:
+        assert np.array_equal(snap(b), lens(big, 320, 240))
+        assert np.array_equal(snap(b), lens(wide, 320, 240))
+        assert np.array_equal(snap(b, size="QQVGA"), lens(big, 160, 120))
+        assert np.array_equal(snap(b, size="QQVGA"), lens(wide, 160, 120))
 
 
 def png_bytes(pix: np.ndarray, ctype: int, palette: bytes = b"") -> bytes:
