@@ -163,26 +163,26 @@ static mp_obj_t sensor_set_windowing(mp_obj_t roi) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sensor_set_windowing_obj, sensor_set_windowing);
 
-static mp_obj_t sensor_set_hmirror(mp_obj_t on) {
-    need_reset("set_hmirror");
-    st.hmirror = mp_obj_is_true(on);
-    st.dirty = true;
+// A sensor switch: set_hmirror, set_vflip (a new configuration before the next frame) and run.
+static mp_obj_t set_switch(const char *fn, bool *flag, mp_obj_t on, bool reconfigure) {
+    need_reset(fn);
+    *flag = mp_obj_is_true(on);
+    st.dirty |= reconfigure;
     return mp_const_true;
+}
+
+static mp_obj_t sensor_set_hmirror(mp_obj_t on) {
+    return set_switch("set_hmirror", &st.hmirror, on, true);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sensor_set_hmirror_obj, sensor_set_hmirror);
 
 static mp_obj_t sensor_set_vflip(mp_obj_t on) {
-    need_reset("set_vflip");
-    st.vflip = mp_obj_is_true(on);
-    st.dirty = true;
-    return mp_const_true;
+    return set_switch("set_vflip", &st.vflip, on, true);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sensor_set_vflip_obj, sensor_set_vflip);
 
 static mp_obj_t sensor_run(mp_obj_t on) {
-    need_reset("run");
-    st.running = mp_obj_is_true(on);
-    return mp_const_true;
+    return set_switch("run", &st.running, on, false);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sensor_run_obj, sensor_run);
 
