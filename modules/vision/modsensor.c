@@ -42,6 +42,7 @@ static struct {
     int framesize;
     uint16_t win_w, win_h;  // 0: no window
     bool hmirror, vflip;
+    uint32_t snapshots;     // frame number of the host preview's snapshot panel
 } st;
 
 MP_REGISTER_ROOT_POINTER(mp_obj_t vision_sensor_frame);
@@ -236,6 +237,7 @@ static mp_obj_t sensor_snapshot(void) {
     if (r != 0) {
         raise_hw("snapshot", r);
     }
+    st.snapshots++;
     return MP_OBJ_FROM_PTR(fr);
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(sensor_snapshot_obj, sensor_snapshot);
@@ -275,6 +277,19 @@ static mp_obj_t sensor_get_id(void) {
     return mp_obj_new_int_from_uint(st.id);
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(sensor_get_id_obj, sensor_get_id);
+
+const void *sensor_last_frame(unsigned *w, unsigned *h, int *gray, uint32_t *frame_no) {
+    if (st.epoch != kpu_ledger_epoch() || MP_STATE_VM(vision_sensor_frame) == MP_OBJ_NULL) {
+        return NULL;   // nothing snapped since the soft reset that freed the old frame
+    }
+    image_obj_t *fr = MP_OBJ_TO_PTR(MP_STATE_VM(vision_sensor_frame));
+    img_t im = image_view(fr);   // the script may have turned it grey in place: read fmt now
+    *w = im.w;
+    *h = im.h;
+    *gray = im.fmt == IMG_GRAYSCALE;
+    *frame_no = st.snapshots;
+    return im.px;
+}
 
 static const mp_rom_map_elem_t sensor_module_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_sensor) },
