@@ -21,7 +21,8 @@ typedef struct {
     uint16_t w, h;
 } framesize_t;
 
-// index = the sensor.<NAME> constant
+// index = the sensor.<NAME> constant; from FIRST_TOO_BIG on, MaixPy's names for frames beyond
+// VGA, there so a script naming one gets an error that says why rather than an AttributeError
 static const framesize_t framesizes[] = {
     { "", 0, 0 },
     { "QQQVGA", 80, 60 },
@@ -31,8 +32,13 @@ static const framesize_t framesizes[] = {
     { "B64X64", 64, 64 },
     { "B128X128", 128, 128 },
     { "B240X240", 240, 240 },
+    { "SVGA", 800, 600 },
+    { "XGA", 1024, 768 },
+    { "SXGA", 1280, 1024 },
+    { "UXGA", 1600, 1200 },
 };
 #define N_FRAMESIZES ((int)MP_ARRAY_SIZE(framesizes))
+#define FIRST_TOO_BIG (8)
 
 static struct {
     uint32_t epoch;         // the ledger epoch of this state (a soft reset starts over)
@@ -127,6 +133,12 @@ static mp_obj_t sensor_set_framesize(mp_obj_t f_in) {
         mp_raise_msg_varg(&mp_type_ValueError,
             MP_ERROR_TEXT("sensor.set_framesize(%ld): unsupported frame size; use sensor.QQQVGA, QQVGA (160x120), QVGA (320x240), VGA (640x480), B64X64, B128X128 or B240X240"),
             (long)f);
+    }
+    if (f >= FIRST_TOO_BIG) {
+        // a QVGA frame and its AI planes are 384 KB of the pool already; the DVP path stops at VGA
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("sensor.set_framesize(sensor.%s): %dx%d is not supported; the largest frame is VGA (640x480)"),
+            framesizes[f].name, framesizes[f].w, framesizes[f].h);
     }
     st.framesize = (int)f;
     st.win_w = st.win_h = 0;
@@ -315,6 +327,10 @@ static const mp_rom_map_elem_t sensor_module_table[] = {
     { MP_ROM_QSTR(MP_QSTR_B64X64), MP_ROM_INT(5) },
     { MP_ROM_QSTR(MP_QSTR_B128X128), MP_ROM_INT(6) },
     { MP_ROM_QSTR(MP_QSTR_B240X240), MP_ROM_INT(7) },
+    { MP_ROM_QSTR(MP_QSTR_SVGA), MP_ROM_INT(8) },
+    { MP_ROM_QSTR(MP_QSTR_XGA), MP_ROM_INT(9) },
+    { MP_ROM_QSTR(MP_QSTR_SXGA), MP_ROM_INT(10) },
+    { MP_ROM_QSTR(MP_QSTR_UXGA), MP_ROM_INT(11) },
     { MP_ROM_QSTR(MP_QSTR_OV2640_ID), MP_ROM_INT(0x2642) },
     { MP_ROM_QSTR(MP_QSTR_OV5640_ID), MP_ROM_INT(0x5640) },
     { MP_ROM_QSTR(MP_QSTR_GC0328_ID), MP_ROM_INT(0x9d) },

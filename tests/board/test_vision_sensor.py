@@ -183,6 +183,8 @@ def chk(f):
         print(type(e).__name__, e)
 sensor.reset()
 chk(lambda: sensor.set_framesize(99))
+chk(lambda: sensor.set_framesize(sensor.SVGA))
+chk(lambda: sensor.set_framesize(sensor.UXGA))
 chk(lambda: sensor.set_pixformat(7))
 chk(lambda: sensor.set_windowing((400, 300)))
 lcd.init()
@@ -191,6 +193,10 @@ chk(lambda: lcd.rotation(5))
 chk(lambda: lcd.draw_string(400, 0, 'x'))
 """).strip().split("\n")
     assert out[0].startswith("ValueError sensor.set_framesize(99): unsupported frame size")
+    assert out[1] == ("ValueError sensor.set_framesize(sensor.SVGA): 800x600 is not supported; "
+                      "the largest frame is VGA (640x480)")
+    assert out[2].startswith("ValueError sensor.set_framesize(sensor.UXGA): 1600x1200 is not supported")
+    out = out[2:]
     assert out[1].startswith("ValueError sensor.set_pixformat(7): unsupported")
     assert out[2] == "ValueError sensor.set_windowing: window 400x300 does not fit the 320x240 frame (QVGA)"
     assert out[3].startswith("ValueError lcd.display: a 640x480 image does not fit the 320x240 panel")
@@ -205,6 +211,15 @@ def test_camera_file_not_an_image_stops_the_board(tmp_path):
                        timeout=20, stdin=subprocess.DEVNULL)
     assert r.returncode == 2
     assert f"camera file {bad}: not a BMP, PGM/PPM or JPEG file" in r.stderr
+    # in a directory: the one bad file stops the board by its name, the images beside it do not help
+    cam = tmp_path / "cam"
+    cam.mkdir()
+    shutil.copy(shared(DOG), cam / "a_dog.bmp")
+    (cam / "b_notes.txt").write_text("not a picture")
+    r = subprocess.run([str(SIM), "--state", str(tmp_path), "--camera", str(cam)], capture_output=True, text=True,
+                       timeout=20, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2
+    assert f"camera file {cam / 'b_notes.txt'}: not a BMP, PGM/PPM or JPEG file (starts with 6e 6f 74 20)" in r.stderr
 
 
 def test_no_camera_says_how_to_give_one(board):
