@@ -23,4 +23,11 @@ int camera_hw_configure(const camera_hw_cfg_t *cfg);
 int camera_hw_snapshot(uint16_t *display, uint8_t *ai, uint32_t timeout_ms);
 int camera_hw_shutdown(int off);
 
+// Provided by the sensor module, not by ports: the frame the last sensor.snapshot() filled, for
+// the host preview's snapshot panel (`k210 view`). No copy is kept: it is the frame itself (in the
+// ledger), read between bytecodes, so what a script drew on it shows too, as in the MaixPy IDE's
+// frame buffer. *gray: 8-bit luma pixels instead of RGB565. frame_no counts snapshots. NULL
+// before the first snapshot since reset, or while the sensor is shut down.
+const void *sensor_last_frame(unsigned *w, unsigned *h, int *gray, uint32_t *frame_no);
+
 #endif

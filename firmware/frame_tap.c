@@ -3,6 +3,7 @@
 #include "py/mphal.h"
 #include "py/runtime.h"
 
+#include "camera_hw.h"
 #include "frame_tap.h"
 #include "lcd_hw.h"
 #include "lcd_preview.h"
@@ -56,26 +57,35 @@ void frame_tap_serve(void) {
     frame_tap_pending = 0;
     uint8_t flags = req_flags;
     uint32_t have = req_have;
+    frame_wire_source_t source = (flags & FRAME_WIRE_REQ_SNAPSHOT) ? FRAME_WIRE_SNAPSHOT : FRAME_WIRE_LCD;
     unsigned w = 0, h = 0;
     uint32_t frame_no = 0;
-    const uint16_t *px = NULL;
+    int gray = 0;
+    const void *px = NULL;
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         // between bytecodes of the user's script: an error here must not surface as its own
         lcd_preview_attach(true);   // frames drawn from now on are kept for the host (cheap when on)
-        px = lcd_shadow(&w, &h, &frame_no);
+        px = source == FRAME_WIRE_SNAPSHOT ? sensor_last_frame(&w, &h, &gray, &frame_no)
+                                           : (const void *)lcd_shadow(&w, &h, &frame_no);
         nlr_pop();
     } else {
         px = NULL;
     }
     unsigned shift = flags & FRAME_WIRE_REQ_SHIFT;
     if (px == NULL || w == 0 || h == 0) {
-        frame_wire_send_status(FRAME_WIRE_NONE, 0, 0, 0, tx, NULL);
+        frame_wire_send_status(FRAME_WIRE_NONE, source, 0, 0, 0, tx, NULL);
     } else if (frame_no == have) {
-        frame_wire_send_status(FRAME_WIRE_UNCHANGED, frame_no, frame_wire_scaled(w, shift),
+        frame_wire_send_status(FRAME_WIRE_UNCHANGED, source, frame_no, frame_wire_scaled(w, shift),
             frame_wire_scaled(h, shift), tx, NULL);
     } else {
-        frame_wire_src_t src = { .px = px, .w = w, .h = h, .stride = w, .swap = LCD_SHADOW_SWAPPED };
+        frame_wire_src_t src = { .w = w, .h = h, .stride = w, .source = source };
+        if (gray) {
+            src.gray = px;
+        } else {
+            src.px = px;
+            src.swap = source == FRAME_WIRE_LCD && LCD_SHADOW_SWAPPED;
+        }
         frame_wire_send_frame(&src, shift, !(flags & FRAME_WIRE_REQ_RAW), frame_no, tx, NULL);
     }
     serving = 0;

@@ -4,7 +4,8 @@
 // loop hook in mpconfigport.h), while waiting for input and in delays, so a script in a loop is
 // previewed without printing anything. The frame is the lcd module's lcd_shadow() (lcd_hw.h), kept
 // only once a request has attached the preview (lcd_preview_attach), so a board nobody previews
-// spends no memory on it; a frame drawn before the first request is therefore not seen.
+// spends no memory on it; a frame drawn before the first request is therefore not seen. A request
+// with FRAME_WIRE_REQ_SNAPSHOT gets the sensor's last snapshot instead (camera_hw.h; no copy).
 #ifndef K210_FRAME_TAP_H
 #define K210_FRAME_TAP_H
 

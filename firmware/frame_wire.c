@@ -1,4 +1,4 @@
-// The LCD frame wire format (frame_wire.h; docs/host-protocol.md section 8). The encoder streams
+// The frame wire format (frame_wire.h; docs/host-protocol.md section 8). The encoder streams
 // through a small buffer: a frame is never copied, whatever its size.
 #include <errno.h>
 #include <string.h>
@@ -56,7 +56,12 @@ unsigned frame_wire_scaled(unsigned n, unsigned shift) {
 // Pixel k of the downscaled frame (nearest: the top-left source pixel of its block), as RGB565.
 static uint16_t pixel(const frame_wire_src_t *src, unsigned shift, unsigned w, size_t k) {
     unsigned y = (unsigned)(k / w), x = (unsigned)(k % w);
-    uint16_t v = src->px[(size_t)(y << shift) * src->stride + (x << shift)];
+    size_t i = (size_t)(y << shift) * src->stride + (x << shift);
+    if (src->gray != NULL) {
+        unsigned l = src->gray[i];
+        return (uint16_t)(((l & 0xf8u) << 8) | ((l & 0xfcu) << 3) | (l >> 3));
+    }
+    uint16_t v = src->px[i];
     return src->swap ? (uint16_t)((v >> 8) | (v << 8)) : v;
 }
 
@@ -98,14 +103,14 @@ size_t frame_wire_rle_bytes(const frame_wire_src_t *src, unsigned shift) {
     return o.count;
 }
 
-static void send_head(out_t *o, unsigned encoding, unsigned shift, unsigned w, unsigned h, uint32_t frame_no,
-    uint32_t payload) {
+static void send_head(out_t *o, unsigned encoding, unsigned shift, unsigned source, unsigned w, unsigned h,
+    uint32_t frame_no, uint32_t payload) {
     // the magic is outside the CRC: written straight through
     o->write(o->ctx, (const uint8_t *)FRAME_WIRE_MAGIC, FRAME_WIRE_MAGIC_BYTES);
     out_byte(o, FRAME_WIRE_VERSION);
     out_byte(o, (uint8_t)encoding);
     out_byte(o, (uint8_t)shift);
-    out_byte(o, 0);
+    out_byte(o, (uint8_t)source);
     out_u16(o, w);
     out_u16(o, h);
     out_u32(o, frame_no);
@@ -132,7 +137,7 @@ int frame_wire_send_frame(const frame_wire_src_t *src, unsigned shift, int allow
     size_t rle = allow_rle ? frame_wire_rle_bytes(src, shift) : raw;
     int enc = rle < raw ? FRAME_WIRE_RLE : FRAME_WIRE_RAW;
     out_t o = { .write = write, .ctx = ctx };
-    send_head(&o, (unsigned)enc, shift, w, h, frame_no, (uint32_t)(enc == FRAME_WIRE_RLE ? rle : raw));
+    send_head(&o, (unsigned)enc, shift, src->source, w, h, frame_no, (uint32_t)(enc == FRAME_WIRE_RLE ? rle : raw));
     if (enc == FRAME_WIRE_RLE) {
         rle_encode(src, shift, &o);
     } else {
@@ -144,10 +149,10 @@ int frame_wire_send_frame(const frame_wire_src_t *src, unsigned shift, int allow
     return enc;
 }
 
-void frame_wire_send_status(frame_wire_encoding_t status, uint32_t frame_no, unsigned w, unsigned h,
-    frame_wire_write_fn write, void *ctx) {
+void frame_wire_send_status(frame_wire_encoding_t status, frame_wire_source_t source, uint32_t frame_no,
+    unsigned w, unsigned h, frame_wire_write_fn write, void *ctx) {
     out_t o = { .write = write, .ctx = ctx };
-    send_head(&o, (unsigned)status, 0, w & 0xffffu, h & 0xffffu, frame_no, 0);
+    send_head(&o, (unsigned)status, 0, source, w & 0xffffu, h & 0xffffu, frame_no, 0);
     send_tail(&o);
 }
 

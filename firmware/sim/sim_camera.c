@@ -1,7 +1,8 @@
 // The simulated board's camera (firmware/camera_hw.h): the images named by --camera FILE|DIR or
 // $K210_SIM_CAMERA (BMP, PGM/PPM, PNG, baseline JPEG; a directory cycles in name order, one file
-// per frame) at a fixed frame rate (--camera-fps, default 30). Each image is stretched to the
-// smallest standard frame (80x60, 160x120, 320x240, 640x480) that holds the requested size, then
+// per frame) at a fixed frame rate (--camera-fps, default 30). Each image fills the smallest
+// standard frame (80x60, 160x120, 320x240, 640x480) that holds the requested size as a lens would
+// (scaled, aspect kept, the long side's excess cut off both ends; a 4:3 file is scaled whole), then
 // the centre is cut out as a sensor window does. The board's mounting (--camera-mount none|
 // hmirror|vflip|rot180) is applied under the script's set_hmirror/set_vflip, so a script that
 // flips for its board sees the scene upright. Display (RGB565 or luma) and AI planes come from
@@ -213,13 +214,27 @@ int camera_hw_snapshot(uint16_t *display, uint8_t *ai, uint32_t timeout_ms) {
     }
     int ox = (bw - cfg.width) / 2, oy = (bh - cfg.height) / 2;
     int hm = (cfg.hmirror != 0) ^ sim_config.camera_mount_h, vf = (cfg.vflip != 0) ^ sim_config.camera_mount_v;
+    // Like a lens, the scene fills the frame at its own aspect: scaled by the smaller ratio, the
+    // excess on the long side cut off equally on both sides. Each frame pixel takes the source
+    // pixel under its centre: sx = x0 + (fx + 1/2) * scale, in integers over 2 * bw * bh.
+    long cw = cf->w, ch = cf->h;
+    long ex = 0, ey = 0, num, den;   // twice the cut-off margin, in units of 1 / den source pixels
+    if (cw * bh >= ch * bw) {        // wider than the frame: rows span the height
+        num = ch;
+        den = bh;
+        ex = cw * bh - ch * bw;
+    } else {                         // taller: columns span the width
+        num = cw;
+        den = bw;
+        ey = ch * bw - cw * bh;
+    }
     size_t n = (size_t)cfg.width * cfg.height;
     for (int y = 0; y < cfg.height; y++) {
         int fy = vf ? bh - 1 - (oy + y) : oy + y;   // row in the flipped full frame
-        int sy = (int)(((2L * fy + 1) * cf->h) / (2L * bh));
+        int sy = (int)(((2L * fy + 1) * num + ey) / (2L * den));
         for (int x = 0; x < cfg.width; x++) {
             int fx = hm ? bw - 1 - (ox + x) : ox + x;
-            int sx = (int)(((2L * fx + 1) * cf->w) / (2L * bw));
+            int sx = (int)(((2L * fx + 1) * num + ex) / (2L * den));
             const uint8_t *p = cf->rgb + ((size_t)sy * cf->w + sx) * 3;
             size_t i = (size_t)y * cfg.width + x;
             if (cfg.grayscale) {

@@ -4,6 +4,10 @@
 add_library(usermod_vision INTERFACE)
 target_sources(usermod_vision INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/clock.c
+    ${CMAKE_CURRENT_LIST_DIR}/image_args.c
+    ${CMAKE_CURRENT_LIST_DIR}/image_convert.c
+    ${CMAKE_CURRENT_LIST_DIR}/image_draw.c
+    ${CMAKE_CURRENT_LIST_DIR}/image_file.c
     ${CMAKE_CURRENT_LIST_DIR}/modimage.c
     ${CMAKE_CURRENT_LIST_DIR}/modlcd.c
     ${CMAKE_CURRENT_LIST_DIR}/modsensor.c)

@@ -21,7 +21,8 @@ typedef struct {
     uint16_t w, h;
 } framesize_t;
 
-// index = the sensor.<NAME> constant
+// index = the sensor.<NAME> constant; from FIRST_TOO_BIG on, MaixPy's names for frames beyond
+// VGA, there so a script naming one gets an error that says why rather than an AttributeError
 static const framesize_t framesizes[] = {
     { "", 0, 0 },
     { "QQQVGA", 80, 60 },
@@ -31,8 +32,13 @@ static const framesize_t framesizes[] = {
     { "B64X64", 64, 64 },
     { "B128X128", 128, 128 },
     { "B240X240", 240, 240 },
+    { "SVGA", 800, 600 },
+    { "XGA", 1024, 768 },
+    { "SXGA", 1280, 1024 },
+    { "UXGA", 1600, 1200 },
 };
 #define N_FRAMESIZES ((int)MP_ARRAY_SIZE(framesizes))
+#define FIRST_TOO_BIG (8)
 
 static struct {
     uint32_t epoch;         // the ledger epoch of this state (a soft reset starts over)
@@ -42,6 +48,7 @@ static struct {
     int framesize;
     uint16_t win_w, win_h;  // 0: no window
     bool hmirror, vflip;
+    uint32_t snapshots;     // frame number of the host preview's snapshot panel
 } st;
 
 MP_REGISTER_ROOT_POINTER(mp_obj_t vision_sensor_frame);
@@ -127,6 +134,12 @@ static mp_obj_t sensor_set_framesize(mp_obj_t f_in) {
             MP_ERROR_TEXT("sensor.set_framesize(%ld): unsupported frame size; use sensor.QQQVGA, QQVGA (160x120), QVGA (320x240), VGA (640x480), B64X64, B128X128 or B240X240"),
             (long)f);
     }
+    if (f >= FIRST_TOO_BIG) {
+        // a QVGA frame and its AI planes are 384 KB of the pool already; the DVP path stops at VGA
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("sensor.set_framesize(sensor.%s): %dx%d is not supported; the largest frame is VGA (640x480)"),
+            framesizes[f].name, framesizes[f].w, framesizes[f].h);
+    }
     st.framesize = (int)f;
     st.win_w = st.win_h = 0;
     st.dirty = true;
@@ -163,26 +176,26 @@ static mp_obj_t sensor_set_windowing(mp_obj_t roi) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sensor_set_windowing_obj, sensor_set_windowing);
 
-static mp_obj_t sensor_set_hmirror(mp_obj_t on) {
-    need_reset("set_hmirror");
-    st.hmirror = mp_obj_is_true(on);
-    st.dirty = true;
+// A sensor switch: set_hmirror, set_vflip (a new configuration before the next frame) and run.
+static mp_obj_t set_switch(const char *fn, bool *flag, mp_obj_t on, bool reconfigure) {
+    need_reset(fn);
+    *flag = mp_obj_is_true(on);
+    st.dirty |= reconfigure;
     return mp_const_true;
+}
+
+static mp_obj_t sensor_set_hmirror(mp_obj_t on) {
+    return set_switch("set_hmirror", &st.hmirror, on, true);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sensor_set_hmirror_obj, sensor_set_hmirror);
 
 static mp_obj_t sensor_set_vflip(mp_obj_t on) {
-    need_reset("set_vflip");
-    st.vflip = mp_obj_is_true(on);
-    st.dirty = true;
-    return mp_const_true;
+    return set_switch("set_vflip", &st.vflip, on, true);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sensor_set_vflip_obj, sensor_set_vflip);
 
 static mp_obj_t sensor_run(mp_obj_t on) {
-    need_reset("run");
-    st.running = mp_obj_is_true(on);
-    return mp_const_true;
+    return set_switch("run", &st.running, on, false);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(sensor_run_obj, sensor_run);
 
@@ -236,6 +249,7 @@ static mp_obj_t sensor_snapshot(void) {
     if (r != 0) {
         raise_hw("snapshot", r);
     }
+    st.snapshots++;
     return MP_OBJ_FROM_PTR(fr);
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(sensor_snapshot_obj, sensor_snapshot);
@@ -276,6 +290,19 @@ static mp_obj_t sensor_get_id(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(sensor_get_id_obj, sensor_get_id);
 
+const void *sensor_last_frame(unsigned *w, unsigned *h, int *gray, uint32_t *frame_no) {
+    if (st.epoch != kpu_ledger_epoch() || MP_STATE_VM(vision_sensor_frame) == MP_OBJ_NULL) {
+        return NULL;   // nothing snapped since the soft reset that freed the old frame
+    }
+    image_obj_t *fr = MP_OBJ_TO_PTR(MP_STATE_VM(vision_sensor_frame));
+    img_t im = image_view(fr);   // the script may have turned it grey in place: read fmt now
+    *w = im.w;
+    *h = im.h;
+    *gray = im.fmt == IMG_GRAYSCALE;
+    *frame_no = st.snapshots;
+    return im.px;
+}
+
 static const mp_rom_map_elem_t sensor_module_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_sensor) },
     { MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&sensor_reset_obj) },
@@ -300,6 +327,10 @@ static const mp_rom_map_elem_t sensor_module_table[] = {
     { MP_ROM_QSTR(MP_QSTR_B64X64), MP_ROM_INT(5) },
     { MP_ROM_QSTR(MP_QSTR_B128X128), MP_ROM_INT(6) },
     { MP_ROM_QSTR(MP_QSTR_B240X240), MP_ROM_INT(7) },
+    { MP_ROM_QSTR(MP_QSTR_SVGA), MP_ROM_INT(8) },
+    { MP_ROM_QSTR(MP_QSTR_XGA), MP_ROM_INT(9) },
+    { MP_ROM_QSTR(MP_QSTR_SXGA), MP_ROM_INT(10) },
+    { MP_ROM_QSTR(MP_QSTR_UXGA), MP_ROM_INT(11) },
     { MP_ROM_QSTR(MP_QSTR_OV2640_ID), MP_ROM_INT(0x2642) },
     { MP_ROM_QSTR(MP_QSTR_OV5640_ID), MP_ROM_INT(0x5640) },
     { MP_ROM_QSTR(MP_QSTR_GC0328_ID), MP_ROM_INT(0x9d) },

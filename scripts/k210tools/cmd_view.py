@@ -1,6 +1,7 @@
 """Commands of the host preview: `k210 snapshot OUT.png [SCRIPT]` saves the board's LCD frame as a
-PNG; `k210 view [SCRIPT]` serves a live page of it on localhost. Both read the frame over the REPL
-line (docs/host-protocol.md section 8), so they work on the simulated board and on a real one."""
+PNG; `k210 view [SCRIPT]` serves a live page of it and of the camera's last snapshot on localhost.
+Both read the frames over the REPL line (docs/host-protocol.md section 8), so they work on the
+simulated board and on a real one."""
 from __future__ import annotations
 
 import argparse
@@ -132,7 +133,7 @@ def view_run(args: argparse.Namespace, s: Session) -> int:
     if not 1 <= args.zoom <= 8:
         raise K210Error(f"--zoom {args.zoom}: give 1 to 8")
     board = s.connect(raw=code is not None)
-    p = Preview(board.t, SCALES[args.scale], max_fps=args.fps).start()
+    p = Preview(board.t, SCALES[args.scale], max_fps=args.fps, snapshots=True).start()
     from .viewserver import ViewServer
     try:
         try:
@@ -162,6 +163,6 @@ def view_run(args: argparse.Namespace, s: Session) -> int:
 COMMANDS = [
     Command("snapshot", "save the board's LCD frame as a PNG (optionally after running a script)",
             snapshot_build, snapshot_run),
-    Command("view", "live preview of the board's LCD in the browser, with FPS and the printed output",
+    Command("view", "live preview of the board's LCD and last camera snapshot in the browser, with FPS and the printed output",
             view_build, view_run),
 ]

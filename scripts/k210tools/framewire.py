@@ -1,6 +1,7 @@
-"""The LCD frame wire format of the host preview (docs/host-protocol.md section 8), host side: the
+"""The frame wire format of the host preview (docs/host-protocol.md section 8), host side: the
 request bytes, the packet decoder and FrameDemux, which takes packets out of the REPL byte stream
-the transport reads, leaving the text around them exactly as it was."""
+the transport reads, leaving the text around them exactly as it was. A frame is the board's LCD or
+its camera's last snapshot (LCD / SNAPSHOT, the header's source byte)."""
 from __future__ import annotations
 
 import struct
@@ -9,25 +10,31 @@ from dataclasses import dataclass
 from typing import Callable
 
 MAGIC = b"\x00\xfbKF"
-HEAD = struct.Struct("<BBBBHHII")      # version, encoding, shift, 0, w, h, frame_no, payload length
+HEAD = struct.Struct("<BBBBHHII")      # version, encoding, shift, source, w, h, frame_no, payload length
 HEAD_BYTES = len(MAGIC) + HEAD.size    # 20
 VERSION = 1
 RAW, RLE, UNCHANGED, NONE = 0, 1, 2, 3
+LCD, SNAPSHOT = 0, 1                   # sources
 NO_FRAME = 0xFFFFFFFF
 MAX_SIDE = 4096                        # larger than any K210 panel; a header beyond it is not ours
 
 
-def request(shift: int = 0, raw_only: bool = False, have: int = NO_FRAME) -> bytes:
-    """The 8 bytes that ask the board for its LCD frame: ESC ESC 'F' flags have(u32 LE)."""
+def request(shift: int = 0, raw_only: bool = False, have: int = NO_FRAME, source: int = LCD) -> bytes:
+    """The 8 bytes that ask the board for its LCD frame (or, source SNAPSHOT, its camera's last
+    snapshot): ESC ESC 'F' flags have(u32 LE)."""
     if not 0 <= shift <= 3:
         raise ValueError(f"downscale shift {shift}: give 0..3 (1x, 2x, 4x, 8x smaller)")
-    return b"\x1b\x1bF" + bytes([shift | (4 if raw_only else 0)]) + struct.pack("<I", have & 0xFFFFFFFF)
+    if source not in (LCD, SNAPSHOT):
+        raise ValueError(f"frame source {source}: give framewire.LCD or framewire.SNAPSHOT")
+    flags = shift | (4 if raw_only else 0) | (8 if source == SNAPSHOT else 0)
+    return b"\x1b\x1bF" + bytes([flags]) + struct.pack("<I", have & 0xFFFFFFFF)
 
 
 @dataclass(frozen=True)
 class Frame:
     """One answer of the board. encoding RAW/RLE: pixels holds w*h RGB565 values (r in bits 15-11)
-    as u16 LE bytes; UNCHANGED: the host's frame is current; NONE: the board has nothing to show."""
+    as u16 LE bytes; UNCHANGED: the host's frame is current; NONE: the board has nothing to show.
+    source: LCD, or SNAPSHOT (the camera's last snapshot; a firmware without it answers LCD)."""
     encoding: int
     shift: int
     width: int
@@ -35,6 +42,7 @@ class Frame:
     frame_no: int
     pixels: bytes = b""
     wire_bytes: int = 0
+    source: int = LCD
 
     @property
     def has_pixels(self) -> bool:
@@ -80,8 +88,8 @@ def rle_decode(payload: bytes, pixels: int) -> bytes:
     return bytes(out)
 
 
-def _plausible(enc: int, ver: int, w: int, h: int, length: int) -> bool:
-    if ver != VERSION or w > MAX_SIDE or h > MAX_SIDE:
+def _plausible(enc: int, ver: int, source: int, w: int, h: int, length: int) -> bool:
+    if ver != VERSION or source not in (LCD, SNAPSHOT) or w > MAX_SIDE or h > MAX_SIDE:
         return False
     if enc == RAW:
         return length == w * h * 2 and length > 0
@@ -95,8 +103,8 @@ def parse_at(buf: bytes | bytearray, i: int) -> tuple[Frame | None, int]:
     packet, (None, -1) if more bytes are needed, (None, 0) if these bytes are not a packet."""
     if len(buf) - i < HEAD_BYTES:
         return None, -1
-    ver, enc, shift, _pad, w, h, frame_no, length = HEAD.unpack_from(buf, i + len(MAGIC))
-    if not _plausible(enc, ver, w, h, length):
+    ver, enc, shift, source, w, h, frame_no, length = HEAD.unpack_from(buf, i + len(MAGIC))
+    if not _plausible(enc, ver, source, w, h, length):
         return None, 0
     end = i + HEAD_BYTES + length + 4
     if len(buf) < end:
@@ -110,7 +118,7 @@ def parse_at(buf: bytes | bytearray, i: int) -> tuple[Frame | None, int]:
         pixels = rle_decode(payload, w * h) if enc == RLE else payload
     except FrameFormatError:
         return None, 0
-    return Frame(enc, shift, w, h, frame_no, pixels, end - i), end
+    return Frame(enc, shift, w, h, frame_no, pixels, end - i, source), end
 
 
 class FrameDemux:

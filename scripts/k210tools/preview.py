@@ -1,6 +1,7 @@
 """The host preview's engine, shared by `k210 view` and `k210 snapshot`: one thread reads the board
 (REPL text, or a script's output while it runs) with frame packets taken out of that stream, another
-asks for the next frame whenever the last one has been answered. Frames and text are kept here for
+asks for the next frame whenever the last one has been answered (with snapshots on, every other
+request asks for the camera's last snapshot instead of the LCD). Frames and text are kept here for
 the caller (the HTTP page, the snapshot writer) under one lock."""
 from __future__ import annotations
 
@@ -21,9 +22,12 @@ REFRESH = 3.0                     # a frame unchanged this long (by number) is a
 
 @dataclass
 class PreviewState:
-    frame: framewire.Frame | None = None      # last frame with pixels
+    frame: framewire.Frame | None = None      # last LCD frame with pixels
     frame_no: int = 0
     none_seen: bool = False                   # the board answered "nothing to show"
+    snap: framewire.Frame | None = None       # last camera snapshot with pixels (snapshots=True)
+    snap_none: bool = False                   # the board has no snapshot to show
+    snaps_got: int = 0                        # snapshots with pixels received
     output: str = ""
     output_total: int = 0                     # characters ever received (the page asks from here)
     running: bool = False                     # a script sent by the host is running
@@ -37,11 +41,16 @@ class PreviewState:
 
 class Preview:
     """Reads `t` in a background thread and keeps asking for frames (at most max_fps per second).
-    shift: downscale 1 << shift on the board (0..3). run(code) starts a script in the raw REPL."""
+    shift: downscale 1 << shift on the board (0..3). snapshots: also ask for the camera's last
+    snapshot (every other request). run(code) starts a script in the raw REPL."""
 
-    def __init__(self, t: Transport, shift: int = 0, max_fps: float = 30.0, request_timeout: float | None = None) -> None:
+    def __init__(self, t: Transport, shift: int = 0, max_fps: float = 30.0, request_timeout: float | None = None,
+                 snapshots: bool = False) -> None:
         self.t = t
         self.shift = shift
+        self.snapshots = snapshots
+        self._next_source = framewire.LCD
+        self._snap_full_at = 0.0
         self.min_gap = 1.0 / max_fps if max_fps > 0 else 0.0
         self.request_timeout = request_timeout
         self.state = PreviewState()
@@ -116,7 +125,13 @@ class Preview:
     def _on_frame(self, f: framewire.Frame) -> None:
         with self.changed:
             s = self.state
-            if f.has_pixels:
+            if f.source == framewire.SNAPSHOT:
+                if f.has_pixels:
+                    self._snap_full_at = time.monotonic()
+                    s.snap = f
+                    s.snaps_got += 1
+                s.snap_none = f.encoding == framewire.NONE
+            elif f.has_pixels:
                 self._full_at = time.monotonic()
                 s.frame = f
                 s.frame_no = f.frame_no
@@ -207,13 +222,21 @@ class Preview:
             # lcd.clear() and lcd.draw_string() change the panel without a new frame number:
             # a frame unchanged by number for a while is asked for in full again (rarely on a
             # slow line, where a full frame holds the board's script up for seconds)
-            stale = now - self._full_at > max(REFRESH, 4 * self._line_seconds())
+            source = self._next_source
+            if self.snapshots:
+                self._next_source = framewire.SNAPSHOT if source == framewire.LCD else framewire.LCD
             with self.lock:
-                have = self.state.frame_no if self.state.frame and not stale else framewire.NO_FRAME
+                if source == framewire.SNAPSHOT:
+                    # drawing on the snapshot keeps its number too: asked afresh the same way
+                    f, full_at = self.state.snap, self._snap_full_at
+                else:
+                    f, full_at = self.state.frame, self._full_at
+                stale = now - full_at > max(REFRESH, 4 * self._line_seconds())
+                have = f.frame_no if f and not stale else framewire.NO_FRAME
                 self.state.corrupt = self.demux.corrupt
             self._answered.clear()
             self._asked_at = time.monotonic()
             try:
-                self.t.request_frame(self.shift, have=have)
+                self.t.request_frame(self.shift, have=have, source=source)
             except K210Error:
                 return

@@ -98,11 +98,13 @@ class Transport:
         """Frame packets are REPL text again (nobody takes them)."""
         self._demux = None
 
-    def request_frame(self, shift: int = 0, raw_only: bool = False, have: int = framewire.NO_FRAME) -> None:
-        """Asks the board for its LCD frame; the answer arrives through attach_frames' on_frame."""
+    def request_frame(self, shift: int = 0, raw_only: bool = False, have: int = framewire.NO_FRAME,
+                      source: int = framewire.LCD) -> None:
+        """Asks the board for its LCD frame (or its camera's last snapshot); the answer arrives
+        through attach_frames' on_frame."""
         if self._demux is None:
             raise K210Error("request_frame: attach_frames first (nobody would take the answer)")
-        req = framewire.request(shift, raw_only, have)
+        req = framewire.request(shift, raw_only, have, source)
         self._demux.arm()
         self.write(req)
 

@@ -1,7 +1,9 @@
 """`k210 view`'s page: a localhost HTTP server showing the board's LCD (live, refreshed as new frames
-arrive), the frame rates and the board's printed output beside it, like the MaixPy IDE's frame
-buffer pane. Routes: / (the page), /frame.png (the current frame), /state (JSON the page polls),
-POST /stop (Ctrl-C to the script), POST /run (starts the script given on the command line again)."""
+arrive), below it the camera's last snapshot (when the preview asks for snapshots), the frame rates
+and the board's printed output beside them, like the MaixPy IDE's frame buffer pane. Routes: /
+(the page), /frame.png (the current LCD frame), /snapshot.png (the last snapshot), /state (JSON the
+page polls), POST /stop (Ctrl-C to the script), POST /run (starts the script given on the command
+line again)."""
 from __future__ import annotations
 
 import json
@@ -20,8 +22,10 @@ PAGE = """<!doctype html>
  header {{ height: 32px; line-height: 32px; padding: 0 16px; background: #111; }}
  header b {{ color: #fff; }}
  #lcdbox {{ position: absolute; left: 16px; top: 48px; }}
- #lcd {{ display: block; image-rendering: pixelated; background: #000; }}
+ #lcd, #snap {{ display: block; image-rendering: pixelated; background: #000; }}
  #info {{ margin-top: 8px; }}
+ #snapbox {{ position: absolute; left: 16px; top: {snap_top}px; }}
+ .caption {{ margin-top: 8px; }}
  #out {{ position: absolute; top: 48px; right: 16px; bottom: 16px; left: {out_left}px; margin: 0;
         padding: 8px; overflow: auto; background: #000; color: #9f9; font: 13px monospace;
         white-space: pre-wrap; }}
@@ -35,11 +39,16 @@ PAGE = """<!doctype html>
   <button id="stop">Stop (Ctrl-C)</button><button id="run" {run_attr}>Run again</button>
   <a href="/frame.png" download="lcd.png" style="color:#8cf">save frame</a></div>
 </div>
+<div id="snapbox" {snap_attr}>
+ <img id="snap" alt="last snapshot" width="{disp_w}" height="{disp_h}">
+ <div class="caption">camera: last snapshot <span id="snapinfo"></span>
+  <a href="/snapshot.png" download="snapshot.png" style="color:#8cf">save</a></div>
+</div>
 <pre id="out"></pre>
 <script>
 const S = {scale};
-let frameNo = -1, outTotal = 0;
-const lcd = document.getElementById('lcd'), out = document.getElementById('out');
+let frameNo = -1, snapNo = -1, outTotal = 0;
+const lcd = document.getElementById('lcd'), snap = document.getElementById('snap'), out = document.getElementById('out');
 async function tick() {{
   try {{
     const r = await fetch('/state?since=' + outTotal, {{cache: 'no-store'}});
@@ -49,6 +58,13 @@ async function tick() {{
       lcd.width = s.width * S; lcd.height = s.height * S;
       lcd.src = '/frame.png?n=' + frameNo;
     }}
+    if (s.snap_key !== null && s.snap_key !== snapNo) {{
+      snapNo = s.snap_key;
+      snap.width = s.snap_w * S; snap.height = s.snap_h * S;
+      snap.src = '/snapshot.png?n=' + snapNo;
+    }}
+    document.getElementById('snapinfo').textContent = s.snap_no === null
+      ? (s.snap_none ? '(none since reset)' : '') : ('#' + s.snap_no);
     document.getElementById('fps').textContent =
       'board ' + s.board_fps.toFixed(1) + ' fps, preview ' + s.preview_fps.toFixed(1) + ' fps';
     document.getElementById('size').textContent = s.frame_no === null ? (s.none ? 'the board shows no LCD frame yet' : '')
@@ -75,17 +91,22 @@ tick();
 class ViewServer:
     """Serves one Preview on 127.0.0.1:port (0: any free port; .port says which)."""
 
+    LCD_AT = (16, 48)        # page position of the LCD panel's top-left pixel
+    SNAP_TOP = 48 + 128      # the snapshot panel's top, plus the LCD panel's height (room for the info)
+
     def __init__(self, preview: Preview, name: str, port: int = 8210, scale: int = 2,
                  panel: tuple[int, int] = (320, 240), code: bytes | None = None) -> None:
         self.preview = preview
         self.name = name
         self.scale = scale
         self.code = code
-        self._png: tuple[int, bytes] | None = None
+        self._png: dict[str, tuple[int, bytes]] = {}
         self._png_lock = threading.Lock()
         disp_w, disp_h = panel[0] * scale, panel[1] * scale
         self.page = PAGE.format(name=name, scale=scale, disp_w=disp_w, disp_h=disp_h,
-                                out_left=disp_w + 48, run_attr="" if code else "disabled").encode()
+                                out_left=disp_w + 48, run_attr="" if code else "disabled",
+                                snap_attr="" if preview.snapshots else 'hidden',
+                                snap_top=self.SNAP_TOP + disp_h).encode()
         handler = _handler(self)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
@@ -102,14 +123,19 @@ class ViewServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def frame_png(self) -> bytes | None:
-        f = self.preview.state.frame
+    def frame_png(self, which: str = "lcd") -> bytes | None:
+        """The last LCD frame ("lcd") or camera snapshot ("snap") as PNG, or None if none came."""
+        with self.preview.lock:
+            s = self.preview.state
+            # frames received so far: a frame asked afresh can bring new pixels under the same number
+            f, serial = (s.frame, s.frames_got) if which == "lcd" else (s.snap, s.snaps_got)
         if f is None:
             return None
         with self._png_lock:
-            if self._png is None or self._png[0] != f.frame_no:
-                self._png = (f.frame_no, png.encode_rgb(f.width, f.height, f.rgb888()))
-            return self._png[1]
+            got = self._png.get(which)
+            if got is None or got[0] != serial:
+                got = self._png[which] = (serial, png.encode_rgb(f.width, f.height, f.rgb888()))
+            return got[1]
 
     def state_json(self, since: int) -> bytes:
         board_fps, preview_fps = self.preview.rates()
@@ -125,6 +151,9 @@ class ViewServer:
                 "shift": f.shift if f else 0,
                 "panel_w": (f.width << f.shift) if f else 0, "panel_h": (f.height << f.shift) if f else 0,
                 "none": s.none_seen, "running": s.running, "finished": s.finished, "no_answer": s.no_answer,
+                "snap_no": s.snap.frame_no if s.snap else None, "snap_key": s.snaps_got if s.snap else None,
+                "snap_w": s.snap.width if s.snap else 0, "snap_h": s.snap.height if s.snap else 0,
+                "snap_none": s.snap_none,
                 "board_fps": board_fps, "preview_fps": preview_fps, "frames": s.frames_got,
                 "corrupt": s.corrupt, "output": text, "output_total": s.output_total, "output_reset": reset,
             }
@@ -153,6 +182,14 @@ def _handler(view: ViewServer) -> type[BaseHTTPRequestHandler]:
                 if data is None:
                     self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain",
                                b"no LCD frame yet: the board has not called lcd.display() since reset\n")
+                else:
+                    self._send(HTTPStatus.OK, "image/png", data)
+            elif u.path == "/snapshot.png":
+                data = view.frame_png("snap")
+                if data is None:
+                    self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain",
+                               b"no snapshot yet: the board has not called sensor.snapshot() since reset "
+                               b"(or k210 view was started without snapshots)\n")
                 else:
                     self._send(HTTPStatus.OK, "image/png", data)
             elif u.path == "/state":

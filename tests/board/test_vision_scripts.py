@@ -1,9 +1,12 @@
 """The MaixPy camera scripts' calls, in our own words (the published yolov2_20class.py and
 demo_find_face.py are not copied here; README/docs/vision.md says how they were run unchanged):
 sensor -> KPU.run_yolo2 on the snapshot -> draw -> lcd, with models at the flash offsets those
-scripts name, the camera fed the shared dog image and a zoomed part of the shared crowd image.
+scripts name, the camera fed the shared dog image and the shared crowd image (whole, and nearer).
+The face model finds no face in the whole crowd photo (faces of 8-12 pixels, under its 30-pixel
+smallest anchor; the reference agrees), so the faces are found with the camera nearer the crowd.
 Boxes are checked against the numpy KPU reference; a loop of K210_FRAMES frames (default 5; 1000
-was run by hand) must keep gc.mem_free() and the pool where they were."""
+was run by hand, README) must keep gc.mem_free() and the pool where they were, and prints the fps
+(camera at K210_CAMERA_FPS, default 30)."""
 import os
 
 import numpy as np
@@ -19,6 +22,7 @@ pytestmark = [pytest.mark.sim_only("starts simulated boards with a camera"),
               pytest.mark.skipif(not SIM.exists(), reason="build/sim/k210-sim not built")]
 
 FRAMES = max(3, int(os.environ.get("K210_FRAMES", "5")))
+CAMERA_FPS = int(os.environ.get("K210_CAMERA_FPS", "30"))   # a real OV2640 at QVGA; more: KPU-bound figure
 FACE_ANCHORS = (1.889, 2.5245, 2.9465, 3.94056, 3.99987, 5.3658, 5.155437, 6.92275, 6.718375, 9.01025)
 
 TWENTY = """
@@ -35,6 +39,7 @@ names = {names}
 task = kpu.load(0x500000)
 kpu.init_yolo2(task, 0.5, 0.2, 5, {anchors})
 heap = pool = None
+start = time.ticks_ms()
 for frame in range({frames}):
     clock.tick()
     img = sensor.snapshot()
@@ -54,9 +59,10 @@ for frame in range({frames}):
     last = (gc.mem_free(), core.mem_info()['free'])
     if frame == 1:   # after the first frame made the loop's own objects
         heap, pool = last
+took = time.ticks_diff(time.ticks_ms(), start)
 for d in kpu.run_yolo2(task, sensor.snapshot()):
     print(names[d.classid()], '%.3f' % d.value(), d.rect())
-print('heap', heap, last[0], 'pool', pool, last[1], 'fps', fps > 0)
+print('heap', heap, last[0], 'pool', pool, last[1], 'fps', '%.2f' % fps, '%.2f' % ({frames} * 1000 / took))
 kpu.deinit(task)
 """
 
@@ -67,12 +73,15 @@ def test_twenty_class_loop(tmp_path):
     want = ref_yolo.decode(out_ref, 10, 7, 20, ref_yolo.YOLO20_ANCHORS, 0.5, 0.2)
     state = tmp_path / "state"
     # the script flips for its board (set_vflip(1)); this board's sensor is mounted that way
-    with camera_board(state, shared(DOG), mount="vflip", fps=30) as b:
+    with camera_board(state, shared(DOG), mount="vflip", fps=CAMERA_FPS) as b:
         transfer.put_flash(b.t, raw, 0x500000)
         code = TWENTY.format(names=list(ref_yolo.VOC), anchors=ref_yolo.YOLO20_ANCHORS, frames=FRAMES)
         lines = b.exec(code, timeout=60 + 2 * FRAMES).strip().split("\n")
     heap = lines[-1].split()
-    assert heap[1] == heap[2] and heap[4] == heap[5] and heap[7] == "True", lines[-1]   # no growth
+    assert heap[1] == heap[2] and heap[4] == heap[5], lines[-1]   # no growth of the GC heap or the pool
+    assert float(heap[7]) > 0 and float(heap[8]) > 0, lines[-1]
+    print(f"20-class loop: {FRAMES} frames, clock.fps() {heap[7]}, average {heap[8]} fps "
+          f"(camera {CAMERA_FPS} fps)")
     got = [ln.split(" ", 2) for ln in lines[:-1]]
     assert [g[0] for g in got] == [ref_yolo.VOC[w.cls] for w in want]
     assert {"dog", "bicycle", "car"} <= {g[0] for g in got}
@@ -110,35 +119,64 @@ for frame in range({frames}):
         img.draw_rectangle(f.rect())
     img.draw_string(0, 200, 't:%dms' % t, scale=2)
     lcd.display(img)
-for f in faces:
+for f in faces or ():   # None when nothing was found, as in MaixPy
     print('%.3f' % f.value(), f.rect())
 kpu.deinit(task)
 """
 
 
-def test_find_faces(tmp_path):
-    """The MaixPy face model finds faces of 25+ pixels; the crowd's are ~8, so the camera is shown
-    a 4x zoom of one part of the shared crowd image."""
-    crowd = chw(CROWD_CHW).transpose(1, 2, 0)[90:150, 130:210]
-    zoom = np.repeat(np.repeat(crowd, 4, 0), 4, 1)
-    (tmp_path / "crowd4x.ppm").write_bytes(ppm(zoom))
+def _faces(tmp_path, scene: np.ndarray, name: str) -> list[tuple[float, tuple[int, int, int, int]]]:
+    """Runs the face script's calls on a board whose camera shows `scene` (h, w, 3); returns the
+    faces of the last frame as (score, rect) and checks the LCD frame shows each box."""
+    (tmp_path / name).write_bytes(ppm(scene))
+    state = tmp_path / name.replace(".", "_")
+    with camera_board(state, tmp_path / name, fps=30) as b:
+        transfer.put_flash(b.t, shared("facedetect_maixpy_0x300000_v3.kmodel").read_bytes(), 0x300000)
+        out = b.exec(FACES.format(anchors=FACE_ANCHORS, frames=min(FRAMES, 3)), timeout=90).strip()
+    got = [ln.split(" ", 1) for ln in out.split("\n") if ln]
+    faces = [(float(g[0]), tuple(eval(g[1]))) for g in got]
+    fb, _ = lcd_fb(state)
+    for _score, (x, y, bw, bh) in faces:   # the box's top edge, white, on the panel
+        assert (fb[y, x:x + bw] == 0xFFFF).all(), (x, y, bw, bh)
+    return faces
+
+
+def _same_as_reference(faces, want) -> None:
+    assert len(faces) == len(want)
+    for (score, (x, y, bw, bh)), w in zip(faces, want):
+        assert score == pytest.approx(w.prob, abs=1e-3)
+        assert (x + bw / 2, y + bh / 2) == pytest.approx((w.x * 320, w.y * 240), abs=1.0)
+
+
+def test_find_faces_whole_crowd_as_the_reference(tmp_path):
+    """The whole shared crowd photo at QVGA: its ~100 faces are 8-12 pixels, the model's smallest
+    anchor is 1.889 cells of 16 = 30 pixels. The numpy reference on this exact frame gives no face
+    over the script's 0.5 (best 0.29); the board must agree, box for box (none)."""
     raw = shared("facedetect_maixpy_0x300000_v3.kmodel").read_bytes()
-    out_ref = ref.run_model(raw, zoom.transpose(2, 0, 1).tobytes(), rule="nncase01").outputs[0]
+    crowd = chw(CROWD_CHW)
+    out_ref = ref.run_model(raw, crowd.tobytes(), rule="nncase01").outputs[0]
+    want = ref_yolo.decode(out_ref, 20, 15, 1, FACE_ANCHORS, 0.5, 0.3)
+    weak = ref_yolo.decode(out_ref, 20, 15, 1, FACE_ANCHORS, 0.1, 0.3)
+    assert want == [] and len(weak) >= 2 and weak[0].prob < 0.5   # the model sees them, too small
+    _same_as_reference(_faces(tmp_path, crowd.transpose(1, 2, 0), "crowd.ppm"), want)
+
+
+def test_find_faces_closer_to_the_crowd(tmp_path):
+    """The camera nearer the crowd: a 640x480 file showing part of the photo at 8x, which the
+    camera scales down to fill the QVGA frame (faces of ~40 pixels). Faces must be found (the
+    reference's boxes, inside the image) and drawn on the LCD frame."""
+    part = chw(CROWD_CHW).transpose(1, 2, 0)[90:150, 130:210]
+    scene = np.repeat(np.repeat(part, 8, 0), 8, 1)                  # 480x640
+    frame = np.repeat(np.repeat(part, 4, 0), 4, 1)                  # what QVGA must show
+    raw = shared("facedetect_maixpy_0x300000_v3.kmodel").read_bytes()
+    out_ref = ref.run_model(raw, frame.transpose(2, 0, 1).tobytes(), rule="nncase01").outputs[0]
     want = ref_yolo.decode(out_ref, 20, 15, 1, FACE_ANCHORS, 0.5, 0.3)
     assert len(want) >= 2
-    state = tmp_path / "state"
-    with camera_board(state, tmp_path / "crowd4x.ppm", fps=30) as b:
-        transfer.put_flash(b.t, raw, 0x300000)
-        lines = b.exec(FACES.format(anchors=FACE_ANCHORS, frames=min(FRAMES, 3)), timeout=90).strip().split("\n")
-    got = [ln.split(" ", 1) for ln in lines]
-    assert len(got) == len(want)
-    for g, w in zip(got, want):
-        assert float(g[0]) == pytest.approx(w.prob, abs=1e-3)
-        x, y, bw, bh = eval(g[1])
-        assert (x + bw / 2, y + bh / 2) == pytest.approx((w.x * 320, w.y * 240), abs=1.0)
-    fb, _ = lcd_fb(state)
-    x, y, bw, bh = eval(got[0][1])
-    assert (fb[max(y, 0), max(x, 0):x + bw] == 0xFFFF).all()   # the box's top edge, white
+    faces = _faces(tmp_path, scene, "crowd8x.ppm")
+    assert len(faces) > 0
+    _same_as_reference(faces, want)
+    for _score, (x, y, bw, bh) in faces:
+        assert 0 <= x and 0 <= y and x + bw <= 320 and y + bh <= 240 and bw > 0 and bh > 0
 
 
 CANMV = """

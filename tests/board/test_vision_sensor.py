@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simproc import SIM
-from visionboard import (CROWD_CHW, CROWD_JPG, DOG, DOG_CHW, camera_board, chw, lcd_fb, luma, shared, to565,
+from visionboard import (CROWD_CHW, CROWD_JPG, DOG, DOG_CHW, camera_board, chw, lcd_fb, luma, ppm, shared, to565,
                          widen565)
 
 pytestmark = [pytest.mark.sim_only("starts simulated boards with a camera"),
@@ -78,6 +78,32 @@ def test_directory_cycles_in_name_order(tmp_path):
     rows = out.strip().split("\n")
     dog = str(tuple(int(v) for v in widen565(to565(chw(DOG_CHW)[:, 120, 160]))))
     assert rows[0] == rows[2] == dog and rows[1] == rows[3] != dog
+
+
+def test_larger_and_wider_files_fill_the_frame_like_a_lens(tmp_path):
+    """A 640x480 file at QVGA is the whole scene at half size (not a corner); a 16:9 file keeps its
+    aspect: scaled to the frame's height, its sides cut off equally. Oracle: the source pixel under
+    each frame pixel's centre, in floating point."""
+    rng = np.random.default_rng(14)
+    big = rng.integers(0, 256, (480, 640, 3), np.uint8)
+    wide = rng.integers(0, 256, (360, 640, 3), np.uint8)
+    cam = tmp_path / "cam"
+    cam.mkdir()
+    (cam / "0_big.ppm").write_bytes(ppm(big))
+    (cam / "1_wide.ppm").write_bytes(ppm(wide))
+
+    def lens(src: np.ndarray, fw: int, fh: int) -> np.ndarray:
+        h, w = src.shape[:2]
+        scale = min(w / fw, h / fh)                     # source pixels per frame pixel
+        x0, y0 = (w - fw * scale) / 2, (h - fh * scale) / 2
+        xs = np.floor(x0 + (np.arange(fw) + 0.5) * scale).astype(int)
+        ys = np.floor(y0 + (np.arange(fh) + 0.5) * scale).astype(int)
+        return src[ys][:, xs].transpose(2, 0, 1)
+    with camera_board(tmp_path / "state", cam) as b:
+        assert np.array_equal(snap(b), lens(big, 320, 240))
+        assert np.array_equal(snap(b), lens(wide, 320, 240))
+        assert np.array_equal(snap(b, size="QQVGA"), lens(big, 160, 120))
+        assert np.array_equal(snap(b, size="QQVGA"), lens(wide, 160, 120))
 
 
 def png_bytes(pix: np.ndarray, ctype: int, palette: bytes = b"") -> bytes:
@@ -157,6 +183,8 @@ def chk(f):
         print(type(e).__name__, e)
 sensor.reset()
 chk(lambda: sensor.set_framesize(99))
+chk(lambda: sensor.set_framesize(sensor.SVGA))
+chk(lambda: sensor.set_framesize(sensor.UXGA))
 chk(lambda: sensor.set_pixformat(7))
 chk(lambda: sensor.set_windowing((400, 300)))
 lcd.init()
@@ -165,6 +193,10 @@ chk(lambda: lcd.rotation(5))
 chk(lambda: lcd.draw_string(400, 0, 'x'))
 """).strip().split("\n")
     assert out[0].startswith("ValueError sensor.set_framesize(99): unsupported frame size")
+    assert out[1] == ("ValueError sensor.set_framesize(sensor.SVGA): 800x600 is not supported; "
+                      "the largest frame is VGA (640x480)")
+    assert out[2].startswith("ValueError sensor.set_framesize(sensor.UXGA): 1600x1200 is not supported")
+    out = out[2:]
     assert out[1].startswith("ValueError sensor.set_pixformat(7): unsupported")
     assert out[2] == "ValueError sensor.set_windowing: window 400x300 does not fit the 320x240 frame (QVGA)"
     assert out[3].startswith("ValueError lcd.display: a 640x480 image does not fit the 320x240 panel")
@@ -179,6 +211,15 @@ def test_camera_file_not_an_image_stops_the_board(tmp_path):
                        timeout=20, stdin=subprocess.DEVNULL)
     assert r.returncode == 2
     assert f"camera file {bad}: not a BMP, PGM/PPM or JPEG file" in r.stderr
+    # in a directory: the one bad file stops the board by its name, the images beside it do not help
+    cam = tmp_path / "cam"
+    cam.mkdir()
+    shutil.copy(shared(DOG), cam / "a_dog.bmp")
+    (cam / "b_notes.txt").write_text("not a picture")
+    r = subprocess.run([str(SIM), "--state", str(tmp_path), "--camera", str(cam)], capture_output=True, text=True,
+                       timeout=20, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2
+    assert f"camera file {cam / 'b_notes.txt'}: not a BMP, PGM/PPM or JPEG file (starts with 6e 6f 74 20)" in r.stderr
 
 
 def test_no_camera_says_how_to_give_one(board):

@@ -1,4 +1,4 @@
-"""The LCD frame wire format (docs/host-protocol.md section 8): the board's C encoder and request
+"""The frame wire format (docs/host-protocol.md section 8; LCD frames and camera snapshots): the board's C encoder and request
 recogniser (firmware/frame_wire.c through tests/hostlibs) against packets written out by hand from
 the spec, and against the host's decoder (scripts/k210tools/framewire.py), a separate implementation."""
 import struct
@@ -16,9 +16,9 @@ def fw():
     return FrameWireC()
 
 
-def _packet(enc, shift, w, h, no, payload):
+def _packet(enc, shift, w, h, no, payload, source=0):
     """A packet built by hand from the spec: magic, header, payload, CRC-32 of header + payload."""
-    body = bytes([1, enc, shift, 0]) + struct.pack("<HHII", w, h, no, len(payload)) + payload
+    body = bytes([1, enc, shift, source]) + struct.pack("<HHII", w, h, no, len(payload)) + payload
     return b"\x00\xfbKF" + body + struct.pack("<I", zlib.crc32(body))
 
 
@@ -97,6 +97,28 @@ def test_bad_arguments_rejected(fw):
     px = np.zeros((2, 2))
     assert fw.send_frame(px, shift=4)[0] == -22
     assert fw.send_frame(np.zeros((0, 4)))[0] == -22
+
+
+def test_snapshot_source_and_gray_frames(fw):
+    """A GRAYSCALE snapshot goes out as RGB565 greys (5/6/5 top bits of the luma), source byte 1."""
+    luma = np.array([[0, 255, 0x84]], np.uint8)
+    enc, pkt = fw.send_frame(luma, allow_rle=False, frame_no=3, source=framewire.SNAPSHOT)
+    grey = [0x0000, 0xFFFF, (0x80 << 8) | (0x84 << 3) | (0x84 >> 3)]
+    assert pkt == _packet(0, 0, 3, 1, 3, struct.pack("<3H", *grey), source=1)
+    f, _ = framewire.parse_at(pkt, 0)
+    assert f.source == framewire.SNAPSHOT and np.frombuffer(f.pixels, "<u2").tolist() == grey
+    assert fw.send_status(framewire.NONE, source=1) == _packet(3, 0, 0, 0, 0, b"", source=1)
+    # an unknown source byte is not a packet of ours
+    bad = _packet(3, 0, 0, 0, 0, b"", source=2)
+    assert framewire.parse_at(bad, 0) == (None, 0)
+
+
+def test_snapshot_request_flag(fw):
+    req = framewire.request(1, have=5, source=framewire.SNAPSHOT)
+    assert req == b"\x1b\x1bF\x09\x05\x00\x00\x00"
+    assert fw.parser().feed(req) == (b"", [(9, 5)])
+    with pytest.raises(ValueError, match="frame source 3"):
+        framewire.request(source=3)
 
 
 def test_rgb888_widening():
