@@ -204,17 +204,18 @@ static inline int64_t bn_apply(int64_t acc, uint64_t mul, unsigned shift, int64_
 }
 
 void kpu_sim_bn_act_row(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
-    int n) {
+    const int32_t *hi, const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min,
+    int64_t acc_max, uint8_t *out, int n) {
     (void)acc_min;
     (void)acc_max;
+    (void)tx32;
     uint64_t mul = (uint64_t)(int64_t)bn.mul;
     unsigned shift = bn.shift;
     int64_t add = bn.add;
     const int64_t *xs = a->x_start;
 #if defined(__x86_64__) || defined(__i386__)
     if (kpu_sim_use_avx2()) {
-        int done = kpu_sim_bn_act_avx2(a, bn, lo, hi, tx, tw, acc_min, acc_max, out, n);
+        int done = kpu_sim_bn_act_avx2(a, bn, lo, hi, tx, tx32, tw, acc_min, acc_max, out, n);
         lo += done;
         hi = hi != NULL ? hi + done : NULL;
         tx += done;

@@ -53,8 +53,25 @@ static inline AVX2 __m256i bn4(const int32_t *lo, const int64_t *tx, __m256i vtw
     return _mm256_add_epi64(v, vadd);
 }
 
+// BN of eight outputs on 32-bit lanes, for when tx and acc fit int32 and shift <= 62: the sums
+// lo + tx + tw wrap mod 2^32 to acc itself; acc * mul is exact in 64 bits (|.| < 2^62), and
+// adding 2^62 makes it non-negative, so a logical shift gives floor(acc * mul / 2^shift) +
+// 2^(62 - shift); vadd32 holds add minus that constant mod 2^32, and v fits int32 (the caller
+// checked), so the low 32 bits of the sum are v exactly.
+static inline AVX2 __m256i bn8(const int32_t *lo, const int32_t *tx32, __m256i vtw32, __m256i vmul,
+    __m256i vbias, __m128i bshift, __m256i vadd32) {
+    __m256i acc = _mm256_add_epi32(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)lo),
+        _mm256_loadu_si256((const __m256i *)tx32)), vtw32);
+    __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(acc, vmul), vbias);
+    __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), vmul), vbias);
+    pe = _mm256_srl_epi64(pe, bshift);
+    po = _mm256_slli_epi64(_mm256_srl_epi64(po, bshift), 32);
+    return _mm256_add_epi32(_mm256_blend_epi32(pe, po, 0xAA), vadd32);
+}
+
 static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out, int n) {
+    const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min, int64_t acc_max,
+    uint8_t *out, int n) {
     const int64_t lim = ((int64_t)1 << 31) - 256;
     // BN is monotone in acc, so the ends of the acc range give the ends of the v range
     int64_t va = (((acc_min * (int64_t)bn.mul)) >> bn.shift) + bn.add;
@@ -101,6 +118,11 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
     const __m256i vtw = _mm256_set1_epi64x(tw), vmul = _mm256_set1_epi64x((int64_t)bn.mul);
     const __m256i vadd = _mm256_set1_epi64x((int64_t)bn.add), v255 = _mm256_set1_epi32(255);
     const __m128i bshift = _mm_cvtsi32_si128((int)bn.shift);
+    int narrow = tx32 != NULL && bn.shift <= 62;      // bn8 applies
+    const __m256i vtw32 = _mm256_set1_epi32((int32_t)(uint32_t)(uint64_t)tw);
+    const __m256i vbias = _mm256_set1_epi64x((int64_t)1 << 62);
+    const __m256i vadd32 = _mm256_set1_epi32((int32_t)((uint32_t)bn.add
+        - (uint32_t)((uint64_t)1 << (narrow ? 62 - bn.shift : 0))));
     // Pruned segment search: an ascending start that every v in [vmin, vmax] passes, or none
     // does, adds a constant to the segment index; only the starts inside the range are compared.
     // (A start outside int32 is outside the range, so the clamped xs[] are exact where compared.)
@@ -130,8 +152,9 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
     const __m256i sg_lo = _mm256_loadu_si256((const __m256i *)seg), sg_hi = _mm256_loadu_si256((const __m256i *)(seg + 8));
     int p = 0;
     for (; p + 8 <= n; p += 8) {
-        __m256i v = pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),
-            bn4(lo + p + 4, tx + p + 4, vtw, vmul, bshift, vadd));
+        __m256i v = narrow ? bn8(lo + p, tx32 + p, vtw32, vmul, vbias, bshift, vadd32)
+            : pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),
+                bn4(lo + p + 4, tx + p + 4, vtw, vmul, bshift, vadd));
         __m256i j = vrel;
         if (banker) {
             for (int k = 0; k < nk; k++) {
@@ -182,11 +205,11 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
 }
 
 AVX2 int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
-    int n) {
+    const int32_t *hi, const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min,
+    int64_t acc_max, uint8_t *out, int n) {
     int acc32 = hi == NULL && acc_min > INT32_MIN && acc_max < INT32_MAX;
     if (acc32) {
-        int done = bn_act_i32(a, bn, lo, tx, tw, acc_min, acc_max, out, n);
+        int done = bn_act_i32(a, bn, lo, tx, tx32, tw, acc_min, acc_max, out, n);
         if (done > 0) {
             return done;
         }

@@ -40,6 +40,15 @@ static void kernel_portable(int32_t *acc, const int32_t *planes, size_t plane_st
     }
 }
 
+static void kernel4_portable(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, size_t n) {
+    for (int j = 0; j < KPU_SIM_VBLOCK; j++) {
+        kernel_portable(acc + (size_t)j * acc_stride, planes, plane_stride, nplanes, toff, ntaps,
+            w + (size_t)j * wstride, n);
+    }
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
@@ -78,6 +87,60 @@ static void kernel_avx2(int32_t *acc, const int32_t *planes, size_t plane_stride
     }
 }
 
+// Four channels x 16 outputs per pass: eight accumulators, two input loads and four weight
+// broadcasts per tap for eight multiply-adds (the one-channel body above needs a load per
+// multiply-add, and its input stream comes from L2 once per channel instead of once per four).
+#define MADD_ACC(a, x, b) a = _mm256_add_epi32(a, _mm256_madd_epi16(x, b))
+#define AVX2_BODY4(NT)                                                                         \
+    for (size_t i = 0; i < n; i += 16) {                                                       \
+        __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;                \
+        __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;                                    \
+        const int32_t *wp = w;                                                                 \
+        for (int p = 0; p < nplanes; p++) {                                                    \
+            const int32_t *base = planes + (size_t)p * plane_stride + i;                       \
+            for (int t = 0; t < (NT); t++) {                                                   \
+                const __m256i *q = (const __m256i *)(base + toff[t]);                          \
+                __m256i x0 = _mm256_loadu_si256(q), x1 = _mm256_loadu_si256(q + 1);            \
+                __m256i b = _mm256_set1_epi32(wp[t]);                                          \
+                MADD_ACC(c00, x0, b);                                                          \
+                MADD_ACC(c01, x1, b);                                                          \
+                b = _mm256_set1_epi32(wp[wstride + t]);                                        \
+                MADD_ACC(c10, x0, b);                                                          \
+                MADD_ACC(c11, x1, b);                                                          \
+                b = _mm256_set1_epi32(wp[2 * wstride + t]);                                    \
+                MADD_ACC(c20, x0, b);                                                          \
+                MADD_ACC(c21, x1, b);                                                          \
+                b = _mm256_set1_epi32(wp[3 * wstride + t]);                                    \
+                MADD_ACC(c30, x0, b);                                                          \
+                MADD_ACC(c31, x1, b);                                                          \
+            }                                                                                  \
+            wp += (NT);                                                                        \
+        }                                                                                      \
+        int32_t *o = acc + i;                                                                  \
+        _mm256_storeu_si256((__m256i *)o, c00);                                                \
+        _mm256_storeu_si256((__m256i *)(o + 8), c01);                                          \
+        o += acc_stride;                                                                       \
+        _mm256_storeu_si256((__m256i *)o, c10);                                                \
+        _mm256_storeu_si256((__m256i *)(o + 8), c11);                                          \
+        o += acc_stride;                                                                       \
+        _mm256_storeu_si256((__m256i *)o, c20);                                                \
+        _mm256_storeu_si256((__m256i *)(o + 8), c21);                                          \
+        o += acc_stride;                                                                       \
+        _mm256_storeu_si256((__m256i *)o, c30);                                                \
+        _mm256_storeu_si256((__m256i *)(o + 8), c31);                                          \
+    }
+
+__attribute__((target("avx2")))
+static void kernel4_avx2(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, size_t n) {
+    switch (ntaps) {
+        case 1: AVX2_BODY4(1) break;
+        case 9: AVX2_BODY4(9) break;
+        default: AVX2_BODY4(ntaps) break;
+    }
+}
+
 // The two per-band reductions around the sums, in AVX2 (n a multiple of KPU_SIM_STRIP):
 // the range of n int32 sums, and the input term tx[i] = (arg_x * sx[i]) >> shr_x (arg_x 24-bit
 // signed, sx < 2^22: the product is one signed 32x32->64 multiply) with its range. The
@@ -103,8 +166,9 @@ static void range32_avx2(const int32_t *v, size_t n, int64_t *mn, int64_t *mx) {
 }
 
 __attribute__((target("avx2")))
-static void input_term_avx2(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx, size_t n,
-    int64_t *mn, int64_t *mx) {
+static void input_term_avx2(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx,
+    int32_t *tx32, size_t n, int64_t *mn, int64_t *mx) {
+    const __m256i lanes = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);   // low dword of each lane
     const __m256i vx = _mm256_set1_epi64x(arg_x), zero = _mm256_setzero_si256();
     const __m128i sh = _mm_cvtsi32_si128((int)shr_x);
     __m256i lo = _mm256_set1_epi64x(INT64_MAX), hi = _mm256_set1_epi64x(INT64_MIN);
@@ -113,6 +177,7 @@ static void input_term_avx2(int32_t arg_x, unsigned shr_x, const int32_t *sx, in
         __m256i m = _mm256_cmpgt_epi64(zero, p);
         __m256i t = _mm256_xor_si256(_mm256_srl_epi64(_mm256_xor_si256(p, m), sh), m);
         _mm256_storeu_si256((__m256i *)(tx + i), t);
+        _mm_storeu_si128((__m128i *)(tx32 + i), _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(t, lanes)));
         lo = _mm256_blendv_epi8(lo, t, _mm256_cmpgt_epi64(lo, t));
         hi = _mm256_blendv_epi8(hi, t, _mm256_cmpgt_epi64(t, hi));
     }
@@ -145,11 +210,11 @@ void kpu_sim_range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx) {
     *mx = b;
 }
 
-void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx, size_t n,
-    int64_t *mn, int64_t *mx) {
+void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx,
+    int32_t *tx32, size_t n, int64_t *mn, int64_t *mx) {
 #if defined(__x86_64__) || defined(__i386__)
     if (kpu_sim_use_avx2()) {
-        input_term_avx2(arg_x, shr_x, sx, tx, n, mn, mx);
+        input_term_avx2(arg_x, shr_x, sx, tx, tx32, n, mn, mx);
         return;
     }
 #endif
@@ -157,6 +222,7 @@ void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_
     for (size_t i = 0; i < n; i++) {
         int64_t t = ((int64_t)arg_x * sx[i]) >> shr_x;
         tx[i] = t;
+        tx32[i] = (int32_t)(uint32_t)(uint64_t)t;
         a = t < a ? t : a;
         b = t > b ? t : b;
     }
@@ -165,11 +231,13 @@ void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_
 }
 
 static kpu_sim_kernel_t chosen;
+static kpu_sim_kernel4_t chosen4;
 static const char *chosen_name;
 
 static void choose(void) {
     const char *force = getenv("K210_KPUSIM_PORTABLE");
     chosen = kernel_portable;
+    chosen4 = kernel4_portable;
     chosen_name = "portable";
     if (force != NULL && force[0] != '\0' && force[0] != '0') {
         return;
@@ -178,6 +246,7 @@ static void choose(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2")) {
         chosen = kernel_avx2;
+        chosen4 = kernel4_avx2;
         chosen_name = "avx2";
     }
 #endif
@@ -190,13 +259,20 @@ kpu_sim_kernel_t kpu_sim_kernel(void) {
     return chosen;
 }
 
+kpu_sim_kernel4_t kpu_sim_kernel4(void) {
+    kpu_sim_kernel();
+    return chosen4;
+}
+
 int kpu_sim_select_kernel(int portable) {
     kpu_sim_kernel();
     chosen = kernel_portable;
+    chosen4 = kernel4_portable;
     chosen_name = "portable";
 #if defined(__x86_64__) || defined(__i386__)
     if (!portable && __builtin_cpu_supports("avx2")) {
         chosen = kernel_avx2;
+        chosen4 = kernel4_avx2;
         chosen_name = "avx2";
     }
 #endif
