@@ -69,6 +69,34 @@ static inline AVX2 __m256i bn8(const int32_t *lo, const int32_t *tx32, __m256i v
     return _mm256_add_epi32(_mm256_blend_epi32(pe, po, 0xAA), vadd32);
 }
 
+// The segment search as a bisection over the sorted starts T[1..15] (T[i] = the i-th start
+// inside the value range, INT32_MAX past the last): the largest i whose start v passes
+// (v > T[i] for nncase 0.2, T[i] <= v for the SDK rule), i.e. the count the linear loop makes
+// when the starts ascend. Four steps of 8, 4, 2, 1 (three when fewer than 8 starts count).
+typedef struct {
+    __m256i t8, t4, t12, t2, t1;   // T[8], T[4], T[12], {T[2], T[6], T[10], T[14]}, {T[1], T[3], ..}
+    int wide;                       // more than 7 starts: the step of 8 is needed
+} bsearch_t;
+
+static inline AVX2 __m256i passes(__m256i v, __m256i t, int banker) {
+    // all ones where v passes start t
+    return banker ? _mm256_cmpgt_epi32(v, t) : _mm256_xor_si256(_mm256_cmpgt_epi32(t, v), _mm256_set1_epi32(-1));
+}
+
+static inline AVX2 __m256i bsearch8(const bsearch_t *b, __m256i v, int banker) {
+    __m256i j = _mm256_setzero_si256(), t4 = b->t4;
+    if (b->wide) {
+        __m256i m = passes(v, b->t8, banker);
+        j = _mm256_and_si256(m, _mm256_set1_epi32(8));
+        t4 = _mm256_blendv_epi8(b->t4, b->t12, m);
+    }
+    j = _mm256_add_epi32(j, _mm256_and_si256(passes(v, t4, banker), _mm256_set1_epi32(4)));
+    __m256i t2 = _mm256_permutevar8x32_epi32(b->t2, _mm256_srli_epi32(j, 2));
+    j = _mm256_add_epi32(j, _mm256_and_si256(passes(v, t2, banker), _mm256_set1_epi32(2)));
+    __m256i t1 = _mm256_permutevar8x32_epi32(b->t1, _mm256_srli_epi32(j, 1));
+    return _mm256_add_epi32(j, _mm256_and_si256(passes(v, t1, banker), _mm256_set1_epi32(1)));
+}
+
 static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
     const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min, int64_t acc_max,
     uint8_t *out, int n) {
@@ -147,6 +175,18 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
         xs8[i] = xs[idx];
         sg8[i] = seg[idx];
     }
+    // many starts inside the range (e.g. a leaky ReLU drawn in 14 segments): bisect instead
+    int bisect = nk >= 6;
+    int32_t tt[16], t2a[8], t1a[8];
+    for (int i = 0; i < 16; i++) {
+        tt[i] = i >= 1 && i <= nk ? xs[jlo + i] : INT32_MAX;
+    }
+    for (int i = 0; i < 8; i++) {
+        t2a[i] = tt[(4 * i + 2) & 15];   // entries 4..7 are never indexed
+        t1a[i] = tt[2 * i + 1];
+    }
+    bsearch_t bs = { _mm256_set1_epi32(tt[8]), _mm256_set1_epi32(tt[4]), _mm256_set1_epi32(tt[12]),
+        _mm256_loadu_si256((const __m256i *)t2a), _mm256_loadu_si256((const __m256i *)t1a), nk >= 8 };
     const __m256i xs_c = _mm256_loadu_si256((const __m256i *)xs8), sg_c = _mm256_loadu_si256((const __m256i *)sg8);
     const __m256i xs_lo = _mm256_loadu_si256((const __m256i *)xs), xs_hi = _mm256_loadu_si256((const __m256i *)(xs + 8));
     const __m256i sg_lo = _mm256_loadu_si256((const __m256i *)seg), sg_hi = _mm256_loadu_si256((const __m256i *)(seg + 8));
@@ -156,7 +196,9 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
             : pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),
                 bn4(lo + p + 4, tx + p + 4, vtw, vmul, bshift, vadd));
         __m256i j = vrel;
-        if (banker) {
+        if (bisect) {
+            j = bsearch8(&bs, v, banker);
+        } else if (banker) {
             for (int k = 0; k < nk; k++) {
                 j = _mm256_sub_epi32(j, _mm256_cmpgt_epi32(v, xk[k]));
             }
@@ -178,22 +220,26 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
         __m256i sj = _mm256_and_si256(_mm256_srli_epi32(sgw, 8), m8);
         __m256i bj = _mm256_and_si256(sgw, m8);
         __m256i t = _mm256_mullo_epi32(_mm256_sub_epi32(v, xj), yj);
-        __m256i sgn = _mm256_or_si256(_mm256_srai_epi32(t, 31), one);   // -1 or +1
         __m256i r;
         if (banker) {
+            // q = floor(t / 2^s), f = the bits shifted out; the carry (f > 2^(s-1), or equal
+            // and q odd) is bit s of f + (2^(s-1) - 1) + (q & 1), and goes away from zero
+            // (q - 1 for t < 0, as the scalar q + sign). s = 0: mask 0, no carry, r = t.
+            __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, sj), one);
             __m256i q = _mm256_srav_epi32(t, sj);
-            __m256i f = _mm256_and_si256(t, _mm256_sub_epi32(_mm256_sllv_epi32(one, sj), one));
-            __m256i h = _mm256_sllv_epi32(one, _mm256_sub_epi32(sj, one));   // s = 0: count -1 gives 0
-            __m256i up = _mm256_or_si256(_mm256_cmpgt_epi32(f, h),
-                _mm256_and_si256(_mm256_cmpeq_epi32(f, h), _mm256_cmpeq_epi32(_mm256_and_si256(q, one), one)));
-            r = _mm256_add_epi32(q, _mm256_and_si256(up, sgn));
+            __m256i odd = _mm256_and_si256(q, _mm256_and_si256(mask, one));
+            __m256i f = _mm256_and_si256(t, mask);
+            __m256i up = _mm256_srlv_epi32(_mm256_add_epi32(_mm256_add_epi32(f, _mm256_srli_epi32(mask, 1)), odd), sj);
+            __m256i neg = _mm256_srai_epi32(t, 31);
+            r = _mm256_add_epi32(q, _mm256_sub_epi32(_mm256_xor_si256(up, neg), neg));
         } else {
+            __m256i sgn = _mm256_or_si256(_mm256_srai_epi32(t, 31), one);   // -1 or +1
             __m256i u = _mm256_srav_epi32(t, _mm256_sub_epi32(sj, one));
             __m256i q = _mm256_srai_epi32(u, 1);
             __m256i odd = _mm256_cmpeq_epi32(_mm256_and_si256(u, one), one);
             r = _mm256_add_epi32(q, _mm256_and_si256(odd, sgn));
+            r = _mm256_blendv_epi8(r, t, _mm256_cmpeq_epi32(sj, zero));   // shift 0: t itself
         }
-        r = _mm256_blendv_epi8(r, t, _mm256_cmpeq_epi32(sj, zero));   // shift 0: t itself
         r = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(r, bj), zero), v255);
         __m256i w = _mm256_packus_epi32(r, r);                         // per 128-bit lane
         w = _mm256_packus_epi16(w, w);
