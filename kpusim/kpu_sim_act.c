@@ -43,6 +43,19 @@ void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule
         if (j > 0 && a->x_start[j] < a->x_start[j - 1]) {
             a->ascending = 0;
         }
+        int64_t x = a->x_start[j];
+        a->xs32[j] = (int32_t)(x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x);
+        // (d * y) >> s with the powers of two common to y and 2^s taken out: the same quotient
+        // and the same fraction against one half (both scaled by 2^k), so both rounding rules
+        // give the same result, and d * y then fits 32 bits for far wider d (ReLU-like segments
+        // are y = 1024, s = 20: d >> 10)
+        int32_t ym = a->y_mul[j];
+        int sh = a->shift[j];
+        while (ym != 0 && (ym & 1) == 0 && sh > 0) {
+            ym /= 2;
+            sh--;
+        }
+        a->seg32[j] = (int32_t)(((uint32_t)(uint16_t)ym << 16) | ((uint32_t)sh << 8) | a->bias[j]);
     }
     a->rule = rule;
 }

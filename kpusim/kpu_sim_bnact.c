@@ -109,21 +109,11 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
         return 0;
     }
     int banker = a->rule == KPU_ACT_RULE_NNCASE02;
-    int32_t xs[16], seg[16];
+    const int32_t *xs = a->xs32, *seg = a->seg32;
     for (int j = 0; j < 16; j++) {
         int64_t x = a->x_start[j];
-        xs[j] = (int32_t)(x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x);
-        // (d * y) >> s with the powers of two common to y and 2^s taken out: the same quotient
-        // and the same fraction against one half (both scaled by 2^k), so both rounding rules
-        // give the same result, and d * y then fits 32 bits for far wider d (ReLU-like segments
-        // are y = 1024, s = 20: d >> 10)
-        int32_t ym = a->y_mul[j];
-        int sh = a->shift[j];
-        while (ym != 0 && (ym & 1) == 0 && sh > 0) {
-            ym /= 2;
-            sh--;
-        }
-        seg[j] = (int32_t)(((uint32_t)(uint16_t)ym << 16) | ((uint32_t)sh << 8) | a->bias[j]);
+        int32_t ym = seg[j] >> 16;             // reduced y_mul and shift (kpu_sim_act_decode)
+        int sh = (seg[j] >> 8) & 0xFF;
         // the values of v that pick segment j, and what they need
         int64_t lo_v = j == 0 || x < vmin ? vmin : x;
         int64_t hi_v = j < 15 && a->x_start[j + 1] < vmax ? a->x_start[j + 1] : vmax;

@@ -163,7 +163,10 @@ static void run_range(const job_t *j, scratch_t *sc, int b0, int b1, int o0, int
             // the whole band in one call (narrow maps would leave short rows to the scalar
             // tail), the Wp - W padding columns included: they are sums of real bytes, inside
             // the range above; then the rows are closed up to W
-            int span = rows * Wp - (Wp - W);
+            // (rounded up to the 8-lane step: the sums and input terms past it up to nacc are
+            // real, inside the range, and the bytes they give are never read)
+            int span = (int)round_up((size_t)(rows * Wp - (Wp - W)), 8);
+            span = (size_t)span > nacc ? (int)nacc : span;
             const int32_t *t32 = tx_min >= INT32_MIN && tx_max <= INT32_MAX ? tx32 : NULL;
             kpu_sim_bn_act_row(&L->act, bn, lo, wb == 2 ? hi : NULL, tx, t32, tw, acc_min, acc_max,
                 conv, span);
