@@ -36,6 +36,34 @@ static size_t round_up(size_t v, size_t m) {
     return (v + m - 1) / m * m;
 }
 
+// Row packing in fixed chunks with restrict pointers: a trip count -O2 knows, so these loops
+// vectorise (they were a tenth of a face detector's forward as scalar loops).
+#define PACK_CHUNK 32
+
+static void pair_row(uint32_t *restrict d, const uint8_t *restrict pa, const uint8_t *restrict pb, int W) {
+    int x = 0;
+    for (; x + PACK_CHUNK <= W; x += PACK_CHUNK) {
+        for (int k = 0; k < PACK_CHUNK; k++) {
+            d[x + k] = (uint32_t)pa[x + k] | ((uint32_t)pb[x + k] << 16);
+        }
+    }
+    for (; x < W; x++) {
+        d[x] = (uint32_t)pa[x] | ((uint32_t)pb[x] << 16);
+    }
+}
+
+static void single_row(uint32_t *restrict d, const uint8_t *restrict pa, int W) {
+    int x = 0;
+    for (; x + PACK_CHUNK <= W; x += PACK_CHUNK) {
+        for (int k = 0; k < PACK_CHUNK; k++) {
+            d[x + k] = pa[x + k];
+        }
+    }
+    for (; x < W; x++) {
+        d[x] = pa[x];
+    }
+}
+
 // Packs channels a and b (b < 0: none, high halves 0) of input rows y0 - halo .. into one plane
 // of prow rows x Wp words, padding with pad outside the map; the tail up to stride is zeroed.
 static void pack_pair(const kpu_sim_map_t *in, int a, int b, int y_first, int prow, int Wp,
@@ -58,14 +86,9 @@ static void pack_pair(const kpu_sim_map_t *in, int a, int b, int y_first, int pr
             d++;
         }
         if (b >= 0) {
-            const uint8_t *pb = kpu_sim_map_row(in, b, y);
-            for (int x = 0; x < W; x++) {
-                d[x] = (uint32_t)pa[x] | ((uint32_t)pb[x] << 16);
-            }
+            pair_row(d, pa, kpu_sim_map_row(in, b, y), W);
         } else {
-            for (int x = 0; x < W; x++) {
-                d[x] = pa[x];
-            }
+            single_row(d, pa, W);
         }
     }
     memset(dst + (size_t)prow * (size_t)Wp, 0, (stride - (size_t)prow * (size_t)Wp) * sizeof(int32_t));
@@ -76,8 +99,17 @@ static void pack_dw(const kpu_sim_map_t *in, int c, int y_first, int prow, int W
     uint8_t pad, int32_t *dst, size_t stride) {
     pack_pair(in, c, -1, y_first, prow, Wp, halo, pad, dst, stride);
     uint32_t *d = (uint32_t *)dst;
-    size_t n = (size_t)prow * (size_t)Wp;
-    for (size_t i = 0; i < n; i++) {
+    size_t n = (size_t)prow * (size_t)Wp, i = 0;
+    uint32_t next[PACK_CHUNK];
+    for (; i + PACK_CHUNK <= n; i += PACK_CHUNK) {   // the chunk's right neighbours, read first
+        for (int k = 0; k < PACK_CHUNK; k++) {
+            next[k] = d[i + k + 1];
+        }
+        for (int k = 0; k < PACK_CHUNK; k++) {
+            d[i + k] |= next[k] << 16;
+        }
+    }
+    for (; i < n; i++) {
         d[i] |= d[i + 1] << 16;    // d[n] is the zeroed tail
     }
 }
