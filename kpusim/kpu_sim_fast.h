@@ -7,8 +7,9 @@
 //    address can never reuse stale weights;
 //  - each band of input rows packed once into padded planes of u16 pairs (two channels, or two
 //    horizontal taps for depthwise), so every tap is one unaligned load with no edge cases;
-//  - the sum S as pairwise 16x16->32 multiply-adds: AVX2 (vpmaddwd) when the CPU has it,
-//    otherwise the portable C loop over the same data (K210_KPUSIM_PORTABLE=1 forces it);
+//  - the sum S as pairwise 16x16->32 multiply-adds: AVX2 (vpmaddwd; vpdpwssd with AVX-VNNI)
+//    when the CPU has it, otherwise the portable C loop over the same data
+//    (K210_KPUSIM_PORTABLE=1 forces it, K210_KPUSIM_NO_VNNI=1 stops at plain AVX2);
 //  - BN and activation fused per row, then pooling and write-back, per band;
 //  - the bands (or, for maps of few bands, the output channels) shared out to worker threads,
 //    each writing its own outputs (kpu_sim_threads.h).
@@ -60,16 +61,26 @@ typedef void (*kpu_sim_kernel4_t)(int32_t *acc, size_t acc_stride, const int32_t
 kpu_sim_kernel_t kpu_sim_kernel(void);
 kpu_sim_kernel4_t kpu_sim_kernel4(void);
 const char *kpu_sim_kernel_name(void);
-// For the tests: the portable kernels (portable = 1) or the SIMD ones; 0 when the SIMD ones
-// were asked for and this CPU has none (the portable ones then stay).
+// For the tests: the portable kernels (portable = 1) or the best SIMD ones; 0 when the SIMD
+// ones were asked for and this CPU has none (the portable ones then stay).
 int kpu_sim_select_kernel(int portable);
+// Kernel sets, each a superset of the one before: portable C, AVX2 (vpmaddwd + vpaddd), AVX2
+// with AVX-VNNI (vpdpwssd: the multiply-add and the add in one instruction, same sums). The
+// process starts on the best the CPU has; K210_KPUSIM_NO_VNNI=1 stops at AVX2 and
+// K210_KPUSIM_PORTABLE=1 at the portable set. kpu_sim_select_kernels(level) takes the best
+// set up to level and returns the level it got.
+#define KPU_SIM_KERNELS_PORTABLE 0
+#define KPU_SIM_KERNELS_AVX2 1
+#define KPU_SIM_KERNELS_VNNI 2
+int kpu_sim_select_kernels(int level);
 // The range of n int32 values, and the input term tx[i] = (arg_x * sx[i]) >> shr_x with its
 // range (n a multiple of KPU_SIM_STRIP): AVX2 when the kernels are, else portable C. tx32 gets
 // the low 32 bits of each tx (the value itself when the range fits int32).
 void kpu_sim_range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx);
 void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx,
     int32_t *tx32, size_t n, int64_t *mn, int64_t *mx);
-// Nonzero when the AVX2 kernels are in use (the BN + activation loop follows the same choice).
+// Nonzero when the AVX2 kernels (with or without VNNI) are in use (the BN + activation loop
+// follows the same choice).
 int kpu_sim_use_avx2(void);
 // The AVX2 BN + activation over a prefix of n outputs (kpu_sim_bnact.c): how many it did (a
 // multiple of 4; 0 for a table only the scalar path takes). tx32 (or NULL) is tx as int32,

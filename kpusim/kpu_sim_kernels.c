@@ -54,7 +54,12 @@ static void kernel4_portable(int32_t *acc, size_t acc_stride, const int32_t *pla
 
 // 32 outputs per pass in four registers, all planes and taps summed before one store. NT is the
 // tap count known at compile time (1, 6 or 9) so the tap loop unrolls.
-#define AVX2_BODY(NT)                                                                          \
+// acc += the pairwise products of x and b: vpmaddwd + vpaddd; with AVX-VNNI one vpdpwssd,
+// the same wrapping int32 sum (no saturation; no pair of u8-range products comes near it).
+#define MADD_ACC(a, x, b) a = _mm256_add_epi32(a, _mm256_madd_epi16(x, b))
+#define VNNI_ACC(a, x, b) a = _mm256_dpwssd_avx_epi32(a, x, b)
+
+#define AVX2_BODY(NT, ACC)                                                                     \
     for (size_t i = 0; i < n; i += KPU_SIM_STRIP) {                                            \
         __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;                       \
         const int32_t *wp = w;                                                                 \
@@ -63,10 +68,10 @@ static void kernel4_portable(int32_t *acc, size_t acc_stride, const int32_t *pla
             for (int t = 0; t < (NT); t++) {                                                   \
                 __m256i wv = _mm256_set1_epi32(wp[t]);                                         \
                 const __m256i *q = (const __m256i *)(base + toff[t]);                          \
-                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_loadu_si256(q), wv));       \
-                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_loadu_si256(q + 1), wv));   \
-                a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_loadu_si256(q + 2), wv));   \
-                a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_loadu_si256(q + 3), wv));   \
+                ACC(a0, _mm256_loadu_si256(q), wv);                                            \
+                ACC(a1, _mm256_loadu_si256(q + 1), wv);                                        \
+                ACC(a2, _mm256_loadu_si256(q + 2), wv);                                        \
+                ACC(a3, _mm256_loadu_si256(q + 3), wv);                                        \
             }                                                                                  \
             wp += (NT);                                                                        \
         }                                                                                      \
@@ -80,18 +85,28 @@ __attribute__((target("avx2")))
 static void kernel_avx2(int32_t *acc, const int32_t *planes, size_t plane_stride,
     int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n) {
     switch (ntaps) {
-        case 1: AVX2_BODY(1) break;
-        case 6: AVX2_BODY(6) break;
-        case 9: AVX2_BODY(9) break;
-        default: AVX2_BODY(ntaps) break;
+        case 1: AVX2_BODY(1, MADD_ACC) break;
+        case 6: AVX2_BODY(6, MADD_ACC) break;
+        case 9: AVX2_BODY(9, MADD_ACC) break;
+        default: AVX2_BODY(ntaps, MADD_ACC) break;
+    }
+}
+
+__attribute__((target("avx2,avxvnni")))
+static void kernel_vnni(int32_t *acc, const int32_t *planes, size_t plane_stride,
+    int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n) {
+    switch (ntaps) {
+        case 1: AVX2_BODY(1, VNNI_ACC) break;
+        case 6: AVX2_BODY(6, VNNI_ACC) break;
+        case 9: AVX2_BODY(9, VNNI_ACC) break;
+        default: AVX2_BODY(ntaps, VNNI_ACC) break;
     }
 }
 
 // Four channels x 16 outputs per pass: eight accumulators, two input loads and four weight
 // broadcasts per tap for eight multiply-adds (the one-channel body above needs a load per
 // multiply-add, and its input stream comes from L2 once per channel instead of once per four).
-#define MADD_ACC(a, x, b) a = _mm256_add_epi32(a, _mm256_madd_epi16(x, b))
-#define AVX2_BODY4(NT)                                                                         \
+#define AVX2_BODY4(NT, MADD_ACC)                                                               \
     for (size_t i = 0; i < n; i += 16) {                                                       \
         __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;                \
         __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;                                    \
@@ -135,9 +150,20 @@ static void kernel4_avx2(int32_t *acc, size_t acc_stride, const int32_t *planes,
     size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
     size_t wstride, size_t n) {
     switch (ntaps) {
-        case 1: AVX2_BODY4(1) break;
-        case 9: AVX2_BODY4(9) break;
-        default: AVX2_BODY4(ntaps) break;
+        case 1: AVX2_BODY4(1, MADD_ACC) break;
+        case 9: AVX2_BODY4(9, MADD_ACC) break;
+        default: AVX2_BODY4(ntaps, MADD_ACC) break;
+    }
+}
+
+__attribute__((target("avx2,avxvnni")))
+static void kernel4_vnni(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, size_t n) {
+    switch (ntaps) {
+        case 1: AVX2_BODY4(1, VNNI_ACC) break;
+        case 9: AVX2_BODY4(9, VNNI_ACC) break;
+        default: AVX2_BODY4(ntaps, VNNI_ACC) break;
     }
 }
 
@@ -234,22 +260,40 @@ static kpu_sim_kernel_t chosen;
 static kpu_sim_kernel4_t chosen4;
 static const char *chosen_name;
 
-static void choose(void) {
-    const char *force = getenv("K210_KPUSIM_PORTABLE");
+static int env_set(const char *name) {
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' && v[0] != '0';
+}
+
+// The best kernels this CPU has, at most `level` (KPU_SIM_KERNELS_*).
+static int set_kernels(int level) {
     chosen = kernel_portable;
     chosen4 = kernel4_portable;
     chosen_name = "portable";
-    if (force != NULL && force[0] != '\0' && force[0] != '0') {
-        return;
-    }
+    int got = KPU_SIM_KERNELS_PORTABLE;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2")) {
+    if (level >= KPU_SIM_KERNELS_AVX2 && __builtin_cpu_supports("avx2")) {
         chosen = kernel_avx2;
         chosen4 = kernel4_avx2;
         chosen_name = "avx2";
+        got = KPU_SIM_KERNELS_AVX2;
+        if (level >= KPU_SIM_KERNELS_VNNI && __builtin_cpu_supports("avxvnni")) {
+            chosen = kernel_vnni;
+            chosen4 = kernel4_vnni;
+            chosen_name = "avx2+vnni";
+            got = KPU_SIM_KERNELS_VNNI;
+        }
     }
+#else
+    (void)level;
 #endif
+    return got;
+}
+
+static void choose(void) {
+    set_kernels(env_set("K210_KPUSIM_PORTABLE") ? KPU_SIM_KERNELS_PORTABLE
+        : env_set("K210_KPUSIM_NO_VNNI") ? KPU_SIM_KERNELS_AVX2 : KPU_SIM_KERNELS_VNNI);
 }
 
 kpu_sim_kernel_t kpu_sim_kernel(void) {
@@ -264,24 +308,19 @@ kpu_sim_kernel4_t kpu_sim_kernel4(void) {
     return chosen4;
 }
 
+int kpu_sim_select_kernels(int level) {
+    return set_kernels(level);
+}
+
 int kpu_sim_select_kernel(int portable) {
-    kpu_sim_kernel();
-    chosen = kernel_portable;
-    chosen4 = kernel4_portable;
-    chosen_name = "portable";
-#if defined(__x86_64__) || defined(__i386__)
-    if (!portable && __builtin_cpu_supports("avx2")) {
-        chosen = kernel_avx2;
-        chosen4 = kernel4_avx2;
-        chosen_name = "avx2";
-    }
-#endif
-    return portable || kpu_sim_use_avx2();
+    int got = set_kernels(portable ? KPU_SIM_KERNELS_PORTABLE : KPU_SIM_KERNELS_VNNI);
+    return portable || got > KPU_SIM_KERNELS_PORTABLE;
 }
 
 int kpu_sim_use_avx2(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    return kpu_sim_kernel() == kernel_avx2;
+    kpu_sim_kernel_t k = kpu_sim_kernel();
+    return k == kernel_avx2 || k == kernel_vnni;
 #else
     return 0;
 #endif
