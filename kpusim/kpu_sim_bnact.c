@@ -97,6 +97,77 @@ static inline AVX2 __m256i bsearch8(const bsearch_t *b, __m256i v, int banker) {
     return _mm256_add_epi32(j, _mm256_and_si256(passes(v, t1, banker), _mm256_set1_epi32(1)));
 }
 
+// The 32-bit-lane loop of bn_act_i32 on 16 lanes (AVX-512F), for the bn8 case: the same
+// steps, with the 16-entry tables one permute each and the bisection over T[1..15] in
+// `steps` halvings (T past the starts in range is INT32_MAX). Returns how many it did (a
+// multiple of 16); bn_act_i32's 8-lane loop finishes the rest.
+typedef struct {
+    const int32_t *xs, *seg, *tt;   // 16 clamped starts, packed segments, T (relative to jlo)
+    int jlo, steps, banker;
+    int32_t tw32, mul, add32;       // low 32 bits of tw, BN multiplier, vadd32 of bn8
+    unsigned shift;
+} act512_t;
+
+__attribute__((target("avx512f")))
+static int bn_act_i32_512(const act512_t *c, const int32_t *lo, const int32_t *tx32, uint8_t *out, int n) {
+    const __m512i xs = _mm512_loadu_si512(c->xs), sg = _mm512_loadu_si512(c->seg);
+    const __m512i tt = _mm512_loadu_si512(c->tt), vjlo = _mm512_set1_epi32(c->jlo);
+    const __m512i vtw = _mm512_set1_epi32(c->tw32), vmul = _mm512_set1_epi64((int64_t)c->mul);
+    const __m512i vbias = _mm512_set1_epi64((int64_t)1 << 62), vadd = _mm512_set1_epi32(c->add32);
+    const __m128i bshift = _mm_cvtsi32_si128((int)c->shift);
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    const __m512i m8 = _mm512_set1_epi32(0xFF), v255 = _mm512_set1_epi32(255);
+    int p = 0;
+    for (; p + 16 <= n; p += 16) {
+        __m512i acc = _mm512_add_epi32(_mm512_add_epi32(_mm512_loadu_si512(lo + p),
+            _mm512_loadu_si512(tx32 + p)), vtw);
+        __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(acc, vmul), vbias);
+        __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), vmul), vbias);
+        pe = _mm512_srl_epi64(pe, bshift);
+        po = _mm512_slli_epi64(_mm512_srl_epi64(po, bshift), 32);
+        __m512i v = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, pe, po), vadd);
+        __m512i j = zero;
+        for (int k = c->steps - 1; k >= 0; k--) {
+            __m512i cand = _mm512_add_epi32(j, _mm512_set1_epi32(1 << k));
+            __m512i t = _mm512_permutexvar_epi32(cand, tt);
+            __mmask16 m = c->banker ? _mm512_cmpgt_epi32_mask(v, t) : _mm512_cmple_epi32_mask(t, v);
+            j = _mm512_mask_mov_epi32(j, m, cand);
+        }
+        j = _mm512_add_epi32(j, vjlo);
+        __m512i xj = _mm512_permutexvar_epi32(j, xs), sgw = _mm512_permutexvar_epi32(j, sg);
+        __m512i yj = _mm512_srai_epi32(sgw, 16);
+        __m512i sj = _mm512_and_si512(_mm512_srli_epi32(sgw, 8), m8);
+        __m512i bj = _mm512_and_si512(sgw, m8);
+        __m512i t = _mm512_mullo_epi32(_mm512_sub_epi32(v, xj), yj);
+        __m512i r;
+        if (c->banker) {   // as the 8-lane loop
+            __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, sj), one);
+            __m512i q = _mm512_srav_epi32(t, sj);
+            __m512i odd = _mm512_and_si512(q, _mm512_and_si512(mask, one));
+            __m512i f = _mm512_and_si512(t, mask);
+            __m512i up = _mm512_srlv_epi32(_mm512_add_epi32(_mm512_add_epi32(f, _mm512_srli_epi32(mask, 1)), odd), sj);
+            __m512i neg = _mm512_srai_epi32(t, 31);
+            r = _mm512_add_epi32(q, _mm512_sub_epi32(_mm512_xor_si512(up, neg), neg));
+        } else {
+            __m512i sgn = _mm512_or_si512(_mm512_srai_epi32(t, 31), one);
+            __m512i u = _mm512_srav_epi32(t, _mm512_sub_epi32(sj, one));
+            __m512i q = _mm512_srai_epi32(u, 1);
+            __mmask16 odd = _mm512_test_epi32_mask(u, one);
+            r = _mm512_mask_add_epi32(q, odd, q, sgn);
+            r = _mm512_mask_mov_epi32(r, _mm512_cmpeq_epi32_mask(sj, zero), t);   // shift 0: t
+        }
+        r = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(r, bj), zero), v255);
+        _mm_storeu_si128((__m128i *)(out + p), _mm512_cvtepi32_epi8(r));
+    }
+    return p;
+}
+
+static int use_avx512;
+
+void kpu_sim_bn_act_use_avx512(int on) {
+    use_avx512 = on;
+}
+
 static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
     const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min, int64_t acc_max,
     uint8_t *out, int n) {
@@ -181,6 +252,15 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
     const __m256i xs_lo = _mm256_loadu_si256((const __m256i *)xs), xs_hi = _mm256_loadu_si256((const __m256i *)(xs + 8));
     const __m256i sg_lo = _mm256_loadu_si256((const __m256i *)seg), sg_hi = _mm256_loadu_si256((const __m256i *)(seg + 8));
     int p = 0;
+    if (use_avx512 && narrow) {
+        int steps = 0;
+        while (steps < 4 && (1 << steps) <= nk) {
+            steps++;                                   // halvings that cover 0..nk
+        }
+        act512_t c = { xs, seg, tt, jlo, steps, banker, (int32_t)(uint32_t)(uint64_t)tw, bn.mul,
+            (int32_t)((uint32_t)bn.add - (uint32_t)((uint64_t)1 << (62 - bn.shift))), bn.shift };
+        p = bn_act_i32_512(&c, lo, tx32, out, n);
+    }
     for (; p + 8 <= n; p += 8) {
         __m256i v = narrow ? bn8(lo + p, tx32 + p, vtw32, vmul, vbias, bshift, vadd32)
             : pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),

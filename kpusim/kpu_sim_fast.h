@@ -65,14 +65,18 @@ const char *kpu_sim_kernel_name(void);
 // ones were asked for and this CPU has none (the portable ones then stay).
 int kpu_sim_select_kernel(int portable);
 // Kernel sets, each a superset of the one before: portable C, AVX2 (vpmaddwd + vpaddd), AVX2
-// with AVX-VNNI (vpdpwssd: the multiply-add and the add in one instruction, same sums). The
-// process starts on the best the CPU has; K210_KPUSIM_NO_VNNI=1 stops at AVX2 and
+// with AVX-VNNI (vpdpwssd: the multiply-add and the add in one instruction, same sums), and
+// that with the 32-bit BN + activation loop on 16 AVX-512 lanes. The process starts on the
+// best the CPU has; K210_KPUSIM_NO_AVX512=1 stops at VNNI, K210_KPUSIM_NO_VNNI=1 at AVX2 and
 // K210_KPUSIM_PORTABLE=1 at the portable set. kpu_sim_select_kernels(level) takes the best
 // set up to level and returns the level it got.
 #define KPU_SIM_KERNELS_PORTABLE 0
 #define KPU_SIM_KERNELS_AVX2 1
 #define KPU_SIM_KERNELS_VNNI 2
+#define KPU_SIM_KERNELS_AVX512 3
 int kpu_sim_select_kernels(int level);
+// Set by the selection: the BN + activation loop's 16-lane AVX-512 part on or off.
+void kpu_sim_bn_act_use_avx512(int on);
 // The range of n int32 values, and the input term tx[i] = (arg_x * sx[i]) >> shr_x with its
 // range (n a multiple of KPU_SIM_STRIP): AVX2 when the kernels are, else portable C. tx32 gets
 // the low 32 bits of each tx (the value itself when the range fits int32).

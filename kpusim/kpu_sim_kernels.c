@@ -272,6 +272,7 @@ static int set_kernels(int level) {
     chosen_name = "portable";
     int got = KPU_SIM_KERNELS_PORTABLE;
 #if defined(__x86_64__) || defined(__i386__)
+    kpu_sim_bn_act_use_avx512(0);
     __builtin_cpu_init();
     if (level >= KPU_SIM_KERNELS_AVX2 && __builtin_cpu_supports("avx2")) {
         chosen = kernel_avx2;
@@ -283,6 +284,11 @@ static int set_kernels(int level) {
             chosen4 = kernel4_vnni;
             chosen_name = "avx2+vnni";
             got = KPU_SIM_KERNELS_VNNI;
+            if (level >= KPU_SIM_KERNELS_AVX512 && __builtin_cpu_supports("avx512f")) {
+                kpu_sim_bn_act_use_avx512(1);
+                chosen_name = "avx2+vnni+avx512";
+                got = KPU_SIM_KERNELS_AVX512;
+            }
         }
     }
 #else
@@ -293,7 +299,8 @@ static int set_kernels(int level) {
 
 static void choose(void) {
     set_kernels(env_set("K210_KPUSIM_PORTABLE") ? KPU_SIM_KERNELS_PORTABLE
-        : env_set("K210_KPUSIM_NO_VNNI") ? KPU_SIM_KERNELS_AVX2 : KPU_SIM_KERNELS_VNNI);
+        : env_set("K210_KPUSIM_NO_VNNI") ? KPU_SIM_KERNELS_AVX2
+        : env_set("K210_KPUSIM_NO_AVX512") ? KPU_SIM_KERNELS_VNNI : KPU_SIM_KERNELS_AVX512);
 }
 
 kpu_sim_kernel_t kpu_sim_kernel(void) {
@@ -313,7 +320,7 @@ int kpu_sim_select_kernels(int level) {
 }
 
 int kpu_sim_select_kernel(int portable) {
-    int got = set_kernels(portable ? KPU_SIM_KERNELS_PORTABLE : KPU_SIM_KERNELS_VNNI);
+    int got = set_kernels(portable ? KPU_SIM_KERNELS_PORTABLE : KPU_SIM_KERNELS_AVX512);
     return portable || got > KPU_SIM_KERNELS_PORTABLE;
 }
 
