@@ -42,6 +42,11 @@ typedef struct {
     uint8_t bias[16];
     int ascending;          // x_start non-decreasing: segment search may bisect
     kpu_act_rule_t rule;
+    // For the fast engine's 32-bit lanes (kpu_sim_bnact.c), worked out once per layer: x_start
+    // clamped to int32, and y_mul and shift with their common powers of two taken out, packed
+    // with the bias as (y << 16) | (shift << 8) | bias.
+    int32_t xs32[16];
+    int32_t seg32[16];
 } kpu_sim_act_t;
 
 void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule_t rule);

@@ -43,6 +43,19 @@ void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule
         if (j > 0 && a->x_start[j] < a->x_start[j - 1]) {
             a->ascending = 0;
         }
+        int64_t x = a->x_start[j];
+        a->xs32[j] = (int32_t)(x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x);
+        // (d * y) >> s with the powers of two common to y and 2^s taken out: the same quotient
+        // and the same fraction against one half (both scaled by 2^k), so both rounding rules
+        // give the same result, and d * y then fits 32 bits for far wider d (ReLU-like segments
+        // are y = 1024, s = 20: d >> 10)
+        int32_t ym = a->y_mul[j];
+        int sh = a->shift[j];
+        while (ym != 0 && (ym & 1) == 0 && sh > 0) {
+            ym /= 2;
+            sh--;
+        }
+        a->seg32[j] = (int32_t)(((uint32_t)(uint16_t)ym << 16) | ((uint32_t)sh << 8) | a->bias[j]);
     }
     a->rule = rule;
 }
@@ -204,17 +217,18 @@ static inline int64_t bn_apply(int64_t acc, uint64_t mul, unsigned shift, int64_
 }
 
 void kpu_sim_bn_act_row(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
-    int n) {
+    const int32_t *hi, const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min,
+    int64_t acc_max, uint8_t *out, int n) {
     (void)acc_min;
     (void)acc_max;
+    (void)tx32;
     uint64_t mul = (uint64_t)(int64_t)bn.mul;
     unsigned shift = bn.shift;
     int64_t add = bn.add;
     const int64_t *xs = a->x_start;
 #if defined(__x86_64__) || defined(__i386__)
     if (kpu_sim_use_avx2()) {
-        int done = kpu_sim_bn_act_avx2(a, bn, lo, hi, tx, tw, acc_min, acc_max, out, n);
+        int done = kpu_sim_bn_act_avx2(a, bn, lo, hi, tx, tx32, tw, acc_min, acc_max, out, n);
         lo += done;
         hi = hi != NULL ? hi + done : NULL;
         tx += done;

@@ -53,8 +53,124 @@ static inline AVX2 __m256i bn4(const int32_t *lo, const int64_t *tx, __m256i vtw
     return _mm256_add_epi64(v, vadd);
 }
 
+// BN of eight outputs on 32-bit lanes, for when tx and acc fit int32 and shift <= 62: the sums
+// lo + tx + tw wrap mod 2^32 to acc itself; acc * mul is exact in 64 bits (|.| < 2^62), and
+// adding 2^62 makes it non-negative, so a logical shift gives floor(acc * mul / 2^shift) +
+// 2^(62 - shift); vadd32 holds add minus that constant mod 2^32, and v fits int32 (the caller
+// checked), so the low 32 bits of the sum are v exactly.
+static inline AVX2 __m256i bn8(const int32_t *lo, const int32_t *tx32, __m256i vtw32, __m256i vmul,
+    __m256i vbias, __m128i bshift, __m256i vadd32) {
+    __m256i acc = _mm256_add_epi32(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)lo),
+        _mm256_loadu_si256((const __m256i *)tx32)), vtw32);
+    __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(acc, vmul), vbias);
+    __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), vmul), vbias);
+    pe = _mm256_srl_epi64(pe, bshift);
+    po = _mm256_slli_epi64(_mm256_srl_epi64(po, bshift), 32);
+    return _mm256_add_epi32(_mm256_blend_epi32(pe, po, 0xAA), vadd32);
+}
+
+// The segment search as a bisection over the sorted starts T[1..15] (T[i] = the i-th start
+// inside the value range, INT32_MAX past the last): the largest i whose start v passes
+// (v > T[i] for nncase 0.2, T[i] <= v for the SDK rule), i.e. the count the linear loop makes
+// when the starts ascend. Four steps of 8, 4, 2, 1 (three when fewer than 8 starts count).
+typedef struct {
+    __m256i t8, t4, t12, t2, t1;   // T[8], T[4], T[12], {T[2], T[6], T[10], T[14]}, {T[1], T[3], ..}
+    int wide;                       // more than 7 starts: the step of 8 is needed
+} bsearch_t;
+
+static inline AVX2 __m256i passes(__m256i v, __m256i t, int banker) {
+    // all ones where v passes start t
+    return banker ? _mm256_cmpgt_epi32(v, t) : _mm256_xor_si256(_mm256_cmpgt_epi32(t, v), _mm256_set1_epi32(-1));
+}
+
+static inline AVX2 __m256i bsearch8(const bsearch_t *b, __m256i v, int banker) {
+    __m256i j = _mm256_setzero_si256(), t4 = b->t4;
+    if (b->wide) {
+        __m256i m = passes(v, b->t8, banker);
+        j = _mm256_and_si256(m, _mm256_set1_epi32(8));
+        t4 = _mm256_blendv_epi8(b->t4, b->t12, m);
+    }
+    j = _mm256_add_epi32(j, _mm256_and_si256(passes(v, t4, banker), _mm256_set1_epi32(4)));
+    __m256i t2 = _mm256_permutevar8x32_epi32(b->t2, _mm256_srli_epi32(j, 2));
+    j = _mm256_add_epi32(j, _mm256_and_si256(passes(v, t2, banker), _mm256_set1_epi32(2)));
+    __m256i t1 = _mm256_permutevar8x32_epi32(b->t1, _mm256_srli_epi32(j, 1));
+    return _mm256_add_epi32(j, _mm256_and_si256(passes(v, t1, banker), _mm256_set1_epi32(1)));
+}
+
+// The 32-bit-lane loop of bn_act_i32 on 16 lanes (AVX-512F), for the bn8 case: the same
+// steps, with the 16-entry tables one permute each and the bisection over T[1..15] in
+// `steps` halvings (T past the starts in range is INT32_MAX). Returns how many it did (a
+// multiple of 16); bn_act_i32's 8-lane loop finishes the rest.
+typedef struct {
+    const int32_t *xs, *seg, *tt;   // 16 clamped starts, packed segments, T (relative to jlo)
+    int jlo, steps, banker;
+    int32_t tw32, mul, add32;       // low 32 bits of tw, BN multiplier, vadd32 of bn8
+    unsigned shift;
+} act512_t;
+
+__attribute__((target("avx512f")))
+static int bn_act_i32_512(const act512_t *c, const int32_t *lo, const int32_t *tx32, uint8_t *out, int n) {
+    const __m512i xs = _mm512_loadu_si512(c->xs), sg = _mm512_loadu_si512(c->seg);
+    const __m512i tt = _mm512_loadu_si512(c->tt), vjlo = _mm512_set1_epi32(c->jlo);
+    const __m512i vtw = _mm512_set1_epi32(c->tw32), vmul = _mm512_set1_epi64((int64_t)c->mul);
+    const __m512i vbias = _mm512_set1_epi64((int64_t)1 << 62), vadd = _mm512_set1_epi32(c->add32);
+    const __m128i bshift = _mm_cvtsi32_si128((int)c->shift);
+    const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+    const __m512i m8 = _mm512_set1_epi32(0xFF), v255 = _mm512_set1_epi32(255);
+    int p = 0;
+    for (; p + 16 <= n; p += 16) {
+        __m512i acc = _mm512_add_epi32(_mm512_add_epi32(_mm512_loadu_si512(lo + p),
+            _mm512_loadu_si512(tx32 + p)), vtw);
+        __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(acc, vmul), vbias);
+        __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), vmul), vbias);
+        pe = _mm512_srl_epi64(pe, bshift);
+        po = _mm512_slli_epi64(_mm512_srl_epi64(po, bshift), 32);
+        __m512i v = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, pe, po), vadd);
+        __m512i j = zero;
+        for (int k = c->steps - 1; k >= 0; k--) {
+            __m512i cand = _mm512_add_epi32(j, _mm512_set1_epi32(1 << k));
+            __m512i t = _mm512_permutexvar_epi32(cand, tt);
+            __mmask16 m = c->banker ? _mm512_cmpgt_epi32_mask(v, t) : _mm512_cmple_epi32_mask(t, v);
+            j = _mm512_mask_mov_epi32(j, m, cand);
+        }
+        j = _mm512_add_epi32(j, vjlo);
+        __m512i xj = _mm512_permutexvar_epi32(j, xs), sgw = _mm512_permutexvar_epi32(j, sg);
+        __m512i yj = _mm512_srai_epi32(sgw, 16);
+        __m512i sj = _mm512_and_si512(_mm512_srli_epi32(sgw, 8), m8);
+        __m512i bj = _mm512_and_si512(sgw, m8);
+        __m512i t = _mm512_mullo_epi32(_mm512_sub_epi32(v, xj), yj);
+        __m512i r;
+        if (c->banker) {   // as the 8-lane loop
+            __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, sj), one);
+            __m512i q = _mm512_srav_epi32(t, sj);
+            __m512i odd = _mm512_and_si512(q, _mm512_and_si512(mask, one));
+            __m512i f = _mm512_and_si512(t, mask);
+            __m512i up = _mm512_srlv_epi32(_mm512_add_epi32(_mm512_add_epi32(f, _mm512_srli_epi32(mask, 1)), odd), sj);
+            __m512i neg = _mm512_srai_epi32(t, 31);
+            r = _mm512_add_epi32(q, _mm512_sub_epi32(_mm512_xor_si512(up, neg), neg));
+        } else {
+            __m512i sgn = _mm512_or_si512(_mm512_srai_epi32(t, 31), one);
+            __m512i u = _mm512_srav_epi32(t, _mm512_sub_epi32(sj, one));
+            __m512i q = _mm512_srai_epi32(u, 1);
+            __mmask16 odd = _mm512_test_epi32_mask(u, one);
+            r = _mm512_mask_add_epi32(q, odd, q, sgn);
+            r = _mm512_mask_mov_epi32(r, _mm512_cmpeq_epi32_mask(sj, zero), t);   // shift 0: t
+        }
+        r = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(r, bj), zero), v255);
+        _mm_storeu_si128((__m128i *)(out + p), _mm512_cvtepi32_epi8(r));
+    }
+    return p;
+}
+
+static int use_avx512;
+
+void kpu_sim_bn_act_use_avx512(int on) {
+    use_avx512 = on;
+}
+
 static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out, int n) {
+    const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min, int64_t acc_max,
+    uint8_t *out, int n) {
     const int64_t lim = ((int64_t)1 << 31) - 256;
     // BN is monotone in acc, so the ends of the acc range give the ends of the v range
     int64_t va = (((acc_min * (int64_t)bn.mul)) >> bn.shift) + bn.add;
@@ -64,21 +180,11 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
         return 0;
     }
     int banker = a->rule == KPU_ACT_RULE_NNCASE02;
-    int32_t xs[16], seg[16];
+    const int32_t *xs = a->xs32, *seg = a->seg32;
     for (int j = 0; j < 16; j++) {
         int64_t x = a->x_start[j];
-        xs[j] = (int32_t)(x < INT32_MIN ? INT32_MIN : x > INT32_MAX ? INT32_MAX : x);
-        // (d * y) >> s with the powers of two common to y and 2^s taken out: the same quotient
-        // and the same fraction against one half (both scaled by 2^k), so both rounding rules
-        // give the same result, and d * y then fits 32 bits for far wider d (ReLU-like segments
-        // are y = 1024, s = 20: d >> 10)
-        int32_t ym = a->y_mul[j];
-        int sh = a->shift[j];
-        while (ym != 0 && (ym & 1) == 0 && sh > 0) {
-            ym /= 2;
-            sh--;
-        }
-        seg[j] = (int32_t)(((uint32_t)(uint16_t)ym << 16) | ((uint32_t)sh << 8) | a->bias[j]);
+        int32_t ym = seg[j] >> 16;             // reduced y_mul and shift (kpu_sim_act_decode)
+        int sh = (seg[j] >> 8) & 0xFF;
         // the values of v that pick segment j, and what they need
         int64_t lo_v = j == 0 || x < vmin ? vmin : x;
         int64_t hi_v = j < 15 && a->x_start[j + 1] < vmax ? a->x_start[j + 1] : vmax;
@@ -101,6 +207,11 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
     const __m256i vtw = _mm256_set1_epi64x(tw), vmul = _mm256_set1_epi64x((int64_t)bn.mul);
     const __m256i vadd = _mm256_set1_epi64x((int64_t)bn.add), v255 = _mm256_set1_epi32(255);
     const __m128i bshift = _mm_cvtsi32_si128((int)bn.shift);
+    int narrow = tx32 != NULL && bn.shift <= 62;      // bn8 applies
+    const __m256i vtw32 = _mm256_set1_epi32((int32_t)(uint32_t)(uint64_t)tw);
+    const __m256i vbias = _mm256_set1_epi64x((int64_t)1 << 62);
+    const __m256i vadd32 = _mm256_set1_epi32((int32_t)((uint32_t)bn.add
+        - (uint32_t)((uint64_t)1 << (narrow ? 62 - bn.shift : 0))));
     // Pruned segment search: an ascending start that every v in [vmin, vmax] passes, or none
     // does, adds a constant to the segment index; only the starts inside the range are compared.
     // (A start outside int32 is outside the range, so the clamped xs[] are exact where compared.)
@@ -125,15 +236,39 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
         xs8[i] = xs[idx];
         sg8[i] = seg[idx];
     }
+    // many starts inside the range (e.g. a leaky ReLU drawn in 14 segments): bisect instead
+    int bisect = nk >= 6;
+    int32_t tt[16], t2a[8], t1a[8];
+    for (int i = 0; i < 16; i++) {
+        tt[i] = i >= 1 && i <= nk ? xs[jlo + i] : INT32_MAX;
+    }
+    for (int i = 0; i < 8; i++) {
+        t2a[i] = tt[(4 * i + 2) & 15];   // entries 4..7 are never indexed
+        t1a[i] = tt[2 * i + 1];
+    }
+    bsearch_t bs = { _mm256_set1_epi32(tt[8]), _mm256_set1_epi32(tt[4]), _mm256_set1_epi32(tt[12]),
+        _mm256_loadu_si256((const __m256i *)t2a), _mm256_loadu_si256((const __m256i *)t1a), nk >= 8 };
     const __m256i xs_c = _mm256_loadu_si256((const __m256i *)xs8), sg_c = _mm256_loadu_si256((const __m256i *)sg8);
     const __m256i xs_lo = _mm256_loadu_si256((const __m256i *)xs), xs_hi = _mm256_loadu_si256((const __m256i *)(xs + 8));
     const __m256i sg_lo = _mm256_loadu_si256((const __m256i *)seg), sg_hi = _mm256_loadu_si256((const __m256i *)(seg + 8));
     int p = 0;
+    if (use_avx512 && narrow) {
+        int steps = 0;
+        while (steps < 4 && (1 << steps) <= nk) {
+            steps++;                                   // halvings that cover 0..nk
+        }
+        act512_t c = { xs, seg, tt, jlo, steps, banker, (int32_t)(uint32_t)(uint64_t)tw, bn.mul,
+            (int32_t)((uint32_t)bn.add - (uint32_t)((uint64_t)1 << (62 - bn.shift))), bn.shift };
+        p = bn_act_i32_512(&c, lo, tx32, out, n);
+    }
     for (; p + 8 <= n; p += 8) {
-        __m256i v = pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),
-            bn4(lo + p + 4, tx + p + 4, vtw, vmul, bshift, vadd));
+        __m256i v = narrow ? bn8(lo + p, tx32 + p, vtw32, vmul, vbias, bshift, vadd32)
+            : pack_lo_dwords(bn4(lo + p, tx + p, vtw, vmul, bshift, vadd),
+                bn4(lo + p + 4, tx + p + 4, vtw, vmul, bshift, vadd));
         __m256i j = vrel;
-        if (banker) {
+        if (bisect) {
+            j = bsearch8(&bs, v, banker);
+        } else if (banker) {
             for (int k = 0; k < nk; k++) {
                 j = _mm256_sub_epi32(j, _mm256_cmpgt_epi32(v, xk[k]));
             }
@@ -155,22 +290,26 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
         __m256i sj = _mm256_and_si256(_mm256_srli_epi32(sgw, 8), m8);
         __m256i bj = _mm256_and_si256(sgw, m8);
         __m256i t = _mm256_mullo_epi32(_mm256_sub_epi32(v, xj), yj);
-        __m256i sgn = _mm256_or_si256(_mm256_srai_epi32(t, 31), one);   // -1 or +1
         __m256i r;
         if (banker) {
+            // q = floor(t / 2^s), f = the bits shifted out; the carry (f > 2^(s-1), or equal
+            // and q odd) is bit s of f + (2^(s-1) - 1) + (q & 1), and goes away from zero
+            // (q - 1 for t < 0, as the scalar q + sign). s = 0: mask 0, no carry, r = t.
+            __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, sj), one);
             __m256i q = _mm256_srav_epi32(t, sj);
-            __m256i f = _mm256_and_si256(t, _mm256_sub_epi32(_mm256_sllv_epi32(one, sj), one));
-            __m256i h = _mm256_sllv_epi32(one, _mm256_sub_epi32(sj, one));   // s = 0: count -1 gives 0
-            __m256i up = _mm256_or_si256(_mm256_cmpgt_epi32(f, h),
-                _mm256_and_si256(_mm256_cmpeq_epi32(f, h), _mm256_cmpeq_epi32(_mm256_and_si256(q, one), one)));
-            r = _mm256_add_epi32(q, _mm256_and_si256(up, sgn));
+            __m256i odd = _mm256_and_si256(q, _mm256_and_si256(mask, one));
+            __m256i f = _mm256_and_si256(t, mask);
+            __m256i up = _mm256_srlv_epi32(_mm256_add_epi32(_mm256_add_epi32(f, _mm256_srli_epi32(mask, 1)), odd), sj);
+            __m256i neg = _mm256_srai_epi32(t, 31);
+            r = _mm256_add_epi32(q, _mm256_sub_epi32(_mm256_xor_si256(up, neg), neg));
         } else {
+            __m256i sgn = _mm256_or_si256(_mm256_srai_epi32(t, 31), one);   // -1 or +1
             __m256i u = _mm256_srav_epi32(t, _mm256_sub_epi32(sj, one));
             __m256i q = _mm256_srai_epi32(u, 1);
             __m256i odd = _mm256_cmpeq_epi32(_mm256_and_si256(u, one), one);
             r = _mm256_add_epi32(q, _mm256_and_si256(odd, sgn));
+            r = _mm256_blendv_epi8(r, t, _mm256_cmpeq_epi32(sj, zero));   // shift 0: t itself
         }
-        r = _mm256_blendv_epi8(r, t, _mm256_cmpeq_epi32(sj, zero));   // shift 0: t itself
         r = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(r, bj), zero), v255);
         __m256i w = _mm256_packus_epi32(r, r);                         // per 128-bit lane
         w = _mm256_packus_epi16(w, w);
@@ -182,11 +321,11 @@ static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_
 }
 
 AVX2 int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
-    int n) {
+    const int32_t *hi, const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min,
+    int64_t acc_max, uint8_t *out, int n) {
     int acc32 = hi == NULL && acc_min > INT32_MIN && acc_max < INT32_MAX;
     if (acc32) {
-        int done = bn_act_i32(a, bn, lo, tx, tw, acc_min, acc_max, out, n);
+        int done = bn_act_i32(a, bn, lo, tx, tx32, tw, acc_min, acc_max, out, n);
         if (done > 0) {
             return done;
         }

@@ -7,8 +7,9 @@
 //    address can never reuse stale weights;
 //  - each band of input rows packed once into padded planes of u16 pairs (two channels, or two
 //    horizontal taps for depthwise), so every tap is one unaligned load with no edge cases;
-//  - the sum S as pairwise 16x16->32 multiply-adds: AVX2 (vpmaddwd) when the CPU has it,
-//    otherwise the portable C loop over the same data (K210_KPUSIM_PORTABLE=1 forces it);
+//  - the sum S as pairwise 16x16->32 multiply-adds: AVX2 (vpmaddwd; vpdpwssd with AVX-VNNI)
+//    when the CPU has it, otherwise the portable C loop over the same data
+//    (K210_KPUSIM_PORTABLE=1 forces it, K210_KPUSIM_NO_VNNI=1 stops at plain AVX2);
 //  - BN and activation fused per row, then pooling and write-back, per band;
 //  - the bands (or, for maps of few bands, the output channels) shared out to worker threads,
 //    each writing its own outputs (kpu_sim_threads.h).
@@ -49,30 +50,55 @@ const kpu_sim_wpack_t *kpu_sim_wcache_get(const kpu_sim_layer_t *L);
 #define KPU_SIM_STRIP 32
 typedef void (*kpu_sim_kernel_t)(int32_t *acc, const int32_t *planes, size_t plane_stride,
     int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n);
-// The kernel this process uses (AVX2 or portable, chosen once), and its name.
+// The same sums for KPU_SIM_VBLOCK virtual channels at once: channel j (j < KPU_SIM_VBLOCK)
+// has its weights at w + j * wstride and its sums at acc + j * acc_stride. One load of the
+// input serves the four channels, which is what makes the normal convolutions fast.
+#define KPU_SIM_VBLOCK 4
+typedef void (*kpu_sim_kernel4_t)(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, size_t n);
+// The kernels this process uses (AVX2 or portable, chosen once), and their name.
 kpu_sim_kernel_t kpu_sim_kernel(void);
+kpu_sim_kernel4_t kpu_sim_kernel4(void);
 const char *kpu_sim_kernel_name(void);
-// For the tests: the portable kernels (portable = 1) or the SIMD ones; 0 when the SIMD ones
-// were asked for and this CPU has none (the portable ones then stay).
+// For the tests: the portable kernels (portable = 1) or the best SIMD ones; 0 when the SIMD
+// ones were asked for and this CPU has none (the portable ones then stay).
 int kpu_sim_select_kernel(int portable);
+// Kernel sets, each a superset of the one before: portable C, AVX2 (vpmaddwd + vpaddd), AVX2
+// with AVX-VNNI (vpdpwssd: the multiply-add and the add in one instruction, same sums), and
+// that with the 32-bit BN + activation loop on 16 AVX-512 lanes. The process starts on the
+// best the CPU has; K210_KPUSIM_NO_AVX512=1 stops at VNNI, K210_KPUSIM_NO_VNNI=1 at AVX2 and
+// K210_KPUSIM_PORTABLE=1 at the portable set. kpu_sim_select_kernels(level) takes the best
+// set up to level and returns the level it got.
+#define KPU_SIM_KERNELS_PORTABLE 0
+#define KPU_SIM_KERNELS_AVX2 1
+#define KPU_SIM_KERNELS_VNNI 2
+#define KPU_SIM_KERNELS_AVX512 3
+int kpu_sim_select_kernels(int level);
+// Set by the selection: the BN + activation loop's 16-lane AVX-512 part on or off.
+void kpu_sim_bn_act_use_avx512(int on);
 // The range of n int32 values, and the input term tx[i] = (arg_x * sx[i]) >> shr_x with its
-// range (n a multiple of KPU_SIM_STRIP): AVX2 when the kernels are, else portable C.
+// range (n a multiple of KPU_SIM_STRIP): AVX2 when the kernels are, else portable C. tx32 gets
+// the low 32 bits of each tx (the value itself when the range fits int32).
 void kpu_sim_range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx);
-void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx, size_t n,
-    int64_t *mn, int64_t *mx);
-// Nonzero when the AVX2 kernels are in use (the BN + activation loop follows the same choice).
+void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx,
+    int32_t *tx32, size_t n, int64_t *mn, int64_t *mx);
+// Nonzero when the AVX2 kernels (with or without VNNI) are in use (the BN + activation loop
+// follows the same choice).
 int kpu_sim_use_avx2(void);
 // The AVX2 BN + activation over a prefix of n outputs (kpu_sim_bnact.c): how many it did (a
-// multiple of 4; 0 for a table only the scalar path takes).
+// multiple of 4; 0 for a table only the scalar path takes). tx32 (or NULL) is tx as int32,
+// given only when every tx fits int32.
 int kpu_sim_bn_act_avx2(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
-    int n);
+    const int32_t *hi, const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min,
+    int64_t acc_max, uint8_t *out, int n);
 
 // BN (spec 3.5 step 3) and activation of n conv outputs: acc = lo[i] (+ 256 * hi[i] when hi is
 // not NULL) + tx[i] + tw, exactly as the reference path's post-processing. The caller
-// guarantees acc_min <= acc <= acc_max for every element (narrower arithmetic when it can).
+// guarantees acc_min <= acc <= acc_max for every element (narrower arithmetic when it can),
+// and passes tx32 (tx as int32) only when every tx fits int32, else NULL.
 void kpu_sim_bn_act_row(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
-    const int32_t *hi, const int64_t *tx, int64_t tw, int64_t acc_min, int64_t acc_max, uint8_t *out,
-    int n);
+    const int32_t *hi, const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min,
+    int64_t acc_max, uint8_t *out, int n);
 
 #endif

@@ -40,12 +40,26 @@ static void kernel_portable(int32_t *acc, const int32_t *planes, size_t plane_st
     }
 }
 
+static void kernel4_portable(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, size_t n) {
+    for (int j = 0; j < KPU_SIM_VBLOCK; j++) {
+        kernel_portable(acc + (size_t)j * acc_stride, planes, plane_stride, nplanes, toff, ntaps,
+            w + (size_t)j * wstride, n);
+    }
+}
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
 // 32 outputs per pass in four registers, all planes and taps summed before one store. NT is the
 // tap count known at compile time (1, 6 or 9) so the tap loop unrolls.
-#define AVX2_BODY(NT)                                                                          \
+// acc += the pairwise products of x and b: vpmaddwd + vpaddd; with AVX-VNNI one vpdpwssd,
+// the same wrapping int32 sum (no saturation; no pair of u8-range products comes near it).
+#define MADD_ACC(a, x, b) a = _mm256_add_epi32(a, _mm256_madd_epi16(x, b))
+#define VNNI_ACC(a, x, b) a = _mm256_dpwssd_avx_epi32(a, x, b)
+
+#define AVX2_BODY(NT, ACC)                                                                     \
     for (size_t i = 0; i < n; i += KPU_SIM_STRIP) {                                            \
         __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;                       \
         const int32_t *wp = w;                                                                 \
@@ -54,10 +68,10 @@ static void kernel_portable(int32_t *acc, const int32_t *planes, size_t plane_st
             for (int t = 0; t < (NT); t++) {                                                   \
                 __m256i wv = _mm256_set1_epi32(wp[t]);                                         \
                 const __m256i *q = (const __m256i *)(base + toff[t]);                          \
-                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_loadu_si256(q), wv));       \
-                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_loadu_si256(q + 1), wv));   \
-                a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_loadu_si256(q + 2), wv));   \
-                a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_loadu_si256(q + 3), wv));   \
+                ACC(a0, _mm256_loadu_si256(q), wv);                                            \
+                ACC(a1, _mm256_loadu_si256(q + 1), wv);                                        \
+                ACC(a2, _mm256_loadu_si256(q + 2), wv);                                        \
+                ACC(a3, _mm256_loadu_si256(q + 3), wv);                                        \
             }                                                                                  \
             wp += (NT);                                                                        \
         }                                                                                      \
@@ -71,10 +85,85 @@ __attribute__((target("avx2")))
 static void kernel_avx2(int32_t *acc, const int32_t *planes, size_t plane_stride,
     int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n) {
     switch (ntaps) {
-        case 1: AVX2_BODY(1) break;
-        case 6: AVX2_BODY(6) break;
-        case 9: AVX2_BODY(9) break;
-        default: AVX2_BODY(ntaps) break;
+        case 1: AVX2_BODY(1, MADD_ACC) break;
+        case 6: AVX2_BODY(6, MADD_ACC) break;
+        case 9: AVX2_BODY(9, MADD_ACC) break;
+        default: AVX2_BODY(ntaps, MADD_ACC) break;
+    }
+}
+
+__attribute__((target("avx2,avxvnni")))
+static void kernel_vnni(int32_t *acc, const int32_t *planes, size_t plane_stride,
+    int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n) {
+    switch (ntaps) {
+        case 1: AVX2_BODY(1, VNNI_ACC) break;
+        case 6: AVX2_BODY(6, VNNI_ACC) break;
+        case 9: AVX2_BODY(9, VNNI_ACC) break;
+        default: AVX2_BODY(ntaps, VNNI_ACC) break;
+    }
+}
+
+// Four channels x 16 outputs per pass: eight accumulators, two input loads and four weight
+// broadcasts per tap for eight multiply-adds (the one-channel body above needs a load per
+// multiply-add, and its input stream comes from L2 once per channel instead of once per four).
+#define AVX2_BODY4(NT, MADD_ACC)                                                               \
+    for (size_t i = 0; i < n; i += 16) {                                                       \
+        __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;                \
+        __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;                                    \
+        const int32_t *wp = w;                                                                 \
+        for (int p = 0; p < nplanes; p++) {                                                    \
+            const int32_t *base = planes + (size_t)p * plane_stride + i;                       \
+            for (int t = 0; t < (NT); t++) {                                                   \
+                const __m256i *q = (const __m256i *)(base + toff[t]);                          \
+                __m256i x0 = _mm256_loadu_si256(q), x1 = _mm256_loadu_si256(q + 1);            \
+                __m256i b = _mm256_set1_epi32(wp[t]);                                          \
+                MADD_ACC(c00, x0, b);                                                          \
+                MADD_ACC(c01, x1, b);                                                          \
+                b = _mm256_set1_epi32(wp[wstride + t]);                                        \
+                MADD_ACC(c10, x0, b);                                                          \
+                MADD_ACC(c11, x1, b);                                                          \
+                b = _mm256_set1_epi32(wp[2 * wstride + t]);                                    \
+                MADD_ACC(c20, x0, b);                                                          \
+                MADD_ACC(c21, x1, b);                                                          \
+                b = _mm256_set1_epi32(wp[3 * wstride + t]);                                    \
+                MADD_ACC(c30, x0, b);                                                          \
+                MADD_ACC(c31, x1, b);                                                          \
+            }                                                                                  \
+            wp += (NT);                                                                        \
+        }                                                                                      \
+        int32_t *o = acc + i;                                                                  \
+        _mm256_storeu_si256((__m256i *)o, c00);                                                \
+        _mm256_storeu_si256((__m256i *)(o + 8), c01);                                          \
+        o += acc_stride;                                                                       \
+        _mm256_storeu_si256((__m256i *)o, c10);                                                \
+        _mm256_storeu_si256((__m256i *)(o + 8), c11);                                          \
+        o += acc_stride;                                                                       \
+        _mm256_storeu_si256((__m256i *)o, c20);                                                \
+        _mm256_storeu_si256((__m256i *)(o + 8), c21);                                          \
+        o += acc_stride;                                                                       \
+        _mm256_storeu_si256((__m256i *)o, c30);                                                \
+        _mm256_storeu_si256((__m256i *)(o + 8), c31);                                          \
+    }
+
+__attribute__((target("avx2")))
+static void kernel4_avx2(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, size_t n) {
+    switch (ntaps) {
+        case 1: AVX2_BODY4(1, MADD_ACC) break;
+        case 9: AVX2_BODY4(9, MADD_ACC) break;
+        default: AVX2_BODY4(ntaps, MADD_ACC) break;
+    }
+}
+
+__attribute__((target("avx2,avxvnni")))
+static void kernel4_vnni(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, size_t n) {
+    switch (ntaps) {
+        case 1: AVX2_BODY4(1, VNNI_ACC) break;
+        case 9: AVX2_BODY4(9, VNNI_ACC) break;
+        default: AVX2_BODY4(ntaps, VNNI_ACC) break;
     }
 }
 
@@ -103,8 +192,9 @@ static void range32_avx2(const int32_t *v, size_t n, int64_t *mn, int64_t *mx) {
 }
 
 __attribute__((target("avx2")))
-static void input_term_avx2(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx, size_t n,
-    int64_t *mn, int64_t *mx) {
+static void input_term_avx2(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx,
+    int32_t *tx32, size_t n, int64_t *mn, int64_t *mx) {
+    const __m256i lanes = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);   // low dword of each lane
     const __m256i vx = _mm256_set1_epi64x(arg_x), zero = _mm256_setzero_si256();
     const __m128i sh = _mm_cvtsi32_si128((int)shr_x);
     __m256i lo = _mm256_set1_epi64x(INT64_MAX), hi = _mm256_set1_epi64x(INT64_MIN);
@@ -113,6 +203,7 @@ static void input_term_avx2(int32_t arg_x, unsigned shr_x, const int32_t *sx, in
         __m256i m = _mm256_cmpgt_epi64(zero, p);
         __m256i t = _mm256_xor_si256(_mm256_srl_epi64(_mm256_xor_si256(p, m), sh), m);
         _mm256_storeu_si256((__m256i *)(tx + i), t);
+        _mm_storeu_si128((__m128i *)(tx32 + i), _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(t, lanes)));
         lo = _mm256_blendv_epi8(lo, t, _mm256_cmpgt_epi64(lo, t));
         hi = _mm256_blendv_epi8(hi, t, _mm256_cmpgt_epi64(t, hi));
     }
@@ -145,11 +236,11 @@ void kpu_sim_range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx) {
     *mx = b;
 }
 
-void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx, size_t n,
-    int64_t *mn, int64_t *mx) {
+void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx,
+    int32_t *tx32, size_t n, int64_t *mn, int64_t *mx) {
 #if defined(__x86_64__) || defined(__i386__)
     if (kpu_sim_use_avx2()) {
-        input_term_avx2(arg_x, shr_x, sx, tx, n, mn, mx);
+        input_term_avx2(arg_x, shr_x, sx, tx, tx32, n, mn, mx);
         return;
     }
 #endif
@@ -157,6 +248,7 @@ void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_
     for (size_t i = 0; i < n; i++) {
         int64_t t = ((int64_t)arg_x * sx[i]) >> shr_x;
         tx[i] = t;
+        tx32[i] = (int32_t)(uint32_t)(uint64_t)t;
         a = t < a ? t : a;
         b = t > b ? t : b;
     }
@@ -165,22 +257,50 @@ void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_
 }
 
 static kpu_sim_kernel_t chosen;
+static kpu_sim_kernel4_t chosen4;
 static const char *chosen_name;
 
-static void choose(void) {
-    const char *force = getenv("K210_KPUSIM_PORTABLE");
+static int env_set(const char *name) {
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' && v[0] != '0';
+}
+
+// The best kernels this CPU has, at most `level` (KPU_SIM_KERNELS_*).
+static int set_kernels(int level) {
     chosen = kernel_portable;
+    chosen4 = kernel4_portable;
     chosen_name = "portable";
-    if (force != NULL && force[0] != '\0' && force[0] != '0') {
-        return;
-    }
+    int got = KPU_SIM_KERNELS_PORTABLE;
 #if defined(__x86_64__) || defined(__i386__)
+    kpu_sim_bn_act_use_avx512(0);
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2")) {
+    if (level >= KPU_SIM_KERNELS_AVX2 && __builtin_cpu_supports("avx2")) {
         chosen = kernel_avx2;
+        chosen4 = kernel4_avx2;
         chosen_name = "avx2";
+        got = KPU_SIM_KERNELS_AVX2;
+        if (level >= KPU_SIM_KERNELS_VNNI && __builtin_cpu_supports("avxvnni")) {
+            chosen = kernel_vnni;
+            chosen4 = kernel4_vnni;
+            chosen_name = "avx2+vnni";
+            got = KPU_SIM_KERNELS_VNNI;
+            if (level >= KPU_SIM_KERNELS_AVX512 && __builtin_cpu_supports("avx512f")) {
+                kpu_sim_bn_act_use_avx512(1);
+                chosen_name = "avx2+vnni+avx512";
+                got = KPU_SIM_KERNELS_AVX512;
+            }
+        }
     }
+#else
+    (void)level;
 #endif
+    return got;
+}
+
+static void choose(void) {
+    set_kernels(env_set("K210_KPUSIM_PORTABLE") ? KPU_SIM_KERNELS_PORTABLE
+        : env_set("K210_KPUSIM_NO_VNNI") ? KPU_SIM_KERNELS_AVX2
+        : env_set("K210_KPUSIM_NO_AVX512") ? KPU_SIM_KERNELS_VNNI : KPU_SIM_KERNELS_AVX512);
 }
 
 kpu_sim_kernel_t kpu_sim_kernel(void) {
@@ -190,22 +310,24 @@ kpu_sim_kernel_t kpu_sim_kernel(void) {
     return chosen;
 }
 
-int kpu_sim_select_kernel(int portable) {
+kpu_sim_kernel4_t kpu_sim_kernel4(void) {
     kpu_sim_kernel();
-    chosen = kernel_portable;
-    chosen_name = "portable";
-#if defined(__x86_64__) || defined(__i386__)
-    if (!portable && __builtin_cpu_supports("avx2")) {
-        chosen = kernel_avx2;
-        chosen_name = "avx2";
-    }
-#endif
-    return portable || kpu_sim_use_avx2();
+    return chosen4;
+}
+
+int kpu_sim_select_kernels(int level) {
+    return set_kernels(level);
+}
+
+int kpu_sim_select_kernel(int portable) {
+    int got = set_kernels(portable ? KPU_SIM_KERNELS_PORTABLE : KPU_SIM_KERNELS_AVX512);
+    return portable || got > KPU_SIM_KERNELS_PORTABLE;
 }
 
 int kpu_sim_use_avx2(void) {
 #if defined(__x86_64__) || defined(__i386__)
-    return kpu_sim_kernel() == kernel_avx2;
+    kpu_sim_kernel_t k = kpu_sim_kernel();
+    return k == kernel_avx2 || k == kernel_vnni;
 #else
     return 0;
 #endif

@@ -7,7 +7,8 @@ the same figures as kpu.netinfo's predicted_ms) beside the published silicon fig
 and the GC bytes one forward allocates the old way (input read() into bytes, output copied to a new
 array, as forward returned before) next to the new (input from a path or a buffer used in place, output
 read in place by an output view rebound with out=); "fails" when the old way cannot allocate.
-K210_KPUSIM_PORTABLE=1 ./scripts/bench measures the portable kernels instead of AVX2;
+K210_KPUSIM_PORTABLE=1 ./scripts/bench measures the portable kernels instead of the SIMD ones
+(K210_KPUSIM_NO_VNNI=1: plain AVX2; K210_KPUSIM_NO_AVX512=1: no 16-lane BN loop);
 K210_SIM_THREADS=N the simulated KPU on N threads (default 2 on a host with 2 or more CPUs).
 Usage: ./scripts/bench [--runs N]"""
 from __future__ import annotations
@@ -193,7 +194,11 @@ def main() -> int:
         return 1
     board = Board.connect("sim", state_dir=Path(tempfile.mkdtemp(prefix="k210-bench-")))
     try:
-        kernels = "portable" if os.environ.get("K210_KPUSIM_PORTABLE", "0") not in ("", "0") else "AVX2 if the CPU has it"
+        def env_on(name: str) -> bool:
+            return os.environ.get(name, "0") not in ("", "0")
+        kernels = ("portable" if env_on("K210_KPUSIM_PORTABLE") else "AVX2 only" if env_on("K210_KPUSIM_NO_VNNI")
+                   else "AVX2 (+VNNI) if the CPU has it" if env_on("K210_KPUSIM_NO_AVX512")
+                   else "AVX2 (+VNNI, +AVX-512 BN) if the CPU has them")
         threads = os.environ.get("K210_SIM_THREADS") or f"default ({2 if (os.cpu_count() or 1) >= 2 else 1})"
         print(f"kpusim kernels: {kernels}; threads: {threads}; load average before: {os.getloadavg()[0]:.2f} "
               f"({os.cpu_count()} CPUs)")

@@ -62,10 +62,20 @@ def map_lines(c: int, h: int, w: int) -> int:
     return rl * h * -(-c // g)
 
 
+KERNELS_AVX2, KERNELS_VNNI = 1, 2   # kpusim/kpu_sim_fast.h KPU_SIM_KERNELS_* (3: AVX-512 BN)
+
+
 def select_kernels(lib, which: str) -> None:
-    """Runs the layers that follow on the SIMD ("simd") or the portable ("portable") kernels of
-    kpusim/kpu_sim_kernels.c; skips the test when this CPU has no SIMD kernels."""
+    """Runs the layers that follow on the best SIMD ("simd"), the plain AVX2 ("avx2") or the
+    portable ("portable") kernels of kpusim/kpu_sim_kernels.c; skips the test when this CPU has
+    no SIMD kernels, and "avx2" when the best are plain AVX2 already (the "simd" run covers them)."""
     import pytest
+    if which == "avx2":
+        if lib.kpu_sim_select_kernels(KERNELS_VNNI) < KERNELS_VNNI:
+            pytest.skip("this CPU has no AVX-VNNI: the simd run is the plain AVX2 one")
+        # plain AVX2 kernels and the 8-lane BN + activation loop (no VNNI, no AVX-512)
+        lib.kpu_sim_select_kernels(KERNELS_AVX2)
+        return
     if not lib.kpu_sim_select_kernel(1 if which == "portable" else 0):
         pytest.skip("this CPU has no AVX2: only the portable kernels run here")
 
