@@ -10,6 +10,21 @@ static int flash_src_read(kmodel_src_t *s, uint32_t off, void *buf, size_t n) {
     return flash_read(s->base + off, buf, n);
 }
 
+// Streamed weights (kpu_stream.h) are read during a forward with the same flash_read: on the
+// simulated board and QEMU at once, so the wait has only the result to give.
+static int stream_result;
+
+static int flash_stream_start(uint32_t addr, void *buf, size_t n) {
+    stream_result = flash_read(addr, buf, n);
+    return 0;
+}
+
+static int flash_stream_wait(void) {
+    int r = stream_result;
+    stream_result = 0;
+    return r;
+}
+
 int kpu_source_with_flash(uint32_t offset, uint32_t max_size, kpu_source_use_t use, void *ctx, kmodel_err_t *e) {
     char name[32];
     snprintf(name, sizeof(name), "0x%lx", (unsigned long)offset);
@@ -27,6 +42,7 @@ int kpu_source_with_flash(uint32_t offset, uint32_t max_size, kpu_source_use_t u
         }
         avail = max_size;
     }
-    kmodel_src_t src = { .read = flash_src_read, .size = avail, .base = offset, .is_flash = true, .name = name };
+    kmodel_src_t src = { .read = flash_src_read, .size = avail, .base = offset, .is_flash = true, .name = name,
+        .stream_start = flash_stream_start, .stream_wait = flash_stream_wait };
     return use(&src, ctx, e);
 }

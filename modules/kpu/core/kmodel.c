@@ -7,6 +7,7 @@
 
 #include "kmodel.h"
 #include "kpu_ledger.h"
+#include "kpu_stream.h"
 
 #define KMDL_MAGIC  (0x4B4D444Cu)    // 'KMDL' as a C multichar constant: "LDMK" on disk
 #define KMDL_SWAPPED (0x4C444D4Bu)   // the same word after model_le2be.py: "KMDL" on disk
@@ -123,8 +124,7 @@ size_t kmodel_plan_charge(const kmodel_plan_t *p) {
     return image_slack(p) + KPU_LEDGER_ROUND(p->image_bytes) + KPU_LEDGER_ROUND(p->main_bytes) + KPU_LEDGER_ROUND(p->state_bytes);
 }
 
-// 1234567 -> "1,234,567"
-static const char *grouped(char *buf, size_t v) {
+const char *kmodel_grouped(char *buf, size_t v) {
     char tmp[24];
     int n = snprintf(tmp, sizeof(tmp), "%lu", (unsigned long)v);
     char *o = buf;
@@ -138,7 +138,7 @@ static const char *grouped(char *buf, size_t v) {
     return buf;
 }
 
-static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t charge, kmodel_err_t *e) {
+int kmodel_fail_memory(kmodel_src_t *src, size_t charge, size_t image, size_t working, kmodel_err_t *e) {
     kpu_ledger_stats_t st;
     kpu_ledger_stats(&st);
     char a[16], b[16], c[16], d[16], f[16];
@@ -146,7 +146,7 @@ static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t char
     size_t used = 0;
     kpu_ledger_block_t blk;
     for (unsigned i = 0; kpu_ledger_block(i, &blk); i++) {
-        int k = snprintf(loaded + used, sizeof(loaded) - used, "%s%s %s B", i ? ", " : "", blk.tag, grouped(a, blk.bytes));
+        int k = snprintf(loaded + used, sizeof(loaded) - used, "%s%s %s B", i ? ", " : "", blk.tag, kmodel_grouped(a, blk.bytes));
         if (k < 0 || (size_t)k >= sizeof(loaded) - used) {
             strcpy(loaded + sizeof(loaded) - 5, "...");
             break;
@@ -156,9 +156,13 @@ static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t char
     return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
         "kpu.load(%s): model needs %s B (image %s B + working %s B), %s B free (largest block %s B); "
         "loaded: %s; deinit a model or use a smaller GC heap (machine.heap_size)",
-        src->name, grouped(a, charge), grouped(b, image_slack(plan) + KPU_LEDGER_ROUND(plan->image_bytes)),
-        grouped(c, KPU_LEDGER_ROUND(plan->main_bytes) + KPU_LEDGER_ROUND(plan->state_bytes)),
-        grouped(d, st.free_bytes), grouped(f, st.largest_free), loaded);
+        src->name, kmodel_grouped(a, charge), kmodel_grouped(b, image), kmodel_grouped(c, working),
+        kmodel_grouped(d, st.free_bytes), kmodel_grouped(f, st.largest_free), loaded);
+}
+
+static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t charge, kmodel_err_t *e) {
+    return kmodel_fail_memory(src, charge, image_slack(plan) + KPU_LEDGER_ROUND(plan->image_bytes),
+        KPU_LEDGER_ROUND(plan->main_bytes) + KPU_LEDGER_ROUND(plan->state_bytes), e);
 }
 
 int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule_t *rule_override,
@@ -223,6 +227,14 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
 }
 
 void kmodel_free(kmodel_t *m) {
+    if (m->stream != NULL) {
+        kpu_stream_forget(m->stream);
+        m->stream = NULL;
+    }
+    if (m->stream_block != NULL) {
+        kpu_ledger_free(m->stream_block);
+        m->stream_block = NULL;
+    }
     if (m->block != NULL) {
         kpu_ledger_free(m->block);
         m->block = NULL;
