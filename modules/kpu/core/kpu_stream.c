@@ -94,6 +94,46 @@ static int cut_ranges(kpu_stream_range_t *rg, uint32_t n, const char *name, uint
     return 0;
 }
 
+static uint32_t round_read(uint32_t n, bool swapped) {
+    return swapped ? (n + 3) & ~3u : n;
+}
+
+// Output channels per read of each range for a window of `want` bytes (0: the largest layer,
+// nothing split); sets group/first_unit, the reads per forward and the buffer size.
+static int plan_groups(kpu_stream_range_t *rg, uint32_t n, uint32_t want, bool swapped, const char *name,
+    uint32_t *units, uint32_t *window, kmodel_err_t *e) {
+    uint32_t big = 0, u = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        big = round_read(rg[i].bytes, swapped) > big ? round_read(rg[i].bytes, swapped) : big;
+    }
+    uint32_t win = want ? want : big;
+    for (uint32_t i = 0; i < n; i++) {
+        kpu_stream_range_t *r = &rg[i];
+        r->first_unit = u;
+        r->group = r->oc;
+        if (round_read(r->bytes, swapped) > win) {
+            uint32_t per_oc = r->bytes / r->oc;
+            // groups start on a channel of the output map's first slot (and, swapped, on a word)
+            uint32_t step = swapped ? 4 : r->step;
+            uint32_t g = per_oc ? win / per_oc / step * step : 0;
+            if (r->depthwise || g == 0) {
+                char a[16], b[16], c[16];
+                uint32_t need = r->depthwise ? round_read(r->bytes, swapped) : round_read(step * per_oc, swapped);
+                return kmodel_fail(e, KMODEL_EVALUE, 0, "kpu.load(%s, stream=True): window=%s B is smaller than layer %lu's "
+                    "%s (%s B%s): use window>=%s", name, kmodel_grouped(a, win), (unsigned long)r->layer,
+                    r->depthwise ? "depthwise weights, which are read whole" : "smallest group of output channels",
+                    kmodel_grouped(b, need), r->depthwise ? "" : " for channels sharing an AI SRAM line",
+                    kmodel_grouped(c, need));
+            }
+            r->group = g;
+        }
+        u += (r->oc + r->group - 1) / r->group;
+    }
+    *units = u;
+    *window = (uint32_t)A(win);
+    return 0;
+}
+
 int kpu_stream_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule_t *rule_override,
     const kpu_stream_opts_t *opts, kmodel_t *m, kmodel_err_t *e) {
     if (!src->is_flash || src->stream_start == NULL) {
@@ -166,23 +206,13 @@ int kpu_stream_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_
         kpu_ledger_free(scratch);
         return r;
     }
-    uint32_t read_largest = is_swapped ? (largest + 3) & ~3u : largest;
-    uint32_t window = opts->window ? opts->window : read_largest;
-    if (window < read_largest) {
-        uint32_t big_layer = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            big_layer = scratch[i].bytes == largest ? scratch[i].layer : big_layer;
-        }
+    uint32_t units = 0, window = 0;
+    if ((r = plan_groups(scratch, n, opts->window, is_swapped, src->name, &units, &window, e)) != 0) {
         if (scratch) {
             kpu_ledger_free(scratch);
         }
-        char msg[200];
-        snprintf(msg, sizeof(msg), "window=%lu B is smaller than the weights of layer %lu (%lu B, the largest); a layer is read "
-            "whole: use window>=%lu or leave window out", (unsigned long)window, (unsigned long)big_layer,
-            (unsigned long)largest, (unsigned long)read_largest);
-        return kmodel_fail(e, KMODEL_EVALUE, 0, "kpu.load(%s, stream=True): %s", src->name, msg);
+        return r;
     }
-    window = (uint32_t)A(window ? window : KPU_LEDGER_ALIGN);
     uint32_t resident = plan.image_bytes - cut;
     size_t charge = A(resident) + main_part;
     size_t bufs = (size_t)nbufs * window;
@@ -215,9 +245,11 @@ int kpu_stream_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_
     kpu_stream_t *s = (kpu_stream_t *)(m->main + A(plan.main_bytes));
     s->ranges = (kpu_stream_range_t *)(s + 1);
     s->n = n;
-    if (n && (r = fmt->stream_ranges(src, s->ranges, &n, e)) == 0) {
-        r = cut_ranges(s->ranges, n, src->name, &cut, &largest, &flash_bytes, e);
+    if (n && (r = fmt->stream_ranges(src, s->ranges, &n, e)) == 0
+        && (r = cut_ranges(s->ranges, n, src->name, &cut, &largest, &flash_bytes, e)) == 0) {
+        r = plan_groups(s->ranges, n, opts->window, is_swapped, src->name, &units, &window, e);
     }
+    s->units = units;
     // the resident part: the file between the cuts
     uint32_t pos = 0;
     for (uint32_t i = 0; r == 0 && i <= n; i++) {
@@ -301,19 +333,42 @@ uint32_t kpu_stream_resident_off(const kpu_stream_t *s, uint32_t off) {
 
 // --- the forward schedule ---
 
-static uint32_t read_len(const kpu_stream_t *s, uint32_t i) {
-    return s->swapped ? (s->ranges[i].bytes + 3) & ~3u : s->ranges[i].bytes;
+// The range of read u and the group within it.
+static const kpu_stream_range_t *unit_range(const kpu_stream_t *s, uint32_t u, uint32_t *group) {
+    uint32_t lo = 0, hi = s->n;
+    while (hi - lo > 1) {   // the last range with first_unit <= u
+        uint32_t mid = (lo + hi) / 2;
+        if (s->ranges[mid].first_unit <= u) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    *group = u - s->ranges[lo].first_unit;
+    return &s->ranges[lo];
 }
 
-static uint8_t *buf_of(const kpu_stream_t *s, uint32_t i) {
-    return s->buf[s->nbufs == 2 ? (i & 1) : 0];
+// Channels [c0, c0 + channels) of read u, at file offset off, len bytes to read.
+static void unit_span(const kpu_stream_t *s, uint32_t u, uint32_t *c0, uint32_t *channels, uint32_t *off, uint32_t *len) {
+    uint32_t k;
+    const kpu_stream_range_t *r = unit_range(s, u, &k);
+    uint32_t per_oc = r->bytes / r->oc;
+    *c0 = k * r->group;
+    *channels = r->oc - *c0 < r->group ? r->oc - *c0 : r->group;
+    *off = r->off + *c0 * per_oc;
+    *len = round_read(r->group == r->oc ? r->bytes : *channels * per_oc, s->swapped);
 }
 
-static int fetch(kpu_stream_t *s, uint32_t i) {
-    uint32_t n = read_len(s, i);
-    s->last_bytes += n;
-    s->pending = (int)i;
-    return s->start(s->flash_base + s->ranges[i].off, buf_of(s, i), n);
+static uint8_t *buf_of(const kpu_stream_t *s, uint32_t u) {
+    return s->buf[s->nbufs == 2 ? (u & 1) : 0];
+}
+
+static int fetch(kpu_stream_t *s, uint32_t u) {
+    uint32_t c0, ch, off, len;
+    unit_span(s, u, &c0, &ch, &off, &len);
+    s->last_bytes += len;
+    s->pending = (int)u;
+    return s->start(s->flash_base + off, buf_of(s, u), len);
 }
 
 static int settle(kpu_stream_t *s) {
@@ -329,35 +384,56 @@ int kpu_stream_begin(kpu_stream_t *s) {
     s->next = 0;
     s->last_bytes = 0;
     s->forwards++;
-    return s->n ? fetch(s, 0) : 0;   // the buffer is free: overlap the input upload
+    return s->units ? fetch(s, 0) : 0;   // the buffer is free: overlap the input upload
 }
 
-int kpu_stream_take(kpu_stream_t *s, uint32_t off, const uint8_t **weights) {
-    uint32_t i = s->next;
-    if (i >= s->n || s->ranges[i].off != off) {
-        return -EINVAL;   // layers run in file order: the loader listed them that way
-    }
-    int r;
-    if (s->pending != (int)i) {
-        if ((r = settle(s)) != 0 || (r = fetch(s, i)) != 0) {
-            s->pending = -1;
-            return r;
+static const kpu_stream_range_t *range_at(const kpu_stream_t *s, uint32_t off) {
+    uint32_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (s->ranges[mid].off < off) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
     }
-    if ((r = settle(s)) != 0) {
-        return r;
+    return lo < s->n && s->ranges[lo].off == off ? &s->ranges[lo] : NULL;
+}
+
+uint32_t kpu_stream_groups(const kpu_stream_t *s, uint32_t off) {
+    const kpu_stream_range_t *r = range_at(s, off);
+    return r ? (r->oc + r->group - 1) / r->group : 1;
+}
+
+int kpu_stream_take(kpu_stream_t *s, uint32_t off, uint32_t group, kpu_stream_piece_t *piece) {
+    const kpu_stream_range_t *r = range_at(s, off);
+    uint32_t u = r ? r->first_unit + group : 0;
+    if (r == NULL || u != s->next) {
+        return -EINVAL;   // layers run in file order: the loader listed them that way
     }
-    uint8_t *b = buf_of(s, i);
+    int rc;
+    if (s->pending != (int)u) {
+        if ((rc = settle(s)) != 0 || (rc = fetch(s, u)) != 0) {
+            s->pending = -1;
+            return rc;
+        }
+    }
+    if ((rc = settle(s)) != 0) {
+        return rc;
+    }
+    uint32_t off2, len;
+    uint8_t *b = buf_of(s, u);
+    unit_span(s, u, &piece->c0, &piece->channels, &off2, &len);
     if (s->swapped) {
-        swap_words(b, read_len(s, i));
+        swap_words(b, len);
     }
-    s->next = i + 1;
-    // the other buffer held layer i-1's weights, whose layer is done: read layer i+1 into it
-    if (s->nbufs == 2 && i + 1 < s->n && (r = fetch(s, i + 1)) != 0) {
+    s->next = u + 1;
+    // the other buffer held the previous read's weights, whose layer is done: fill it with the next
+    if (s->nbufs == 2 && u + 1 < s->units && (rc = fetch(s, u + 1)) != 0) {
         s->pending = -1;
-        return r;
+        return rc;
     }
-    *weights = b;
+    piece->weights = b;
     return 0;
 }
 
@@ -376,33 +452,42 @@ void kpu_stream_predict(const kmodel_t *m, uint32_t spi_hz, kpu_stream_times_t *
     const kpu_stream_t *s = m->stream;
     memset(t, 0, sizeof(*t));
     spi_hz = spi_hz ? spi_hz : s ? s->spi_hz : KPU_STREAM_DEFAULT_SPI_HZ;
-    uint32_t nbufs = s ? s->nbufs : 2;
-    // the same schedule as begin/take: read k+1 starts when layer k starts (double buffering),
-    // read k starts at its own take (single buffer, except the first, started by begin)
+    // the schedule of begin/take: read u+1 starts when read u's group starts (two buffers),
+    // read u when its group asks for it (one buffer); read 0 is started by begin at time 0
     uint64_t now = 0, ready = 0;
-    uint32_t k = 0;
+    uint32_t u = 0;
     for (uint32_t i = 0; i < m->layers; i++) {
         kmodel_layer_info_t li;
         if (m->fmt->layer_info(m, i, &li) != 0) {
             continue;
         }
-        uint64_t ns = kpu_timing_ns(&li);
-        t->resident_ns += ns;
-        if (li.on_kpu && s != NULL && k < s->n) {
-            uint64_t rd = kpu_stream_read_ns(read_len(s, k), spi_hz);
+        t->resident_ns += kpu_timing_ns(&li);
+        if (s == NULL || !li.on_kpu || u >= s->units) {
+            now += kpu_timing_ns(&li);
+            continue;
+        }
+        uint32_t k, oc = li.out.c;
+        const kpu_stream_range_t *r = unit_range(s, u, &k);
+        for (k = 0; k * r->group < r->oc; k++, u++) {
+            uint32_t c0, ch, off, len;
+            unit_span(s, u, &c0, &ch, &off, &len);
+            uint64_t rd = kpu_stream_read_ns(len, spi_hz);
             t->read_ns += rd;
-            if (k == 0) {
-                ready = rd;   // started by begin at time 0
-            } else if (nbufs == 1) {
+            if (u == 0) {
+                ready = rd;
+            } else if (s->nbufs == 1) {
                 ready = now + rd;
             }
             now = now > ready ? now : ready;
-            if (nbufs == 2 && k + 1 < s->n) {
-                ready = now + kpu_stream_read_ns(read_len(s, k + 1), spi_hz);
+            if (s->nbufs == 2 && u + 1 < s->units) {
+                uint32_t c1, ch1, off1, len1;
+                unit_span(s, u + 1, &c1, &ch1, &off1, &len1);
+                ready = now + kpu_stream_read_ns(len1, spi_hz);
             }
-            k++;
+            kmodel_layer_info_t part = li;
+            part.out.c = ch;   // a group is a layer with fewer output channels
+            now += r->group == oc ? kpu_timing_ns(&li) : kpu_timing_ns(&part);
         }
-        now += ns;
     }
     t->stream_ns = s != NULL ? now : t->resident_ns;
 }

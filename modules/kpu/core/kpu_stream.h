@@ -23,13 +23,25 @@
 #define KPU_STREAM_READ_HEAD_CLOCKS (18u)
 #define KPU_STREAM_READ_SETUP_NS    (2000u)
 
-// One streamed range: the weights of one K210_CONV layer.
+// One streamed range: the weights of one K210_CONV layer, read whole, or (a layer larger than
+// the window) in groups of `group` output channels, each run as a layer of its own.
 typedef struct kpu_stream_range_tag {
     uint32_t layer;          // layer index in the model
     uint32_t off, bytes;     // file offset and size of the weights (what a forward reads)
+    uint32_t oc;             // output channels; their weights are oc runs of bytes / oc
+    uint32_t step;           // a group is a multiple of this many channels (the output map's wb_group)
+    bool depthwise;          // never split (its input channels are its output channels)
     uint32_t cut_lo, cut_hi; // the part left out of the resident image (128-aligned; may be empty)
     uint32_t cut_before;     // bytes cut out before cut_lo
+    uint32_t group;          // output channels per read (oc: the whole layer)
+    uint32_t first_unit;     // index of its first read in a forward
 } kpu_stream_range_t;
+
+// One read of a forward: weights of output channels [c0, c0 + channels) of a layer.
+typedef struct {
+    const uint8_t *weights;
+    uint32_t c0, channels;
+} kpu_stream_piece_t;
 
 // How the user asked for it (kpu.load keywords).
 typedef struct {
@@ -46,6 +58,7 @@ typedef struct kpu_stream {
     uint32_t flash_base;            // flash offset of the file
     bool swapped;                   // a word-byte-swapped file (MaixPy's model_le2be.py)
     uint32_t n;                     // ranges
+    uint32_t units;                 // reads per forward (ranges, split layers counted per group)
     kpu_stream_range_t *ranges;     // in the model block, after this struct
     uint8_t *buf[2];
     uint32_t nbufs, window;         // window: bytes per buffer (128-rounded)
@@ -61,8 +74,9 @@ typedef struct kpu_stream {
 } kpu_stream_t;
 
 // The whole streamed load (kmodel_load's steps with the weights left in flash): identify (a
-// word-swapped v3 file is read through a swapping reader), check, list the ranges, refuse a
-// window smaller than the largest layer, charge the ledger for the resident part and the buffers,
+// word-swapped v3 file is read through a swapping reader), check, list the ranges, split the
+// layers larger than the window by output channels (refusing a window below a layer's smallest
+// group, or below a depthwise layer, with the figures), charge the ledger for the resident part and the buffers,
 // read the resident part, prepare. On failure nothing stays allocated.
 int kpu_stream_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule_t *rule_override,
     const kpu_stream_opts_t *opts, kmodel_t *m, kmodel_err_t *e);
@@ -76,7 +90,9 @@ uint32_t kpu_stream_resident_off(const kpu_stream_t *s, uint32_t off);
 // K210_CONV (waits for its weights, starts the next read when a second buffer is free), end
 // after the last layer run (waits for a read still in flight). 0 or -errno of the flash read.
 int kpu_stream_begin(kpu_stream_t *s);
-int kpu_stream_take(kpu_stream_t *s, uint32_t off, const uint8_t **weights);
+// Groups the layer whose weights are at file offset off runs as (1: whole).
+uint32_t kpu_stream_groups(const kpu_stream_t *s, uint32_t off);
+int kpu_stream_take(kpu_stream_t *s, uint32_t off, uint32_t group, kpu_stream_piece_t *piece);
 void kpu_stream_end(kpu_stream_t *s);
 
 // Predicted forward times (ns) from the silicon timing model and the flash rate model at spi_hz

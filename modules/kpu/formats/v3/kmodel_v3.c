@@ -127,6 +127,32 @@ static void concat(uint8_t *main, uint32_t out, const uint8_t *ranges, size_t in
     }
 }
 
+// A K210_CONV whose weights stream from flash: each group of output channels (the whole layer
+// unless it is larger than the window) waits for its read, then runs.
+static int run_streamed(kmodel_t *m, uint32_t i, const kv3_conv_t *cv, uint8_t *main, kmodel_err_t *e) {
+    bool dma = cv->flags & KV3_LF_MAIN_MEM_OUT;
+    size_t plane = (size_t)cv->oh * cv->ow;
+    uint32_t groups = kpu_stream_groups(m->stream, cv->weights_off);
+    for (uint32_t k = 0; k < groups; k++) {
+        kpu_stream_piece_t p;
+        int r = kpu_stream_take(m->stream, cv->weights_off, k, &p);
+        if (r != 0) {
+            return kmodel_fail(e, KMODEL_EOS, -r, "kpu.forward: layer %lu (K210_CONV): reading its weights (%lu B) "
+                "from flash 0x%lx failed (%d)", (unsigned long)i, (unsigned long)cv->weight_bytes,
+                (unsigned long)(m->stream->flash_base + cv->weights_off), r);
+        }
+        const uint8_t *bn = at(m, cv->bn_off) + 8 * p.c0;
+        uint8_t *out = dma ? main + cv->main_out + p.c0 * plane : NULL;
+        r = groups == 1 ? kpu_driver_conv(at(m, cv->layer_off), p.weights, bn, at(m, cv->act_off), out, cv->oc * plane)
+            : kpu_driver_conv_group(at(m, cv->layer_off), p.c0, p.channels, p.weights, bn, at(m, cv->act_off), out,
+                p.channels * plane);
+        if (r != 0) {
+            return kpu_fail(e, i, r);
+        }
+    }
+    return 0;
+}
+
 static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t *e) {
     uint8_t *main = m->main;
     const uint8_t *b = w->body;
@@ -220,16 +246,18 @@ static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t
                 r = kpu_driver_begin(m->act_rule, cv.wbytes == 1 ? 8 : 16);
                 *kpu_ready = r == 0;
             }
-            const uint8_t *weights = at(m, cv.weights_off);
-            if (r == 0 && m->stream != NULL && (r = kpu_stream_take(m->stream, cv.weights_off, &weights)) != 0) {
-                return kmodel_fail(e, KMODEL_EOS, -r, "kpu.forward: layer %lu (K210_CONV): reading its %lu B of weights "
-                    "from flash 0x%lx failed (%d)", (unsigned long)w->i, (unsigned long)cv.weight_bytes,
-                    (unsigned long)(m->stream->flash_base + cv.weights_off), r);
+            bool dma = cv.flags & KV3_LF_MAIN_MEM_OUT;
+            size_t plane = (size_t)cv.oh * cv.ow;
+            if (r == 0 && m->stream != NULL) {
+                r = run_streamed(m, w->i, &cv, main, e);
+                if (r != 0) {
+                    return r;
+                }
+                break;
             }
             if (r == 0) {
-                bool dma = cv.flags & KV3_LF_MAIN_MEM_OUT;
-                r = kpu_driver_conv(at(m, cv.layer_off), weights, at(m, cv.bn_off), at(m, cv.act_off),
-                    dma ? main + cv.main_out : NULL, (size_t)cv.oc * cv.oh * cv.ow);
+                r = kpu_driver_conv(at(m, cv.layer_off), at(m, cv.weights_off), at(m, cv.bn_off), at(m, cv.act_off),
+                    dma ? main + cv.main_out : NULL, cv.oc * plane);
             }
             if (r != 0) {
                 return kpu_fail(e, w->i, r);

@@ -36,7 +36,8 @@ int kv3_stream_ranges(kmodel_src_t *src, kpu_stream_range_t *out, uint32_t *n, k
                     (unsigned long)cv.weight_bytes);
             }
             if (out != NULL) {
-                out[k] = (kpu_stream_range_t) { .layer = i, .off = cv.weights_off, .bytes = cv.weight_bytes };
+                out[k] = (kpu_stream_range_t) { .layer = i, .off = cv.weights_off, .bytes = cv.weight_bytes, .oc = cv.oc,
+                    .step = cv.args.wb_group, .depthwise = cv.depthwise != 0 };
             }
             k++;
         }
