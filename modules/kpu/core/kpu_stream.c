@@ -102,11 +102,19 @@ static uint32_t round_read(uint32_t n, bool swapped) {
 // nothing split); sets group/first_unit, the reads per forward and the buffer size.
 static int plan_groups(kpu_stream_range_t *rg, uint32_t n, uint32_t want, bool swapped, const char *name,
     uint32_t *units, uint32_t *window, kmodel_err_t *e) {
-    uint32_t big = 0, u = 0;
+    uint32_t big = 0, least = 0, u = 0;
     for (uint32_t i = 0; i < n; i++) {
-        big = round_read(rg[i].bytes, swapped) > big ? round_read(rg[i].bytes, swapped) : big;
+        uint32_t b = round_read(rg[i].bytes, swapped);
+        // the smallest read this layer can be split into
+        uint32_t l = rg[i].depthwise ? b : round_read((swapped ? 4 : rg[i].step) * (rg[i].bytes / rg[i].oc), swapped);
+        l = l < b ? l : b;
+        big = b > big ? b : big;
+        least = l > least ? l : least;
     }
-    uint32_t win = want ? want : big;
+    // default: the largest layer, at most KPU_STREAM_DEFAULT_WINDOW (larger layers split), at
+    // least what every layer needs
+    uint32_t win = big < KPU_STREAM_DEFAULT_WINDOW ? big : KPU_STREAM_DEFAULT_WINDOW;
+    win = want ? want : win > least ? win : least;
     for (uint32_t i = 0; i < n; i++) {
         kpu_stream_range_t *r = &rg[i];
         r->first_unit = u;
@@ -223,10 +231,13 @@ int kpu_stream_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_
     uint8_t *bblock = NULL;
     char btag[KPU_LEDGER_TAG_LEN];
     snprintf(btag, sizeof(btag), "%.12s stream buf", tag);
-    if (block != NULL) {
+    if (n == 0) {
+        bufs = 0;   // no KPU layer: nothing to stream, no buffers
+    }
+    if (block != NULL && bufs != 0) {
         bblock = kpu_ledger_alloc(bufs, owner, btag);
     }
-    if (bblock == NULL) {
+    if (block == NULL || (bufs != 0 && bblock == NULL)) {
         if (block != NULL) {
             kpu_ledger_free(block);
         }

@@ -16,6 +16,9 @@
 
 #include "kmodel.h"
 
+// Bytes per buffer when window= is not given (a larger layer is read in groups of output
+// channels; MaixPy suggests 0x4000-0x10000 for its batch_size).
+#define KPU_STREAM_DEFAULT_WINDOW (65536u)
 #define KPU_STREAM_DEFAULT_SPI_HZ (80000000u)    // MaixPy's load_flash ceiling for spi_speed
 #define KPU_STREAM_MAX_SPI_HZ     (133000000u)   // fastest quad read a Maix board's NOR flash takes
 // Flash rate model: a quad-output fast read (0xEB) is 8 command + 6 address + 4 dummy clocks,
@@ -45,7 +48,7 @@ typedef struct {
 
 // How the user asked for it (kpu.load keywords).
 typedef struct {
-    uint32_t window;         // bytes per buffer; 0 = the largest layer's weights
+    uint32_t window;         // bytes per buffer; 0 = KPU_STREAM_DEFAULT_WINDOW or less (the largest layer)
     uint32_t buffers;        // 1 (single) or 2 (double buffering)
     uint32_t spi_hz;         // flash clock for the time model (and the board's reads); 0 = default
 } kpu_stream_opts_t;
