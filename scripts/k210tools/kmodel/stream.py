@@ -76,20 +76,16 @@ def ranges(data: bytes) -> tuple[list[Range], int, int]:
     return out, body, main
 
 
-def plan(data: bytes, window: int | None = None, buffers: int = 2, swapped: bool = False) -> Plan:
-    """The streamed load of a v3 file; ValueError (with the figures) where kpu.load refuses."""
-    rg, image, main = ranges(data)
+def split(rg: list[Range], window: int | None, swapped: bool = False) -> tuple[int, int]:
+    """Sets each range's group (output channels per read) for window bytes per buffer (None: the
+    largest layer, at most 64 KiB, at least what every layer needs); (window, reads per forward).
+    ValueError with the figures where kpu.load refuses the window."""
     rnd = (lambda n: (n + 3) & ~3) if swapped else (lambda n: n)
-    cut = 0
-    for r in rg:
-        lo, hi = _a(r.off), (r.off + r.bytes) // 128 * 128
-        cut += max(hi - lo, 0)
     big = max((rnd(r.bytes) for r in rg), default=0)
     least = 0
     for r in rg:
         b = rnd(r.bytes)
-        lst = b if r.depthwise else min(b, rnd((4 if swapped else r.step) * (r.bytes // r.oc)))
-        least = max(least, lst)
+        least = max(least, b if r.depthwise else min(b, rnd((4 if swapped else r.step) * (r.bytes // r.oc))))
     win = window if window else max(min(big, DEFAULT_WINDOW), least)
     reads = 0
     for r in rg:
@@ -105,46 +101,67 @@ def plan(data: bytes, window: int | None = None, buffers: int = 2, swapped: bool
                                  f"({need:,} B): use window>={need:,}")
             r.group = g
         reads += -(-r.oc // r.group)
+    return win, reads
+
+
+def plan(data: bytes, window: int | None = None, buffers: int = 2, swapped: bool = False) -> Plan:
+    """The streamed load of a v3 file; ValueError (with the figures) where kpu.load refuses."""
+    rg, image, main = ranges(data)
+    cut = sum(max((r.off + r.bytes) // 128 * 128 - _a(r.off), 0) for r in rg)
+    win, reads = split(rg, window, swapped)
     resident = _a(image - cut) + _a(main) + _a(STREAM_STRUCT + RANGE_BYTES * len(rg))
-    flash = sum(rnd(r.bytes) for r in rg) if not swapped else sum(
-        rnd(min(r.group, r.oc - c0) * (r.bytes // r.oc)) if r.group != r.oc else rnd(r.bytes)
-        for r in rg for c0 in range(0, r.oc, r.group))
-    return Plan(rg, resident, _a(win), buffers, flash, reads)
+    return Plan(rg, resident, _a(win), buffers, sum(n for _, n in _reads(rg, swapped)), reads)
+
+
+def _reads(rg: list[Range], swapped: bool = False) -> list[tuple[int, int]]:
+    """(output channels, bytes) of every read of a forward, in order."""
+    rnd = (lambda n: (n + 3) & ~3) if swapped else (lambda n: n)
+    out = []
+    for r in rg:
+        for c0 in range(0, r.oc, r.group):
+            ch = min(r.group, r.oc - c0)
+            out.append((ch, rnd(r.bytes if r.group == r.oc else ch * (r.bytes // r.oc))))
+    return out
 
 
 def read_ns(n: int, spi_hz: int) -> int:
     return READ_SETUP_NS + (READ_HEAD_CLOCKS + 2 * n) * 1_000_000_000 // spi_hz
 
 
-def predict(data: bytes, p: Plan, spi_hz: int = DEFAULT_SPI_HZ) -> tuple[float, float, float]:
-    """(resident ms, streamed ms, flash reading ms) of one forward: the schedule of the firmware
-    (read 0 starts with the forward; with two buffers read u+1 starts when group u starts, with
-    one when group u+1 asks for it)."""
-    geo = timing.geometry(data)
+def predict_geometry(geo: list, p: Plan, spi_hz: int = DEFAULT_SPI_HZ) -> tuple[float, float, float]:
+    """(resident ms, streamed ms, flash reading ms) of one forward over layer geometries
+    (timing.Geometry), p.ranges naming the KPU layers that stream: the firmware's schedule (read
+    0 starts with the forward; with two buffers read u+1 starts when group u starts, with one
+    when group u+1 asks for it)."""
     resident = sum(timing.layer_ns(g) for g in geo)
-    reads: dict[int, list[tuple[int, int]]] = {}
-    for r in p.ranges:
-        per_oc = r.bytes // r.oc
-        reads[r.layer] = [(min(r.group, r.oc - c0), r.bytes if r.group == r.oc else min(r.group, r.oc - c0) * per_oc)
-                          for c0 in range(0, r.oc, r.group)]
-    flat = [n for r in p.ranges for _, n in reads[r.layer]]
-    now = ready = total_read = 0
+    reads = _reads(p.ranges)
+    first = {}
     u = 0
+    for r in p.ranges:
+        first[r.layer] = (u, -(-r.oc // r.group))
+        u += first[r.layer][1]
+    now = ready = total_read = 0
     for i, g in enumerate(geo):
-        if i not in reads:
+        if i not in first:
             now += timing.layer_ns(g)
             continue
-        for ch, _ in reads[i]:
-            rd = read_ns(flat[u], spi_hz)
+        u0, n = first[i]
+        for u in range(u0, u0 + n):
+            ch, nbytes = reads[u]
+            rd = read_ns(nbytes, spi_hz)
             total_read += rd
             if u == 0:
                 ready = rd
             elif p.buffers == 1:
                 ready = now + rd
             now = max(now, ready)
-            if p.buffers == 2 and u + 1 < len(flat):
-                ready = now + read_ns(flat[u + 1], spi_hz)
-            part = g if ch == g.out_shape[0] else timing.Geometry(**{**g.__dict__, "out_shape": (ch, *g.out_shape[1:])})
+            if p.buffers == 2 and u + 1 < len(reads):
+                ready = now + read_ns(reads[u + 1][1], spi_hz)
+            part = g if n == 1 else timing.Geometry(**{**g.__dict__, "out_shape": (ch, *g.out_shape[1:])})
             now += timing.layer_ns(part)
-            u += 1
     return resident / 1e6, now / 1e6, total_read / 1e6
+
+
+def predict(data: bytes, p: Plan, spi_hz: int = DEFAULT_SPI_HZ) -> tuple[float, float, float]:
+    """predict_geometry for a v3 file."""
+    return predict_geometry(timing.geometry(data), p, spi_hz)
