@@ -281,3 +281,26 @@ def test_model_larger_than_the_pool_streams_on_qemu(big, tmp_path):
         _check_big(board, g, expected)
     finally:
         board.close()
+
+
+@needs_models
+@pytest.mark.parametrize("model", ["yolo20class_nncase01_v3.kmodel", "facedetect_maixpy_0x300000_v3.kmodel"])
+def test_host_figures_equal_the_boards(sim, model):
+    """k210 model info --stream (k210tools/kmodel/stream.py) against kpu.stream_info."""
+    from k210tools.kmodel import stream
+    data = model_path(model).read_bytes()
+    cases = [(None, 2), (None, 1), (131072, 2), (20000, 1)]
+    got = ev(sim, f"""
+import kpu
+r = []
+for w, b in {cases!r}:
+    m = kpu.load({V3[model][0]}, stream=True, window=w, buffers=b)
+    s = kpu.stream_info(m)
+    r.append((m.charge, s['resident'], s['window'], s['flash'], round(s['stream_ms'], 4), round(s['resident_ms'], 4)))
+    kpu.deinit(m)
+print(repr(r))
+""")
+    for (w, b), board in zip(cases, got):
+        p = stream.plan(data, w, b)
+        res, st, _ = stream.predict(data, p)
+        assert board == (p.charge, p.resident, p.window, p.flash, round(st, 4), round(res, 4)), (w, b)
