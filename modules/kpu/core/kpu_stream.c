@@ -117,6 +117,11 @@ static int plan_groups(kpu_stream_range_t *rg, uint32_t n, uint32_t want, bool s
     win = want ? want : win > least ? win : least;
     for (uint32_t i = 0; i < n; i++) {
         kpu_stream_range_t *r = &rg[i];
+        if (swapped && r->off % 4 != 0) {   // its words would be un-swapped across the wrong boundary
+            return kmodel_fail(e, KMODEL_EVALUE, 0, "kpu.load(%s, stream=True): layer %lu's weights at offset %lu are "
+                "not on a 4-byte word of this word-swapped file: load the file as nncase wrote it", name,
+                (unsigned long)r->layer, (unsigned long)r->off);
+        }
         r->first_unit = u;
         r->group = r->oc;
         if (round_read(r->bytes, swapped) > win) {
