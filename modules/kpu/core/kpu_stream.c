@@ -286,7 +286,7 @@ int kpu_stream_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_
     s->flash_base = src->base;
     s->swapped = is_swapped;
     s->buf[0] = bblock;
-    s->buf[1] = nbufs == 2 ? bblock + window : bblock;
+    s->buf[1] = nbufs == 2 && bblock != NULL ? bblock + window : bblock;   // no buffers without KPU layers
     s->nbufs = nbufs;
     s->window = window;
     s->spi_hz = opts->spi_hz ? opts->spi_hz : KPU_STREAM_DEFAULT_SPI_HZ;
