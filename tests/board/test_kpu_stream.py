@@ -182,10 +182,16 @@ try:
     got.append('resident load of a swapped file accepted')
 except ValueError as e:
     got.append(str(e))
+try:
+    KPU.load_flash({SWAPPED[model]}, 1, 100, 80000000)
+    got.append('batch_size=100 accepted')
+except ValueError as e:
+    got.append(str(e))
 print(repr(got))
 """)
     assert r[:4] == [(True, True, 2), (True, True, 1), (True, True, 2), (True, False, 2)]
     assert "word-byte-swapped" in r[4]
+    assert r[5].startswith("load_flash: batch_size=100 is the buffer size here: kpu.load(0x") and "use window>=" in r[5]
 
 
 def _refused(board, call: str) -> tuple[str, str, bool]:

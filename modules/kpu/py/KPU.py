@@ -120,7 +120,12 @@ def load_flash(addr, is_dual_buf, batch_size, spi_speed):
     if batch_size < 0:
         raise ValueError("load_flash: batch_size=%d must be >= 0 (bytes per buffer, 0 = the largest layer)" % batch_size)
     window = batch_size if is_dual_buf and batch_size > 0 else None
-    return _kpu.load(addr, stream=True, buffers=2 if is_dual_buf else 1, window=window, spi_hz=spi_speed or None)
+    try:
+        return _kpu.load(addr, stream=True, buffers=2 if is_dual_buf else 1, window=window, spi_hz=spi_speed or None)
+    except ValueError as e:
+        if window is not None and "window=" in str(e):
+            raise ValueError("load_flash: batch_size=%d is the buffer size here: %s" % (batch_size, e))
+        raise
 
 
 def forward(net, img, out_index=0):
