@@ -4,10 +4,21 @@
 #include <string.h>
 
 #include "kpu_source.h"
+#include "spiflash.h"
 #include "storage.h"
 
 static int flash_src_read(kmodel_src_t *s, uint32_t off, void *buf, size_t n) {
     return flash_read(s->base + off, buf, n);
+}
+
+// Streamed weights (kpu_stream.h) are read during a forward by the flash's background reader:
+// quad SPI and DMA on a K210 board (the KPU runs meanwhile), at once on the simulated board and QEMU.
+static int flash_stream_start(uint32_t addr, void *buf, size_t n) {
+    return spiflash_read_start(addr, buf, n);
+}
+
+static int flash_stream_wait(void) {
+    return spiflash_read_wait();
 }
 
 int kpu_source_with_flash(uint32_t offset, uint32_t max_size, kpu_source_use_t use, void *ctx, kmodel_err_t *e) {
@@ -27,6 +38,7 @@ int kpu_source_with_flash(uint32_t offset, uint32_t max_size, kpu_source_use_t u
         }
         avail = max_size;
     }
-    kmodel_src_t src = { .read = flash_src_read, .size = avail, .base = offset, .is_flash = true, .name = name };
+    kmodel_src_t src = { .read = flash_src_read, .size = avail, .base = offset, .is_flash = true, .name = name,
+        .stream_start = flash_stream_start, .stream_wait = flash_stream_wait };
     return use(&src, ctx, e);
 }

@@ -1,6 +1,7 @@
 // libFuzzer target for the kmodel reader: identify (refusals of v1/v5/v6/unknown), the format's
 // whole-file check, the ledger charge, prepare, netinfo, outputs and a forward on zero input,
-// then free. Beyond what ASan/UBSan catch it aborts when a load fails without a message, or
+// then free; the same again streamed from flash (kpu_stream.h: default window, then one 4 KiB
+// buffer, so layers split into channel groups). Beyond what ASan/UBSan catch it aborts when a load fails without a message, or
 // when the ledger does not return exactly to where it was (a failed or freed load must leave
 // memory as before). Built by fuzz/CMakeLists.txt, run by scripts/fuzz.
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include "kmodel.h"
 #include "kpu_ledger.h"
 #include "kpu_source.h"
+#include "kpu_stream.h"
 #include "spiflash.h"
 
 // The input is loaded the way kpu.load(0x300000, size=n) does, through the real flash source
@@ -33,6 +35,14 @@ int spiflash_read(uint32_t offset, void *buf, size_t n) {
     memcpy(buf, flash + offset, n);
     return 0;
 }
+static int bg_result;
+int spiflash_read_start(uint32_t offset, void *buf, size_t n) {
+    bg_result = spiflash_read(offset, buf, n);
+    return 0;
+}
+int spiflash_read_wait(void) {
+    return bg_result;
+}
 int spiflash_erase_sector(uint32_t offset) {
     (void)offset;
     abort();        // loading never writes
@@ -48,8 +58,44 @@ static void check_or_die(int ok) {
     }
 }
 
+typedef struct {
+    kmodel_t *m;
+    const kpu_stream_opts_t *stream;   // NULL: resident
+} fuzz_load_t;
+
 static int load_from(kmodel_src_t *src, void *ctx, kmodel_err_t *e) {
-    return kmodel_load(src, 1, "fuzz", NULL, ctx, e);
+    fuzz_load_t *l = ctx;
+    return l->stream ? kpu_stream_load(src, 1, "fuzz", NULL, l->stream, l->m, e) : kmodel_load(src, 1, "fuzz", NULL, l->m, e);
+}
+
+// netinfo, outputs, and a forward on zero input: CPU layers run; KPU layers get -ENODEV from
+// fuzz/kpu_hw_none.c (a streamed model reads their weights first).
+static void exercise(kmodel_t *mp) {
+    kmodel_t m = *mp;
+    for (uint32_t i = 0; i < m.layers; i++) {
+        kmodel_layer_info_t info;
+        m.fmt->layer_info(&m, i, &info);
+    }
+    kmodel_tensor_t t;
+    for (uint32_t i = 0; i < m.outputs; i++) {
+        m.fmt->output(&m, i, &t, NULL);
+    }
+    if (m.input.bytes > 0 && m.input.bytes <= (4u << 20)) {
+        uint8_t *input = calloc(1, m.input.bytes);
+        check_or_die(input != NULL);
+        kmodel_err_t re;
+        if (m.fmt->run(&m, input, m.layers, &re) == 0) {
+            for (uint32_t i = 0; i < m.outputs; i++) {
+                if (m.fmt->output(&m, i, &t, NULL) == 0 && t.bytes <= (8u << 20)) {
+                    uint8_t *out = malloc(t.bytes ? t.bytes : 1);
+                    check_or_die(out != NULL);
+                    m.fmt->output(&m, i, &t, out);
+                    free(out);
+                }
+            }
+        }
+        free(input);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -64,44 +110,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     memcpy(flash + MODEL_OFFSET, data, size);
     memset(flash + MODEL_OFFSET + size, 0xFF, 64);   // erased flash after the model
-    kpu_ledger_stats_t before, after;
-    kpu_ledger_stats(&before);
-    kmodel_t m;
-    kmodel_err_t e;
-    memset(&e, 0, sizeof(e));
-    int r = kpu_source_with_flash(MODEL_OFFSET, (uint32_t)size, load_from, &m, &e);
-    if (r != 0) {
-        check_or_die(r < 0 && e.msg[0] != 0 && memchr(e.msg, 0, sizeof(e.msg)) != NULL);
-    } else {
-        for (uint32_t i = 0; i < m.layers; i++) {
-            kmodel_layer_info_t info;
-            m.fmt->layer_info(&m, i, &info);
+    static const kpu_stream_opts_t streams[] = { { 0, 2, 0 }, { 4096, 1, 0 } };
+    for (int pass = 0; pass < 3; pass++) {
+        kpu_ledger_stats_t before, after;
+        kpu_ledger_stats(&before);
+        kmodel_t m;
+        kmodel_err_t e;
+        memset(&e, 0, sizeof(e));
+        fuzz_load_t ld = { &m, pass ? &streams[pass - 1] : NULL };
+        int r = kpu_source_with_flash(MODEL_OFFSET, (uint32_t)size, load_from, &ld, &e);
+        if (r != 0) {
+            check_or_die(r < 0 && e.msg[0] != 0 && memchr(e.msg, 0, sizeof(e.msg)) != NULL);
+        } else {
+            exercise(&m);
+            kmodel_free(&m);
         }
-        kmodel_tensor_t t;
-        for (uint32_t i = 0; i < m.outputs; i++) {
-            m.fmt->output(&m, i, &t, NULL);
-        }
-        // A forward on zero input: CPU layers run; KPU layers get -ENODEV from fuzz/kpu_hw_none.c.
-        if (m.input.bytes > 0 && m.input.bytes <= (4u << 20)) {
-            uint8_t *input = calloc(1, m.input.bytes);
-            check_or_die(input != NULL);
-            kmodel_err_t re;
-            if (m.fmt->run(&m, input, m.layers, &re) == 0) {
-                for (uint32_t i = 0; i < m.outputs; i++) {
-                    if (m.fmt->output(&m, i, &t, NULL) == 0 && t.bytes <= (8u << 20)) {
-                        uint8_t *out = malloc(t.bytes ? t.bytes : 1);
-                        check_or_die(out != NULL);
-                        m.fmt->output(&m, i, &t, out);
-                        free(out);
-                    }
-                }
-            }
-            free(input);
-        }
-        kmodel_free(&m);
+        kpu_ledger_stats(&after);
+        check_or_die(before.used_bytes == after.used_bytes && before.free_bytes == after.free_bytes
+            && before.largest_free == after.largest_free && before.blocks == after.blocks);
     }
-    kpu_ledger_stats(&after);
-    check_or_die(before.used_bytes == after.used_bytes && before.free_bytes == after.free_bytes
-        && before.largest_free == after.largest_free && before.blocks == after.blocks);
     return 0;
 }

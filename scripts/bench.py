@@ -185,6 +185,89 @@ def mobilenet_v1_ms() -> float:
     return sum(timing.layer_ms(g) for g in geo)
 
 
+def mobilenet_v1_stream(window: int | None, buffers: int):
+    """MobileNet v1 1.0 geometry (as mobilenet_v1_ms) with its 8-bit KPU weights as streamed
+    ranges: (geometry, plan)."""
+    from k210tools.kmodel import stream, timing
+    G = timing.Geometry
+    geo = [G("K210_CONV", True, (3, 224, 224), (32, 112, 112))]
+    weights = [3 * 9 * 32]
+    for ci, size, co in [(32, 112, 64), (64, 112, 128), (128, 56, 128), (128, 56, 256), (256, 28, 256),
+                         (256, 28, 512)] + [(512, 14, 512)] * 5 + [(512, 14, 1024), (1024, 7, 1024)]:
+        geo.append(G("K210_CONV", True, (ci, size, size), (ci, size, size), depthwise=True))
+        weights.append(9 * ci)
+        geo.append(G("K210_CONV", True, (ci, size, size), (co, size, size)))
+        weights.append(ci * co)
+    geo.append(G("K210_CONV", True, (1024, 4, 4), (1000, 1, 1), main_out=True))
+    weights.append(1024 * 1000)
+    rg = []
+    for i, (g, w) in enumerate(zip(geo, weights)):
+        ow = g.out_shape[2]
+        rg.append(stream.Range(i, 0, w, g.out_shape[0], 4 if ow <= 16 else 2 if ow <= 32 else 1, g.depthwise))
+    win, reads = stream.split(rg, window)
+    return geo, stream.Plan(rg, 0, win, buffers, sum(weights), reads)
+
+
+def _mhz_for(ratio: float, predict) -> float:
+    """The flash clock (MHz) at which the double-buffered streamed forward is ratio x resident."""
+    lo, hi = 1e6, 4e9
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        res, st, _ = predict(int(mid))
+        lo, hi = (mid, hi) if st > ratio * res else (lo, mid)
+    return hi / 1e6
+
+
+def stream_table(streamed: dict) -> None:
+    """Predicted forward times streamed from flash (k210tools/kmodel/stream.py, the firmware's
+    kpu.stream_info figures) against resident, beside MaixPy's published load_flash figures, and
+    the flash clock a forward within 1.3x of resident would need."""
+    from k210tools.kmodel import stream, timing
+    print(f"streamed from flash (kpu.load(offset, stream=True)): predicted at {stream.DEFAULT_SPI_HZ // 10**6} MHz quad "
+          "SPI, default window (64 KiB); sim = charge and flash bytes one forward read on the simulated board")
+    print(f"{'model':40} {'weights B':>10} {'charge B':>10} {'sim flash B':>11} {'resident':>9} {'1 buf':>8} {'2 bufs':>8} "
+          f"{'x':>6} {'MHz for 1.3x':>12} {'MaixPy RAM/1/2 (ms)':>20}")
+    rows = []
+    for model, _ in CASES:
+        data = model_file(model).read_bytes()
+        if data[:4] != b"\x03\x00\x00\x00":
+            continue
+        geo = timing.geometry(data)
+        plans = [stream.plan(data, None, b) for b in (1, 2)]
+        pub = {"facedetect_maixpy_0x300000_v3.kmodel": "24 / 34-37"}.get(model, "-")
+        rows.append((model, geo, plans, pub, streamed.get(model)))
+    geo_mn, plan_mn1 = mobilenet_v1_stream(None, 1)
+    _, plan_mn2 = mobilenet_v1_stream(None, 2)
+    rows.append(("MobileNet v1 1.0 224 (geometry only)", geo_mn, [plan_mn1, plan_mn2], "40 / 106 / 83", None))
+    for name, geo, (p1, p2), pub, sim in rows:
+        res, t1, _ = stream.predict_geometry(geo, p1)
+        _, t2, _ = stream.predict_geometry(geo, p2)
+        mhz = _mhz_for(1.3, lambda hz: stream.predict_geometry(geo, p2, hz)) if p2.ranges else 0.0
+        charge = f"{sim[0]:>10,}" if sim else f"{'-':>10}"
+        flash = f"{sim[1]:>11,}" if sim else f"{'-':>11}"
+        print(f"{name:40} {p2.flash:>10,} {charge} {flash} {res:>9.2f} {t1:>8.2f} {t2:>8.2f} {t2 / res:>6.2f} "
+              f"{mhz:>12.0f} {pub:>20}")
+    print("  1.3x needs the weights read within ~1.3x the resident forward, overlapped layer by layer: a quad SPI NOR\n"
+          "  flash moves 4 bits per clock, 40 MB/s at MaixPy's 80 MHz, 66.5 MB/s at the flash's 133 MHz, so a model\n"
+          "  with more than ~52 (80 MHz) or ~86 (133 MHz) weight bytes per microsecond of resident forward cannot get\n"
+          "  there (YOLO 20-class: 156 B/us; MobileNet 1.0: 97 B/us), and uneven layers need more than that average.")
+
+
+def streamed_on_board(board: Board, inp: str | None) -> tuple[int, int]:
+    """(charge, flash bytes the forward read) of the model at flash 0x300000 loaded stream=True."""
+    out = board.exec(
+        "import kpu, os\n"
+        + (f"x = kpu.LedgerBuf(os.stat('/sd/{inp}')[6], 'bench input'); open('/sd/{inp}', 'rb').readinto(x)\n"
+           if inp else "x = None\n")
+        + "m = kpu.load(0x300000, stream=True)\n"
+        "kpu.forward(m, x or bytes(m.input_bytes) if m.input_type == 'B' or m.input_bytes != 16 else "
+        f"__import__('array').array('f', {IRIS_IN}))\n"
+        "print(m.charge, kpu.stream_info(m)['last_forward_flash'])\n"
+        "kpu.deinit(m)\n", timeout=300)
+    charge, flash = out.split()
+    return int(charge), int(flash)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="forwards averaged per model (default 3)")
@@ -204,6 +287,7 @@ def main() -> int:
               f"({os.cpu_count()} CPUs)")
         print(f"{'model':40} {'charge B':>10} {'load SD':>8} {'load fl':>8} {'sim ms':>8} {'numpy ms':>9} "
               f"{'x faster':>8} {'pred ms':>8} {'publ ms':>8} {'pred/publ':>9} {'GC B/fwd old':>12} {'GC B/fwd new':>12}")
+        streamed: dict = {}
         for model, inp in CASES:
             ref = reference_ms(model, inp)
             try:
@@ -220,9 +304,12 @@ def main() -> int:
             olds = f"{old_b:>12,}" if old_b >= 0 else f"{'fails':>12}"
             print(f"{model:40} {charge:>10,} {sd:>8.2f} {flash:>8.2f} {fwd:>8.2f} {ref:>9.1f} {ratio} {preds} {pubs} "
                   f"{olds} {new_b:>12,}")
+            if model_file(model).read_bytes()[:4] == b"\x03\x00\x00\x00":
+                streamed[model] = streamed_on_board(board, inp)
         mn = mobilenet_v1_ms()
         print(f"{'MobileNet v1 1.0 224 (geometry only)':40} {'':>10} {'':>8} {'':>8} {'-':>8} {'-':>9} {'-':>8} "
               f"{mn:>8.2f} {40.0:8.1f} {mn / 40.0:9.2f}")
+        stream_table(streamed)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:
         board.close()

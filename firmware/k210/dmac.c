@@ -9,6 +9,7 @@
 #include "sysctl.h"
 
 #define TT_FC_PER_TO_MEM  (2u)
+#define WIDTH_32          (2u)
 #define WIDTH_64          (3u)
 #define MSIZE_8           (2u)
 #define INT_DMA_TFR_DONE  (1ull << 1)
@@ -21,7 +22,7 @@ void dmac_stop(int n) {
     mmio_write64(DMAC_BASE + DMAC_CHEN, (1ull << (n + 8)));   // write-enable bit set, enable bit 0
 }
 
-int dmac_start_from_device(int n, uint32_t request, uint64_t src, uint64_t dst, uint32_t beats) {
+static int start(int n, uint32_t request, uint64_t src, uint64_t dst, uint32_t beats, uint32_t width) {
     if (n < 0 || n > 5 || beats == 0) {
         return -EINVAL;
     }
@@ -36,12 +37,20 @@ int dmac_start_from_device(int n, uint32_t request, uint64_t src, uint64_t dst, 
     mmio_write64(ch(n, DMAC_CH_SAR), src);
     mmio_write64(ch(n, DMAC_CH_DAR), dst);
     mmio_write64(ch(n, DMAC_CH_CTL), DMAC_CTL_DMS_MASTER2 | DMAC_CTL_SINC_FIXED
-        | DMAC_CTL_SRC_WIDTH(WIDTH_64) | DMAC_CTL_DST_WIDTH(WIDTH_64)
+        | DMAC_CTL_SRC_WIDTH(width) | DMAC_CTL_DST_WIDTH(width)
         | DMAC_CTL_SRC_MSIZE(MSIZE_8) | DMAC_CTL_DST_MSIZE(MSIZE_8));
     mmio_write64(ch(n, DMAC_CH_BLOCK_TS), beats - 1u);
     mmio_fence();
     mmio_write64(DMAC_BASE + DMAC_CHEN, (1ull << n) | (1ull << (n + 8)));
     return 0;
+}
+
+int dmac_start_from_device(int n, uint32_t request, uint64_t src, uint64_t dst, uint32_t beats) {
+    return start(n, request, src, dst, beats, WIDTH_64);
+}
+
+int dmac_start_from_device32(int n, uint32_t request, uint64_t src, uint64_t dst, uint32_t beats) {
+    return start(n, request, src, dst, beats, WIDTH_32);
 }
 
 int dmac_wait(int n, uint64_t deadline) {

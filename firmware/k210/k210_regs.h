@@ -92,6 +92,7 @@
 // CLK_TH1: SPIn threshold in byte n (SPI clock = source / ((th + 1) * 2))
 #define CLK_TH1_SPI_SHIFT(n)   ((n) * 8)
 // DMA_SEL0/1: 6-bit request selector per DMA channel (0-4 in SEL0, 5 in SEL1)
+#define DMA_SELECT_SSI3_RX_REQ (6u)
 #define DMA_SELECT_AI_RX_REQ   (22u)
 
 // --- CLINT ---
@@ -174,7 +175,12 @@
 // length 9:8 (0, 4, 8, 16 bits), wait cycles 15:11
 #define SPI_XCTRL_ADDR_L_SHIFT (2)
 #define SPI_XCTRL_INST_L_SHIFT (8)
+#define SPI_XCTRL_WAIT_SHIFT   (11)
+#define SPI_XCTRL_ADDR_IN_FRF  (1u)      // transfer type 1: instruction on one line, address as FRF
+#define SPI_FRF_QUAD           (2u)
 #define SPI_FRF_OCTAL          (3u)
+#define SPI_DMARDLR            (0x54u)   // RX DMA request when the FIFO holds more than this
+#define SPI_DMACR_RDMAE        (1u)
 #define SPI_SR_BUSY            (1u << 0)
 #define SPI_SR_TFE             (1u << 2)   // TX FIFO empty
 #define SPI_FIFO_DEPTH         (32u)

@@ -6,6 +6,7 @@
 #include "k210_mmio.h"
 #include "k210_regs.h"
 #include "clint.h"
+#include "dmac.h"
 #include "spi.h"
 #include "sysctl.h"
 
@@ -145,5 +146,53 @@ int spi_command(const spi_bus_t *b, const uint8_t *tx, size_t ntx, const uint8_t
     }
     wr(b, SPI_SER, 0);
     wr(b, SPI_SSIENR, 0);
+    return r;
+}
+
+int spi_rx_dma_start(const spi_bus_t *b, uint32_t frf, uint8_t inst, uint32_t addr, uint32_t wait, uint32_t words,
+    int ch, uint32_t request, uint64_t dst, uint32_t dma_words) {
+    if (words == 0 || words > 65536u || dma_words > words) {
+        return -EINVAL;
+    }
+    int s3 = b->index == 3;
+    wr(b, SPI_SSIENR, 0);
+    wr(b, SPI_SER, 0);
+    wr(b, SPI_CTRLR0, (31u << SPI_DFS_SHIFT(s3)) | (SPI_TMOD_RECV << SPI_TMOD_SHIFT(s3)) | (frf << SPI_FRF_SHIFT(s3)));
+    // address word (24-bit address + mode byte) in FRF format, 8-bit instruction, dummy clocks
+    wr(b, SPI_SPI_CTRLR0, SPI_XCTRL_ADDR_IN_FRF | (8u << SPI_XCTRL_ADDR_L_SHIFT) | (2u << SPI_XCTRL_INST_L_SHIFT)
+        | (wait << SPI_XCTRL_WAIT_SHIFT));
+    wr(b, SPI_CTRLR1, words - 1);
+    wr(b, SPI_DMARDLR, 7);   // a request per 8 frames: the DMA's burst
+    wr(b, SPI_DMACR, dma_words ? SPI_DMACR_RDMAE : 0);
+    wr(b, SPI_SSIENR, 1);
+    wr(b, SPI_DR, inst);
+    wr(b, SPI_DR, addr);
+    if (dma_words) {
+        int r = dmac_start_from_device32(ch, request, b->base + SPI_DR, dst, dma_words);
+        if (r != 0) {
+            wr(b, SPI_SSIENR, 0);
+            return r;
+        }
+    }
+    wr(b, SPI_SER, 1);   // the frame starts: instruction, address, dummies, then data
+    return 0;
+}
+
+int spi_rx_dma_finish(const spi_bus_t *b, int ch, uint32_t dma_words, uint32_t *tail, uint32_t tail_words,
+    uint64_t deadline) {
+    int r = dma_words ? dmac_wait(ch, deadline) : 0;
+    for (uint32_t got = 0; got < tail_words && r == 0;) {
+        if (rd(b, SPI_RXFLR) > 0) {
+            tail[got++] = rd(b, SPI_DR);
+        } else if (clint_expired(deadline)) {
+            r = -ETIMEDOUT;
+        }
+    }
+    if (r == 0) {
+        r = wait_idle(b, deadline);
+    }
+    wr(b, SPI_SER, 0);
+    wr(b, SPI_SSIENR, 0);
+    wr(b, SPI_DMACR, 0);
     return r;
 }

@@ -22,4 +22,14 @@ int spi_transfer(const spi_bus_t *bus, const uint8_t *tx, uint8_t *rx, size_t n)
 int spi_command(const spi_bus_t *bus, const uint8_t *tx, size_t ntx, const uint8_t *tx2, size_t ntx2,
     uint8_t *rx, size_t nrx);
 
+// An enhanced-SPI read on SS0 whose data the DMA moves: instruction inst (8 bits, one line),
+// then the 32-bit address word addr and `wait` dummy clocks in frame format frf (2 = quad), then
+// `words` 32-bit frames (<= 65536). The first dma_words go by DMA channel ch to dst (a bus
+// address), paced by the SSI's RX request; spi_rx_dma_finish waits for them (until deadline),
+// reads the rest into tail and releases the bus. 0 or -errno.
+int spi_rx_dma_start(const spi_bus_t *bus, uint32_t frf, uint8_t inst, uint32_t addr, uint32_t wait, uint32_t words,
+    int ch, uint32_t request, uint64_t dst, uint32_t dma_words);
+int spi_rx_dma_finish(const spi_bus_t *bus, int ch, uint32_t dma_words, uint32_t *tail, uint32_t tail_words,
+    uint64_t deadline);
+
 #endif

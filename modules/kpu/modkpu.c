@@ -14,6 +14,7 @@
 #include "kpu_ledger.h"
 #include "kpu_mem.h"
 #include "kpu_timing.h"
+#include "kpu_stream.h"
 #include "kpu_io.h"
 #include "ledger_buf.h"
 
@@ -77,21 +78,29 @@ typedef struct {
     kpu_model_obj_t *m;
     const char *tag;
     kpu_act_rule_t *rule;
+    const kpu_stream_opts_t *stream;   // NULL: a resident load
 } load_ctx_t;
 
 // Called by the port with the open source (kpu_source.h).
 static int load_from(kmodel_src_t *src, void *ctx, kmodel_err_t *e) {
     load_ctx_t *ld = ctx;
     snprintf(ld->m->source, sizeof(ld->m->source), "%s", src->name);
+    if (ld->stream != NULL) {
+        return kpu_stream_load(src, ld->m->id, ld->tag, ld->rule, ld->stream, &ld->m->km, e);
+    }
     return kmodel_load(src, ld->m->id, ld->tag, ld->rule, &ld->m->km, e);
 }
 
 static MP_NOINLINE mp_obj_t kpu_load_args(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_args) {
-    enum { ARG_src, ARG_size, ARG_act_rule };
+    enum { ARG_src, ARG_size, ARG_act_rule, ARG_stream, ARG_window, ARG_buffers, ARG_spi_hz };
     static const mp_arg_t allowed[] = {
         { MP_QSTR_src, MP_ARG_REQUIRED | MP_ARG_OBJ, { .u_obj = MP_OBJ_NULL } },
         { MP_QSTR_size, MP_ARG_OBJ, { .u_obj = mp_const_none } },
         { MP_QSTR_act_rule, MP_ARG_KW_ONLY | MP_ARG_OBJ, { .u_obj = mp_const_none } },
+        { MP_QSTR_stream, MP_ARG_KW_ONLY | MP_ARG_BOOL, { .u_bool = false } },
+        { MP_QSTR_window, MP_ARG_KW_ONLY | MP_ARG_OBJ, { .u_obj = mp_const_none } },
+        { MP_QSTR_buffers, MP_ARG_KW_ONLY | MP_ARG_INT, { .u_int = 2 } },
+        { MP_QSTR_spi_hz, MP_ARG_KW_ONLY | MP_ARG_OBJ, { .u_obj = mp_const_none } },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed), allowed, args);
@@ -114,6 +123,26 @@ static MP_NOINLINE mp_obj_t kpu_load_args(size_t n_args, const mp_obj_t *pos_arg
         rule = (kpu_act_rule_t)r;
         rule_p = &rule;
     }
+    kpu_stream_opts_t sopts = { .buffers = (uint32_t)args[ARG_buffers].u_int };
+    if (args[ARG_window].u_obj != mp_const_none) {
+        mp_int_t w = mp_obj_get_int(args[ARG_window].u_obj);
+        if (w <= 0) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.load: window=%ld must be a positive byte count"), (long)w);
+        }
+        sopts.window = (uint32_t)w;
+    }
+    if (args[ARG_spi_hz].u_obj != mp_const_none) {
+        mp_int_t hz = mp_obj_get_int(args[ARG_spi_hz].u_obj);
+        if (hz < 1000000 || hz > (mp_int_t)KPU_STREAM_MAX_SPI_HZ) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.load: spi_hz=%ld is outside 1,000,000..%u (the flash's quad read)"),
+                (long)hz, (unsigned)KPU_STREAM_MAX_SPI_HZ);
+        }
+        sopts.spi_hz = (uint32_t)hz;
+    }
+    bool stream = args[ARG_stream].u_bool;
+    if (!stream && (sopts.window || sopts.spi_hz || sopts.buffers != 2)) {
+        mp_raise_msg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.load: window=, buffers= and spi_hz= apply to stream=True only"));
+    }
     // the object first, so a failed GC allocation cannot strand a ledger block
     kpu_model_obj_t *m = mp_obj_malloc_with_finaliser(kpu_model_obj_t, &kpu_model_type);
     memset(&m->km, 0, sizeof(m->km));
@@ -126,7 +155,7 @@ static MP_NOINLINE mp_obj_t kpu_load_args(size_t n_args, const mp_obj_t *pos_arg
     m->id = next_model_id++;
     char tag[KPU_LEDGER_TAG_LEN];
     kmodel_err_t e;
-    load_ctx_t ld = { .m = m, .tag = tag, .rule = rule_p };
+    load_ctx_t ld = { .m = m, .tag = tag, .rule = rule_p, .stream = stream ? &sopts : NULL };
     int r;
     if (mp_obj_is_str(src_obj)) {
         size_t path_len;
@@ -430,9 +459,60 @@ static mp_obj_t kpu_mem_info(void) {
     dict_set(d, MP_QSTR_largest_free, uint_obj(st.largest_free));
     dict_set(d, MP_QSTR_pool_align, uint_obj(st.align_loss));
     dict_set(d, MP_QSTR_ai_sram, uint_obj(mb->ai_sram_bytes));
+    // streamed models (stream=True): their resident part and buffers (both inside models_bytes)
+    // and the weight bytes they leave in flash
+    kpu_stream_totals_t t;
+    kpu_stream_totals(&t);
+    mp_obj_t sd = mp_obj_new_dict(4);
+    dict_set(sd, MP_QSTR_models, uint_obj(t.models));
+    dict_set(sd, MP_QSTR_resident, uint_obj(t.resident));
+    dict_set(sd, MP_QSTR_buffers, uint_obj(t.buffers));
+    dict_set(sd, MP_QSTR_flash, uint_obj(t.flash));
+    dict_set(d, MP_QSTR_stream, sd);
     return d;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(kpu_mem_info_obj, kpu_mem_info);
+
+// stream_info(m[, spi_hz]): a streamed model's figures: what stays resident, its buffers, the
+// flash bytes one forward reads (and the last one read), and the predicted forward times (ms)
+// resident and streamed at spi_hz (default: the one given at load) from the silicon timing and
+// flash rate models (kpu_stream.h).
+static mp_obj_t kpu_stream_info(size_t n_args, const mp_obj_t *args) {
+    kpu_model_obj_t *m = kpu_get_model(args[0], "stream_info");
+    const kpu_stream_t *s = m->km.stream;
+    if (s == NULL) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.stream_info: %s was loaded resident; load it with stream=True"),
+            m->source);
+    }
+    uint32_t hz = s->spi_hz;
+    if (n_args > 1) {
+        mp_int_t v = mp_obj_get_int(args[1]);
+        if (v < 1000000 || v > (mp_int_t)KPU_STREAM_MAX_SPI_HZ) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("kpu.stream_info: spi_hz=%ld is outside 1,000,000..%u"), (long)v,
+                (unsigned)KPU_STREAM_MAX_SPI_HZ);
+        }
+        hz = (uint32_t)v;
+    }
+    kpu_stream_times_t t;
+    kpu_stream_predict(&m->km, hz, &t);
+    mp_obj_t d = mp_obj_new_dict(14);
+    dict_set(d, MP_QSTR_resident, uint_obj(s->resident_charge));
+    dict_set(d, MP_QSTR_buffers, uint_obj(s->buffers_charge));
+    dict_set(d, MP_QSTR_buffer_count, uint_obj(s->nbufs));
+    dict_set(d, MP_QSTR_window, uint_obj(s->window));
+    dict_set(d, MP_QSTR_layers, uint_obj(s->n));
+    dict_set(d, MP_QSTR_largest, uint_obj(s->largest));
+    dict_set(d, MP_QSTR_flash, uint_obj(s->flash_bytes));
+    dict_set(d, MP_QSTR_last_forward_flash, uint_obj(s->last_bytes));
+    dict_set(d, MP_QSTR_forwards, uint_obj(s->forwards));
+    dict_set(d, MP_QSTR_swapped, mp_obj_new_bool(s->swapped));
+    dict_set(d, MP_QSTR_spi_hz, uint_obj(hz));
+    dict_set(d, MP_QSTR_resident_ms, mp_obj_new_float((mp_float_t)t.resident_ns / 1e6));
+    dict_set(d, MP_QSTR_stream_ms, mp_obj_new_float((mp_float_t)t.stream_ns / 1e6));
+    dict_set(d, MP_QSTR_read_ms, mp_obj_new_float((mp_float_t)t.read_ns / 1e6));
+    return d;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(kpu_stream_info_obj, 1, 2, kpu_stream_info);
 
 // --- the model type ---
 
@@ -524,6 +604,7 @@ static const mp_rom_map_elem_t kpu_module_table[] = {
     { MP_ROM_QSTR(MP_QSTR_outputs), MP_ROM_PTR(&kpu_outputs_obj) },
     { MP_ROM_QSTR(MP_QSTR_Output), MP_ROM_PTR(&kpu_output_type) },
     { MP_ROM_QSTR(MP_QSTR_deinit), MP_ROM_PTR(&kpu_deinit_obj) },
+    { MP_ROM_QSTR(MP_QSTR_stream_info), MP_ROM_PTR(&kpu_stream_info_obj) },
     { MP_ROM_QSTR(MP_QSTR_set_outputs), MP_ROM_PTR(&kpu_set_outputs_obj) },
     { MP_ROM_QSTR(MP_QSTR_set_layers), MP_ROM_PTR(&kpu_set_layers_obj) },
     { MP_ROM_QSTR(MP_QSTR_set_act_rule), MP_ROM_PTR(&kpu_set_act_rule_obj) },

@@ -29,6 +29,12 @@ def model_build(p: argparse.ArgumentParser) -> None:
     i.add_argument("--brief", action="store_true", help="no layer table")
     i.add_argument("--time", action="store_true",
                    help="predicted silicon time per layer and in total (the model of kpu.netinfo's predicted_ms)")
+    i.add_argument("--stream", action="store_true",
+                   help="figures of kpu.load(offset, stream=True): resident part, buffers, flash read per forward, "
+                        "predicted time streamed vs resident (kmodel v3)")
+    i.add_argument("--window", type=int, help="with --stream: bytes per buffer (kpu.load's window=)")
+    i.add_argument("--buffers", type=int, default=2, choices=(1, 2), help="with --stream: 1 or 2 buffers (default 2)")
+    i.add_argument("--spi-hz", type=int, default=80_000_000, help="with --stream: flash clock for the time model")
     i.set_defaults(_model=info_run)
     u = sub.add_parser("push", help="put a model where kpu.load finds it: a file on /sd or a flash offset")
     u.add_argument("model", type=Path)
@@ -60,7 +66,32 @@ def info_run(args: argparse.Namespace, s: Session) -> int:
     if args.time and info.supported:
         for line in time_report(args.model.read_bytes(), args.board):
             print(line)
+    if args.stream:
+        if info.version != 3:
+            raise K210Error(f"{args.model}: --stream: only kmodel v3 files stream from flash (this is v{info.version}); "
+                            "load it resident")
+        for line in stream_report(args.model.read_bytes(), info.charge, args.window, args.buffers, args.spi_hz):
+            print(line)
+    elif args.window is not None:
+        raise K210Error("model info: --window applies to --stream only")
     return 0
+
+
+def stream_report(data: bytes, resident_charge: int, window: int | None, buffers: int, spi_hz: int) -> list[str]:
+    """The --stream lines: what kpu.load(offset, stream=True, ...) charges and reads, and the
+    predicted forward time streamed vs resident (k210tools/kmodel/stream.py)."""
+    from .kmodel import stream
+    try:
+        p = stream.plan(data, window, buffers)
+    except ValueError as e:
+        raise K210Error(f"model info --stream: kpu.load would refuse it: {e}") from None
+    res_ms, str_ms, read_ms = stream.predict(data, p, spi_hz)
+    return [f"streamed from flash (kpu.load(offset, stream=True, window={p.window:,}, buffers={buffers})):",
+            f"  charge {p.charge:,} B = resident {p.resident:,} B + buffers {buffers} x {p.window:,} B "
+            f"({100 * p.charge / resident_charge:.1f}% of the resident load's {resident_charge:,} B)",
+            f"  flash read per forward {p.flash:,} B in {p.reads} reads ({len(p.ranges)} K210_CONV layers)",
+            f"  predicted forward at {spi_hz / 1e6:g} MHz quad SPI: {str_ms:.2f} ms streamed vs {res_ms:.2f} ms "
+            f"resident ({str_ms / res_ms:.2f}x); flash reading alone {read_ms:.2f} ms"]
 
 
 GENERAL_SRAM = 6 * 1024 * 1024

@@ -264,3 +264,56 @@ def test_kpu_timeout_and_bad_words(hal_lib, tmp_path):
     assert run_layer(c, layer_words(True, 64)) == -errno.EINVAL   # send_data_out without a buffer
     assert len(c.kpu.layers) == n_layers                  # nothing reached the FIFO
     c.check()
+
+
+# --- SPI flash background reads (quad I/O by DMA: the weights of a streamed model) ---
+
+def _bg_read(chip, offset: int, n: int, at: int = 0x200000) -> tuple[int, int, bytes]:
+    """spiflash_read_start into SRAM at `at` (host arena), then wait: (start, wait, bytes)."""
+    ptr = ctypes.addressof(chip.arena.contents) + at
+    r0 = chip.lib.spiflash_read_start(ctypes.c_uint32(offset), ctypes.c_void_p(ptr), ctypes.c_size_t(n))
+    r1 = chip.lib.spiflash_read_wait()
+    return r0, r1, chip.arena_bytes(at, n)
+
+
+def test_flash_background_read_is_quad_io_by_dma_and_sets_qe_once(chip):
+    chip.boot_clocks()
+    assert chip.lib.spiflash_init() == 0
+    data = bytes((i * 7 + 3) & 0xFF for i in range(1000))
+    chip.flash.mem[0x300004:0x300004 + 1000] = data
+    assert _bg_read(chip, 0x300004, 1000) == (0, 0, data)
+    qe = [f for f in chip.flash.frames if f[0] == 0x01]
+    assert len(qe) == 1 and chip.flash.s2 & 2                   # QE written once, then kept
+    assert chip.flash.frames[-1] == (0xEB, 0x300004, 0)
+    assert chip.spi3.enhanced_reads[-1] == (2, 0x300004 << 8, 250)   # quad, address word, 250 frames
+    t = chip.dmac.transfers[-1]
+    assert (t["sar"], t["request"], t["src_width"], t["dst_width"], t["beats"]) == (0x54000060, 6, 2, 2, 248)
+    assert t["dar"] == 0x80200000
+    assert max(chip.spi3.sclk_at_frame[-250:]) <= 80_000_000  # quad reads at most 80 MHz
+    # a second read: no new status write, and the plain commands still work afterwards
+    data2 = bytes(range(256)) * 4
+    chip.flash.mem[0x400000:0x400400] = data2
+    assert _bg_read(chip, 0x400000, 1024, at=0x210000) == (0, 0, data2)
+    assert len([f for f in chip.flash.frames if f[0] == 0x01]) == 1
+    buf = ctypes.create_string_buffer(16)
+    assert chip.lib.spiflash_read(0x300004, buf, 16) == 0 and buf.raw == data[:16]
+    chip.check()
+
+
+def test_flash_background_read_of_unaligned_bytes_reads_at_start(chip):
+    chip.boot_clocks()
+    assert chip.lib.spiflash_init() == 0
+    chip.flash.mem[0x300001:0x300008] = b"abcdefg"
+    n0 = len(chip.dmac.transfers)
+    assert _bg_read(chip, 0x300001, 7) == (0, 0, b"abcdefg")
+    assert chip.flash.frames[-1] == (0x03, 0x300001, 0) and len(chip.dmac.transfers) == n0
+    chip.check()
+
+
+def test_flash_background_read_wait_is_bounded(chip):
+    chip.boot_clocks()
+    assert chip.lib.spiflash_init() == 0
+    chip.dmac.sources[0x54000060] = (6, lambda n: None)        # the DMA never gets its data
+    r0, r1, _ = _bg_read(chip, 0x300000, 4096)
+    assert (r0, r1) == (0, -errno.ETIMEDOUT)
+    assert chip.spi3.r.get(0x08) == 0 and chip.spi3.r.get(0x10) == 0   # SSI disabled, SS0 released

@@ -46,6 +46,7 @@ class Chip:
                                   (0x54000000, 0x200, self.spi3), (0x50460000, 0x100, self.rtc)]:
             self.bus.attach(base, size, block)
         self.dmac.sources[0x40800030] = (22, self.kpu.pop_stream)   # SYSCTL_DMA_SELECT_AI_RX_REQ
+        self.dmac.sources[0x54000060] = (6, self.spi3.pop_words)    # SPI3 DR: SYSCTL_DMA_SELECT_SSI3_RX_REQ
         self.lib.kpu_sim_sram.restype = ctypes.POINTER(ctypes.c_uint8)
         self.arena = self.lib.kpu_sim_sram()
         self.dmac.memory_write = self._dma_write

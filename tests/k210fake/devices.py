@@ -183,7 +183,11 @@ class Spi(Regs):
     Frames move only while SSIENR = 1 and SER != 0; TMOD 0 = TX and RX, 1 = TX only, 2 = RX only,
     3 = EEPROM (send the TX FIFO, then receive CTRLR1 + 1 frames). FIFOs 32 deep; disabling the
     SSI empties them. `cs_from_ser`: the device's chip select is the controller's SS0 (SPI3);
-    otherwise a GPIO selects it and the device sees every frame."""
+    otherwise a GPIO selects it and the device sees every frame.
+    Enhanced receive (FRF != 0, TMOD 2): the TX FIFO's first two entries are the instruction
+    (SPI_CTRLR0 inst_l 2 = 8 bits) and the address (addr_l 8 = 32 bits), then wait_cycles dummy
+    clocks, then CTRLR1 + 1 frames; a 32-bit frame packs four device bytes, the first in bits
+    31-24 (shifted in MSB first). `pop_words` serves the DMA (RX request) from the RX FIFO."""
 
     DEPTH = 32
 
@@ -195,6 +199,7 @@ class Spi(Regs):
         self.rx_pending = 0
         self.active = False
         self.sclk_at_frame: list[float] = []    # SCLK of each frame moved
+        self.enhanced_reads: list[tuple[int, int, int]] = []   # (frf, address word, frames)
 
     def _field(self, lo3: int, lo: int, bits: int) -> int:
         return (self.r.get(0x00, 0) >> (lo3 if self.spi3 else lo)) & ((1 << bits) - 1)
@@ -214,16 +219,44 @@ class Spi(Regs):
                 self.dev.select(active)
         self._run()
 
+    def frf(self) -> int:
+        return self._field(22, 21, 2)
+
     def _frame(self, mosi: int) -> int:
-        if self._field(0, 16, 5) != 7:
-            raise AssertionError(f"{self.name}: frames are not 8 bits (dfs field {self._field(0, 16, 5)})")
+        dfs = self._field(0, 16, 5)
         self.sclk_at_frame.append(self.sclk())
+        if dfs == 31 and self.frf() != 0:
+            w = 0
+            for _ in range(4):
+                w = w << 8 | self.dev.exchange(0)
+            return w
+        if dfs != 7:
+            raise AssertionError(f"{self.name}: frames are not 8 bits (dfs field {dfs})")
         return self.dev.exchange(mosi)
+
+    def _enhanced_head(self) -> None:
+        """Instruction, address and dummy clocks of an enhanced receive (TX FIFO: inst, addr)."""
+        x = self.r.get(0xF4, 0)
+        inst_l, addr_l, wait = (x >> 8) & 3, (x >> 2) & 0xF, (x >> 11) & 0x1F
+        if inst_l != 2 or addr_l not in (6, 8) or len(self.txq) < 2:
+            raise AssertionError(f"{self.name}: enhanced read set-up inst_l {inst_l} addr_l {addr_l}, "
+                                 f"{len(self.txq)} TX entries")
+        self.dev.exchange(self.txq.pop(0) & 0xFF)
+        addr = self.txq.pop(0)
+        for k in reversed(range(addr_l // 2)):
+            self.dev.exchange((addr >> (8 * k)) & 0xFF)
+        lines = {1: 2, 2: 4, 3: 8}[self.frf()]
+        for _ in range(wait * lines // 8):     # dummy clocks as the bytes they would carry
+            self.dev.exchange(0)
+        self.rx_pending = self.r.get(0x04, 0) + 1
+        self.enhanced_reads.append((self.frf(), addr, self.rx_pending))
 
     def _run(self) -> None:
         if not self.active:
             return
         mode = self.tmod()
+        if mode == 2 and self.frf() != 0 and self.txq:
+            self._enhanced_head()
         while self.txq:
             miso = self._frame(self.txq.pop(0))
             if mode == 0:
@@ -250,11 +283,25 @@ class Spi(Regs):
                 raise AssertionError(f"{self.name}: DR written while the SSI is disabled")
             if len(self.txq) >= self.DEPTH:
                 raise AssertionError(f"{self.name}: TX FIFO overrun")
-            self.txq.append(value & 0xFF)
+            self.txq.append(value & (0xFFFFFFFF if self._field(0, 16, 5) == 31 else 0xFF))
         if off in (0x08, 0x10, 0x60):
             self._set_active()
         if off == 0x00 and self.r.get(0x08, 0):
             raise AssertionError(f"{self.name}: CTRLR0 written while enabled")
+
+    def pop_words(self, nbytes: int) -> bytes | None:
+        """The DMA reading DR (32-bit beats): the next nbytes / 4 received frames, as memory
+        holds them (little-endian words); None until the frame has started."""
+        if not self.active:
+            return None
+        out = []
+        while len(out) < nbytes // 4:
+            if not self.rxq:
+                if not self.rx_pending:
+                    return None
+                self._run()
+            out.append(self.rxq.pop(0))
+        return b"".join(w.to_bytes(4, "little") for w in out)
 
     def read(self, off: int, width: int) -> int:
         self._run()
@@ -412,7 +459,9 @@ class W25Q128(SpiDevice):
     """Winbond W25Q128 (16 MiB): 0x9F -> EF 40 18; 0x03 read; 0x06 sets WEL at CS high; 0x05 status
     (bit 0 BUSY, bit 1 WEL); 0x20 erases the 4 KiB sector (needs WEL, exactly 4 bytes); 0x02 programs
     up to 256 bytes wrapping inside the page, bits only go 1 -> 0; instructions other than 0x05 are
-    ignored while BUSY; 0x4B + 4 dummy bytes -> 64-bit unique id."""
+    ignored while BUSY; 0x4B + 4 dummy bytes -> 64-bit unique id; 0x35 status register 2 (bit 1
+    QE), 0x01 s1 s2 writes it (needs WEL, then BUSY); 0xEB (quad I/O read): 3 address bytes, a mode
+    byte and 4 dummy clocks (2 bytes' time), then data, which is 0xFF while QE is clear."""
 
     def __init__(self, busy_polls: int = 3, stuck_busy: bool = False) -> None:
         self.mem = bytearray(b"\xff" * (16 << 20))
@@ -424,6 +473,7 @@ class W25Q128(SpiDevice):
         self.stuck_busy = stuck_busy
         self.frames: list[tuple[int, int | None, int]] = []   # (opcode, address, data bytes)
         self.uid = bytes(range(0x10, 0x18))
+        self.s2 = 0                      # status register 2: bit 1 QE (quad enable)
 
     def select(self, on: bool) -> None:
         if on:
@@ -449,6 +499,12 @@ class W25Q128(SpiDevice):
             return 0xFF
         if op == 0x9F and n >= 2:
             return (0xEF, 0x40, 0x18)[(n - 2) % 3]
+        if op == 0x35 and n >= 2:
+            return self.s2
+        if op == 0xEB and n >= 8:
+            # instruction, 3 address bytes, mode byte, 2 dummy bytes (4 quad clocks), then data;
+            # without QE, IO2/IO3 are /WP and /HOLD: nothing usable comes back
+            return self.mem[(self._addr() + n - 8) % len(self.mem)] if self.s2 & 2 else 0xFF
         if op == 0x03 and n >= 5:
             return self.mem[(self._addr() + n - 5) % len(self.mem)]
         if op == 0x4B and n >= 6:
@@ -459,12 +515,15 @@ class W25Q128(SpiDevice):
         if not self.frame:
             return
         op = self.frame[0]
-        addr = self._addr() if op in (0x03, 0x20, 0x02) and len(self.frame) >= 4 else None
+        addr = self._addr() if op in (0x03, 0x20, 0x02, 0xEB) and len(self.frame) >= 4 else None
         self.frames.append((op, addr, max(0, len(self.frame) - 4) if op == 0x02 else 0))
         if self.busy and op != 0x05:
             return
         if op == 0x06 and len(self.frame) == 1:
             self.wel = True
+        elif op == 0x01 and len(self.frame) == 3 and self.wel:
+            self.s2 = self.frame[2]
+            self.wel, self.busy = False, self.busy_polls
         elif op == 0x20 and len(self.frame) == 4 and self.wel:
             base = addr & ~0xFFF
             self.mem[base:base + 4096] = b"\xff" * 4096

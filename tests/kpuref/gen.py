@@ -296,3 +296,18 @@ def suite() -> List[Generated]:
     return [kpu_model(1, [1, 2, 0]), kpu_model(2, [3, 8]), kpu_model(3, [4, 9, 5]),
             kpu_model(4, [6, 7], eight_bit=False), kpu_model(5, [8, 9, 0, 5]), cpu_model(6), fc_model(7),
             kpu_model(8, [7, 6])]
+
+
+def big_model(seed: int, convs: int = 10, c: int = 1024, hw: int = 4) -> Generated:
+    """A chain of 1x1 convs with c output channels on a hw x hw map (1x1: a 3x3 layer this wide
+    needs more than the 64 weight loads load_time can count). With c = 1024 and 10 convs,
+    9,502,720 B of 8-bit weights, more than any board's model pool: it runs streamed from flash
+    only. The output is the last conv's u8 map in main memory (compared byte for byte)."""
+    rng = np.random.default_rng(seed)
+    b = Builder(rng)
+    line, x = b.image(64, hw, hw)
+    shape: Tuple[int, int, int] = (64, hw, hw)
+    for _ in range(convs - 1):
+        line, shape, _ = b.conv(line, shape, pool=0, dw=False, k3=False, oc=c)
+    line, shape, out = b.conv(line, shape, main_out=True, pool=0, dw=False, k3=False, oc=c)
+    return _finish(b, f"gen_big_{seed}", [(out, int(np.prod(shape)))], x.tobytes())

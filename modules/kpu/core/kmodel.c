@@ -7,6 +7,7 @@
 
 #include "kmodel.h"
 #include "kpu_ledger.h"
+#include "kpu_stream.h"
 
 #define KMDL_MAGIC  (0x4B4D444Cu)    // 'KMDL' as a C multichar constant: "LDMK" on disk
 #define KMDL_SWAPPED (0x4C444D4Bu)   // the same word after model_le2be.py: "KMDL" on disk
@@ -123,7 +124,7 @@ size_t kmodel_plan_charge(const kmodel_plan_t *p) {
     return image_slack(p) + KPU_LEDGER_ROUND(p->image_bytes) + KPU_LEDGER_ROUND(p->main_bytes) + KPU_LEDGER_ROUND(p->state_bytes);
 }
 
-static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t charge, kmodel_err_t *e) {
+int kmodel_fail_memory(kmodel_src_t *src, size_t charge, size_t image, size_t working, kmodel_err_t *e) {
     kpu_ledger_stats_t st;
     kpu_ledger_stats(&st);
     char a[16], b[16], c[16], d[16], f[16];
@@ -141,9 +142,13 @@ static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t char
     return kmodel_fail(e, KMODEL_EMEMORY, ENOMEM,
         "kpu.load(%s): model needs %s B (image %s B + working %s B), %s B free (largest block %s B); "
         "loaded: %s; deinit a model or use a smaller GC heap (machine.heap_size)",
-        src->name, kpu_ledger_grouped(a, charge), kpu_ledger_grouped(b, image_slack(plan) + KPU_LEDGER_ROUND(plan->image_bytes)),
-        kpu_ledger_grouped(c, KPU_LEDGER_ROUND(plan->main_bytes) + KPU_LEDGER_ROUND(plan->state_bytes)),
+        src->name, kpu_ledger_grouped(a, charge), kpu_ledger_grouped(b, image), kpu_ledger_grouped(c, working),
         kpu_ledger_grouped(d, st.free_bytes), kpu_ledger_grouped(f, st.largest_free), loaded);
+}
+
+static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t charge, kmodel_err_t *e) {
+    return kmodel_fail_memory(src, charge, image_slack(plan) + KPU_LEDGER_ROUND(plan->image_bytes),
+        KPU_LEDGER_ROUND(plan->main_bytes) + KPU_LEDGER_ROUND(plan->state_bytes), e);
 }
 
 int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule_t *rule_override,
@@ -208,6 +213,14 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
 }
 
 void kmodel_free(kmodel_t *m) {
+    if (m->stream != NULL) {
+        kpu_stream_forget(m->stream);
+        m->stream = NULL;
+    }
+    if (m->stream_block != NULL) {
+        kpu_ledger_free(m->stream_block);
+        m->stream_block = NULL;
+    }
     if (m->block != NULL) {
         kpu_ledger_free(m->block);
         m->block = NULL;

@@ -12,6 +12,9 @@
 
 #include "kpu_hw.h"
 
+struct kpu_stream;
+struct kpu_stream_range_tag;
+
 // --- errors ---
 // KMODEL_EINTR: a run stopped between layers because kmodel_stop_requested() said so.
 typedef enum { KMODEL_EVALUE = 1, KMODEL_EMEMORY, KMODEL_EOS, KMODEL_ERUNTIME, KMODEL_EINTR } kmodel_ekind_t;
@@ -36,6 +39,10 @@ void kmodel_set_stop_hook(bool (*stop)(void));
 bool kmodel_stop_requested(void);
 
 // --- where the bytes come from ---
+// A flash source's reader for streamed weights (kpu_stream.h): start reading n bytes of raw flash
+// at addr into buf (by DMA on a board), then wait for it; both 0 or -errno.
+typedef int (*kmodel_src_start_t)(uint32_t addr, void *buf, size_t n);
+typedef int (*kmodel_src_wait_t)(void);
 typedef struct kmodel_src {
     // Reads n bytes at off; off + n <= size is guaranteed by the caller. 0 or -errno.
     int (*read)(struct kmodel_src *s, uint32_t off, void *buf, size_t n);
@@ -44,6 +51,8 @@ typedef struct kmodel_src {
     bool is_flash;
     const char *name;        // "/sd/x.kmodel" or "flash 0x300000" (for messages)
     void *ctx;
+    kmodel_src_start_t stream_start;   // flash sources only; NULL elsewhere
+    kmodel_src_wait_t stream_wait;
 } kmodel_src_t;
 // Like s->read, but bytes in [s->size, off + n) read as zeros (the short tail of real files).
 int kmodel_src_read_z(kmodel_src_t *s, uint32_t off, void *buf, size_t n);
@@ -83,6 +92,8 @@ typedef struct kmodel {
     uint32_t outputs;
     kmodel_tensor_t input;
     kpu_act_rule_t act_rule;
+    struct kpu_stream *stream;   // stream=True: weights in flash (kpu_stream.h), in the block; else NULL
+    uint8_t *stream_block;       // its buffers' ledger block
 } kmodel_t;
 
 // What a format's check() learnt from the file, before anything is allocated.
@@ -120,6 +131,9 @@ typedef struct kmodel_format {
     // The output of layer i after a run that stopped after it (dst as above).
     int (*layer_output)(const kmodel_t *m, uint32_t i, kmodel_tensor_t *t, void *dst);
     int (*layer_info)(const kmodel_t *m, uint32_t i, kmodel_layer_info_t *info);
+    // The KPU weight ranges a streamed load leaves in flash, in file order (out NULL: count only;
+    // else out[0..*n) filled: layer, off, bytes). NULL for a format that cannot stream.
+    int (*stream_ranges)(kmodel_src_t *src, struct kpu_stream_range_tag *out, uint32_t *n, kmodel_err_t *e);
 } kmodel_format_t;
 
 extern const kmodel_format_t kmodel_v3_format;
@@ -136,5 +150,7 @@ int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule
 void kmodel_free(kmodel_t *m);
 // The charge of a plan (kpu_ledger.h formula).
 size_t kmodel_plan_charge(const kmodel_plan_t *p);
+// The MemoryError of a load that needs charge B (image + working) with the ledger's figures.
+int kmodel_fail_memory(kmodel_src_t *src, size_t charge, size_t image, size_t working, kmodel_err_t *e);
 
 #endif

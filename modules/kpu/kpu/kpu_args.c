@@ -196,3 +196,16 @@ int kpu_args_check(const uint64_t w[KPU_ARGS_WORDS], const kpu_args_t *a, const 
     }
     return 0;
 }
+
+void kpu_args_channel_group(kpu_args_t *a, uint32_t c0, uint32_t g) {
+    uint32_t per_oc = a->para_size / a->oc_per_load;
+    uint32_t n = a->oc_per_load < g ? a->oc_per_load : g;
+    a->dst_line += c0 / a->wb_group * a->wb_chan_switch;
+    a->oc = g;
+    a->oc_per_load = n;
+    a->load_time = (g + n - 1) / n - 1;
+    a->para_size = n * per_oc;
+    if (a->dma_total_byte != 0) {
+        a->dma_total_byte = (a->channel_byte_num + 1) * g - 1;
+    }
+}

@@ -50,6 +50,12 @@ static inline uint32_t kpu_args_weights_per_oc(const kpu_args_t *a, uint32_t wby
     return (a->depthwise ? 1 : a->ic) * k * k * wbytes;
 }
 
+// Narrows a decoded (non-depthwise) layer to its output channels [c0, c0 + g): the output map
+// starts at channel c0's line (c0 a multiple of wb_group), loads of at most the file's channels
+// per load, the DMA word for g channels. Weights, BN and DMA addresses are the caller's (offset
+// by c0). A streamed layer larger than its buffer runs as such groups (core/kpu_stream.h).
+void kpu_args_channel_group(kpu_args_t *a, uint32_t c0, uint32_t g);
+
 // What kpu_args_check should hold the words to.
 typedef struct {
     uint32_t wbytes;        // 1 or 2 (v3 header flag bit 0 clear: 16-bit weights)

@@ -23,10 +23,18 @@ uint8_t *kpu_driver_ai_sram(void) {
 
 int kpu_driver_conv(const uint8_t args[96], const void *weights, const void *bn, const void *act,
     uint8_t *dma_out, size_t dma_bytes) {
+    return kpu_driver_conv_group(args, 0, 0, weights, bn, act, dma_out, dma_bytes);
+}
+
+int kpu_driver_conv_group(const uint8_t args[96], uint32_t c0, uint32_t g, const void *weights, const void *bn,
+    const void *act, uint8_t *dma_out, size_t dma_bytes) {
     uint64_t w[KPU_ARGS_WORDS];
     memcpy(w, args, sizeof(w));
     kpu_args_t a;
     kpu_args_decode(w, &a);
+    if (g != 0) {
+        kpu_args_channel_group(&a, c0, g);
+    }
     a.weights_addr = kpu_mem_bus_addr(weights);
     a.bn_addr = kpu_mem_bus_addr(bn);
     a.act_addr = kpu_mem_bus_addr(act);

@@ -22,6 +22,11 @@ int kpu_driver_begin(kpu_act_rule_t rule, int weight_bits);
 int kpu_driver_conv(const uint8_t args[96], const void *weights, const void *bn, const void *act,
     uint8_t *dma_out, size_t dma_bytes);
 
+// The same for output channels [c0, c0 + g) only (kpu_args_channel_group): weights, bn and
+// dma_out already point at channel c0's, dma_bytes is the group's output size.
+int kpu_driver_conv_group(const uint8_t args[96], uint32_t c0, uint32_t g, const void *weights, const void *bn,
+    const void *act, uint8_t *dma_out, size_t dma_bytes);
+
 // The AI SRAM as the CPU sees it.
 uint8_t *kpu_driver_ai_sram(void);
 

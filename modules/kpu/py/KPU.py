@@ -107,6 +107,27 @@ def _input_bytes(net, img):
     return img
 
 
+def load_flash(addr, is_dual_buf, batch_size, spi_speed):
+    """MaixPy's load_flash: the model at flash offset addr stays in flash and its KPU weights are
+    read during each forward (kpu.load(addr, stream=True)). Files word-byte-swapped by MaixPy's
+    model_le2be.py and files as nncase wrote them both load: the loader tells them apart by the
+    header's first word. is_dual_buf: 1 = two buffers (the next layer is read during the current
+    one), 0 = one. batch_size: bytes per buffer with two buffers (a layer larger than that runs in
+    groups of output channels); 0 = the largest layer. spi_speed: the flash clock in Hz."""
+    for a in (addr, is_dual_buf, batch_size, spi_speed):
+        if not isinstance(a, int):
+            raise TypeError("load_flash arg format error: task=kpu.load_flash(flash_addr, is_dual_buf, batch_size, spi_speed)")
+    if batch_size < 0:
+        raise ValueError("load_flash: batch_size=%d must be >= 0 (bytes per buffer, 0 = the largest layer)" % batch_size)
+    window = batch_size if is_dual_buf and batch_size > 0 else None
+    try:
+        return _kpu.load(addr, stream=True, buffers=2 if is_dual_buf else 1, window=window, spi_hz=spi_speed or None)
+    except ValueError as e:
+        if window is not None and "window=" in str(e):
+            raise ValueError("load_flash: batch_size=%d is the buffer size here: %s" % (batch_size, e))
+        raise
+
+
 def forward(net, img, out_index=0):
     if isinstance(img, str):
         # an image file, resized to the model input; both images are freed once the run is done

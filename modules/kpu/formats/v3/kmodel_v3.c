@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kmodel_v3.h"
+#include "kpu_stream.h"
 #include "kpu_driver.h"
 #include "kpu_layout.h"
 #include "kernels.h"
@@ -15,20 +16,29 @@
 typedef struct {
     const kmodel_t *m;
     uint32_t i, type, size;
+    uint32_t off;                // the body's file offset
     const uint8_t *body;
 } walk_t;
+
+// The bytes at file offset off: the image as loaded, or its resident part when the model
+// streams its weights (they are cut out of the image; kpu_stream.h).
+static const uint8_t *at(const kmodel_t *m, uint32_t off) {
+    return m->image + (m->stream ? kpu_stream_resident_off(m->stream, off) : off);
+}
 
 static void walk_start(walk_t *w, const kmodel_t *m) {
     w->m = m;
     w->i = 0;
-    w->body = m->image + KV3_HEADER_BYTES + 8 * (HDR_OUTPUTS(m->image) + HDR_LAYERS(m->image));
+    w->off = KV3_HEADER_BYTES + 8 * (HDR_OUTPUTS(m->image) + HDR_LAYERS(m->image));
+    w->body = at(m, w->off);
     const uint8_t *l = m->image + KV3_HEADER_BYTES + 8 * HDR_OUTPUTS(m->image);
     w->type = kv3_u32(l);
     w->size = kv3_u32(l + 4);
 }
 
 static void walk_next(walk_t *w) {
-    w->body += w->size;
+    w->off += w->size;
+    w->body = at(w->m, w->off);
     w->i++;
     if (w->i < w->m->layers) {
         const uint8_t *l = w->m->image + KV3_HEADER_BYTES + 8 * (HDR_OUTPUTS(w->m->image) + w->i);
@@ -45,7 +55,7 @@ static void walk_to(walk_t *w, const kmodel_t *m, uint32_t i) {
 }
 
 static void decode_conv(const kmodel_t *m, const uint8_t *body, kv3_conv_t *cv) {
-    kv3_conv_decode(body, m->image + kv3_u32(body + 8), (kv3_u32(m->image + 4) & KV3_FLAG_8BIT) ? 1 : 2, cv);
+    kv3_conv_decode(body, at(m, kv3_u32(body + 8)), (kv3_u32(m->image + 4) & KV3_FLAG_8BIT) ? 1 : 2, cv);
 }
 
 static void io_of(const kmodel_t *m, const walk_t *w, kmodel_tensor_t *in, kv3_out_t *out) {
@@ -115,6 +125,32 @@ static void concat(uint8_t *main, uint32_t out, const uint8_t *ranges, size_t in
         kernel_concat(dst, &src, &size, 1, 1);
         dst += size;
     }
+}
+
+// A K210_CONV whose weights stream from flash: each group of output channels (the whole layer
+// unless it is larger than the window) waits for its read, then runs.
+static int run_streamed(kmodel_t *m, uint32_t i, const kv3_conv_t *cv, uint8_t *main, kmodel_err_t *e) {
+    bool dma = cv->flags & KV3_LF_MAIN_MEM_OUT;
+    size_t plane = (size_t)cv->oh * cv->ow;
+    uint32_t groups = kpu_stream_groups(m->stream, cv->weights_off);
+    for (uint32_t k = 0; k < groups; k++) {
+        kpu_stream_piece_t p;
+        int r = kpu_stream_take(m->stream, cv->weights_off, k, &p);
+        if (r != 0) {
+            return kmodel_fail(e, KMODEL_EOS, -r, "kpu.forward: layer %lu (K210_CONV): reading its weights (%lu B) "
+                "from flash 0x%lx failed (%d)", (unsigned long)i, (unsigned long)cv->weight_bytes,
+                (unsigned long)(m->stream->flash_base + cv->weights_off), r);
+        }
+        const uint8_t *bn = at(m, cv->bn_off) + 8 * p.c0;
+        uint8_t *out = dma ? main + cv->main_out + p.c0 * plane : NULL;
+        r = groups == 1 ? kpu_driver_conv(at(m, cv->layer_off), p.weights, bn, at(m, cv->act_off), out, cv->oc * plane)
+            : kpu_driver_conv_group(at(m, cv->layer_off), p.c0, p.channels, p.weights, bn, at(m, cv->act_off), out,
+                p.channels * plane);
+        if (r != 0) {
+            return kpu_fail(e, i, r);
+        }
+    }
+    return 0;
 }
 
 static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t *e) {
@@ -210,10 +246,18 @@ static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t
                 r = kpu_driver_begin(m->act_rule, cv.wbytes == 1 ? 8 : 16);
                 *kpu_ready = r == 0;
             }
+            bool dma = cv.flags & KV3_LF_MAIN_MEM_OUT;
+            size_t plane = (size_t)cv.oh * cv.ow;
+            if (r == 0 && m->stream != NULL) {
+                r = run_streamed(m, w->i, &cv, main, e);
+                if (r != 0) {
+                    return r;
+                }
+                break;
+            }
             if (r == 0) {
-                bool dma = cv.flags & KV3_LF_MAIN_MEM_OUT;
-                r = kpu_driver_conv(m->image + cv.layer_off, m->image + cv.weights_off, m->image + cv.bn_off,
-                    m->image + cv.act_off, dma ? main + cv.main_out : NULL, (size_t)cv.oc * cv.oh * cv.ow);
+                r = kpu_driver_conv(at(m, cv.layer_off), at(m, cv.weights_off), at(m, cv.bn_off), at(m, cv.act_off),
+                    dma ? main + cv.main_out : NULL, cv.oc * plane);
             }
             if (r != 0) {
                 return kpu_fail(e, w->i, r);
@@ -228,7 +272,7 @@ static int run_layer(kmodel_t *m, const walk_t *w, bool *kpu_ready, kmodel_err_t
     return 0;
 }
 
-static int v3_run(kmodel_t *m, const uint8_t *input, uint32_t n, kmodel_err_t *e) {
+static int v3_run_layers(kmodel_t *m, const uint8_t *input, uint32_t n, kmodel_err_t *e) {
     walk_t w;
     walk_start(&w, m);
     bool kpu_ready = false;
@@ -252,11 +296,25 @@ static int v3_run(kmodel_t *m, const uint8_t *input, uint32_t n, kmodel_err_t *e
     return 0;
 }
 
+static int v3_run(kmodel_t *m, const uint8_t *input, uint32_t n, kmodel_err_t *e) {
+    if (m->stream == NULL) {
+        return v3_run_layers(m, input, n, e);
+    }
+    int r = kpu_stream_begin(m->stream);
+    if (r != 0) {
+        kpu_stream_end(m->stream);
+        return kmodel_fail(e, KMODEL_EOS, -r, "kpu.forward: reading the first layer's weights from flash failed (%d)", r);
+    }
+    r = v3_run_layers(m, input, n, e);
+    kpu_stream_end(m->stream);   // no read may still be filling a buffer after the forward
+    return r;
+}
+
 static int v3_output(const kmodel_t *m, uint32_t idx, kmodel_tensor_t *t, void *dst) {
     if (idx >= m->outputs) {
         return -EINVAL;
     }
-    const uint8_t *o = m->image + KV3_HEADER_BYTES + 8 * idx;
+    const uint8_t *o = at(m, KV3_HEADER_BYTES + 8 * idx);
     uint32_t addr = kv3_u32(o), size = kv3_u32(o + 4);
     *t = (kmodel_tensor_t) { KMODEL_F32, size / 4, 1, 1, size };
     if (dst != NULL) {
@@ -341,4 +399,5 @@ const kmodel_format_t kmodel_v3_format = {
     .output_data = v3_output_data,
     .layer_output = v3_layer_output,
     .layer_info = v3_layer_info,
+    .stream_ranges = kv3_stream_ranges,
 };

@@ -72,5 +72,7 @@ typedef struct {
 void kv3_layer_io(uint32_t type, const uint8_t *body, const kv3_conv_t *conv, kmodel_tensor_t *in, kv3_out_t *out);
 
 int kv3_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e);
+// The K210_CONV weight ranges of a checked file (kmodel_format_t.stream_ranges).
+int kv3_stream_ranges(kmodel_src_t *src, struct kpu_stream_range_tag *out, uint32_t *n, kmodel_err_t *e);
 
 #endif

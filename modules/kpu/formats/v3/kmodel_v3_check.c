@@ -279,7 +279,7 @@ int kv3_check(kmodel_src_t *src, kmodel_plan_t *plan, kmodel_err_t *e) {
         end += kv3_u32(l + 4);
     }
     FIELD(end <= (uint64_t)src->size + 7, "the header and layer table declare %llu B but the %s has %lu B: "
-        "the model is truncated (copy it again)", (unsigned long long)end, src->is_flash ? "size given" : "file",
+        "the model is truncated (copy it again)", (unsigned long long)end, src->is_flash ? "flash from there (to its end, or size=)" : "file",
         (unsigned long)src->size);
     // every layer
     uint64_t body = tables_end;
