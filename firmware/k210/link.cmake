@@ -1,6 +1,7 @@
 # Shared by the K210 boards and QEMU_VIRT: compile/link flags, the linker script preprocessed with
 # the board's board.h, and the post-link outputs (bin, kfpkg, memory report).
 target_include_directories(${MICROPY_TARGET} PRIVATE "${K210_HAL_DIR}")
+target_sources(${MICROPY_TARGET} PRIVATE "${K210_HAL_DIR}/libm_float.c")   # float libm over double
 # -flto: whole-program -Os (about 25 KB less on a Maix board); K210_LTO=OFF keeps a per-file build
 # for debugging. -msave-restore: prologues/epilogues shared through libgcc's __riscv_save_N.
 option(K210_LTO "link-time optimisation of the K210/QEMU firmware" ON)
@@ -33,7 +34,7 @@ add_custom_target(k210_ldscript_oversize DEPENDS "${K210_LDSCRIPT_OVERSIZE}")
 add_dependencies(${MICROPY_TARGET} k210_ldscript)
 set_target_properties(${MICROPY_TARGET} PROPERTIES LINK_DEPENDS "${K210_LDSCRIPT}")
 target_link_options(${MICROPY_TARGET} PRIVATE
-    -Os ${K210_LTO_FLAGS} -msave-restore -nostartfiles -T "${K210_LDSCRIPT}" -Wl,--gc-sections -Wl,--no-warn-rwx-segments
+    -Os ${K210_LTO_FLAGS} -msave-restore -Wl,--defsym=vfprintf=__i_vfprintf -nostartfiles -T "${K210_LDSCRIPT}" -Wl,--gc-sections -Wl,--no-warn-rwx-segments
     "-Wl,-Map=${CMAKE_BINARY_DIR}/firmware.map")
 target_link_libraries(${MICROPY_TARGET} PRIVATE m)
 
