@@ -10,6 +10,8 @@ if(K210_LTO)
     set(K210_LTO_FLAGS -flto)
 endif()
 target_compile_options(k210_cflags INTERFACE -Os -g ${K210_LTO_FLAGS} -msave-restore)
+# __FILE__ relative to the source tree: the firmware carries no build host's paths
+target_compile_options(k210_cflags INTERFACE "-fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=")
 # the qstr/module scan runs the same cross preprocessor: it needs picolibc's headers and our arch
 set(MICROPY_CPP_FLAGS_EXTRA ${K210_ARCH_FLAGS} -I${K210_HAL_DIR})
 
@@ -40,7 +42,8 @@ target_link_libraries(${MICROPY_TARGET} PRIVATE m)
 
 set(_k210_kfpkg_arg "")
 if(K210_KFPKG)
-    set(_k210_kfpkg_arg --kfpkg)   # real boards: kflash's package format
+    # real boards: kflash's package format, and firmware.bin under 400 KB (the project's budget)
+    set(_k210_kfpkg_arg --kfpkg --max-bin 400000)
 endif()
 add_custom_command(TARGET ${MICROPY_TARGET} POST_BUILD
     COMMAND ${CMAKE_OBJCOPY} -O binary "$<TARGET_FILE:${MICROPY_TARGET}>" "${CMAKE_BINARY_DIR}/firmware.bin"
