@@ -198,6 +198,24 @@ def test_soft_reset_after_a_collection_in_the_raw_repl(board, collect):
     board.reset()   # a second time: the new interpreter's collections are sound too
 
 
+@pytest.mark.qemu_subset
+def test_read_of_a_file_open_only_for_writing_raises(board):
+    # read() with no size once took the size left (0 at the end of an 'ab' file) and gave b''
+    out = board.exec(W + "_w('/sd/wo.bin', 'wb', b'abc')\n"
+                     "for mode in ('ab', 'wb', 'a'):\n"
+                     "    f = open('/sd/wo.bin', mode)\n"
+                     "    for args in ((), (1,), (-1,)):\n"
+                     "        try:\n"
+                     "            print(mode, args, repr(f.read(*args)))\n"
+                     "        except OSError:\n"
+                     "            print(mode, args, 'OSError')\n"
+                     "    f.close()\n"
+                     "print(open('/sd/wo.bin', 'rb').read())\n")
+    lines = out.strip().splitlines()
+    assert lines[:-1] == [f"{m} {a} OSError" for m in ("ab", "wb", "a") for a in ("()", "(1,)", "(-1,)")], out
+    assert lines[-1] == "b''"   # the last 'wb' and 'a' opens truncated it, then wrote nothing
+
+
 def test_import_from_sd_lib_and_boot_main_scripts(board):
     board.exec(
         W +
