@@ -43,7 +43,8 @@ target_link_libraries(${MICROPY_TARGET} PRIVATE m)
 set(_k210_kfpkg_arg "")
 if(K210_KFPKG)
     # real boards: kflash's package format, and firmware.bin under 400 KB (the project's budget)
-    set(_k210_kfpkg_arg --kfpkg --max-bin 400000)
+    set(K210_MAX_BIN 400000 CACHE STRING "largest firmware.bin the link accepts on a real board (bytes)")
+    set(_k210_kfpkg_arg --kfpkg --max-bin ${K210_MAX_BIN})
 endif()
 add_custom_command(TARGET ${MICROPY_TARGET} POST_BUILD
     COMMAND ${CMAKE_OBJCOPY} -O binary "$<TARGET_FILE:${MICROPY_TARGET}>" "${CMAKE_BINARY_DIR}/firmware.bin"
