@@ -10,6 +10,9 @@ if(K210_LTO)
     set(K210_LTO_FLAGS -flto)
 endif()
 target_compile_options(k210_cflags INTERFACE -Os -g ${K210_LTO_FLAGS} -msave-restore)
+# Error texts stored compressed, as upstream's bare-metal ports do (cmake/rom_text_compression.cmake)
+set(K210_ROM_TEXT_COMPRESSION ON)
+target_compile_definitions(${MICROPY_TARGET} PUBLIC "MICROPY_ROM_TEXT_COMPRESSION=(1)")
 # __FILE__ relative to the source tree: the firmware carries no build host's paths
 target_compile_options(k210_cflags INTERFACE "-fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=")
 # the qstr/module scan runs the same cross preprocessor: it needs picolibc's headers and our arch
