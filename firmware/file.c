@@ -295,7 +295,9 @@ static mp_obj_t file_read_method(size_t n_args, const mp_obj_t *args) {
     bool all = n_args == 1 || args[1] == mp_const_none
         || (mp_obj_is_small_int(args[1]) && MP_OBJ_SMALL_INT_VALUE(args[1]) < 0);
     file_obj_t *self = MP_OBJ_TO_PTR(args[0]);
-    if (all && self->open && mp_obj_get_type(args[0]) == &file_fileio_type) {
+    // only for a readable file: on one opened 'a' or 'w' the stream's read raises EBADF/EPERM, as
+    // upstream's does (the size left there is 0, which would return b'' instead)
+    if (all && self->open && (self->fp.flag & FA_READ) && mp_obj_get_type(args[0]) == &file_fileio_type) {
         FSIZE_t size = f_size(&self->fp), at = f_tell(&self->fp);
         mp_obj_t sized[2] = { args[0], mp_obj_new_int_from_uint(size > at ? (mp_uint_t)(size - at) : 0) };
         return mp_call_function_n_kw(MP_OBJ_FROM_PTR(&mp_stream_read_obj), 2, 0, sized);

@@ -60,7 +60,7 @@ int kpu_source_with_file_for(const char *who, const char *path, uint32_t max_siz
         int err = vfs_errno(res);
         return kmodel_fail(e, KMODEL_EOS, err, "%s('%s'): cannot open: %s", who, path,
             err == ENOENT ? "no such file"
-            : res == FR_LOCKED ? "a file object still has it open for writing; close it first" : strerror(err));
+            : res == FR_LOCKED ? "a file object still has it open for writing; close it first" : vfs_strerror(res));
     }
     FSIZE_t size = f_size(&f->fp);
     if (max_size != 0) {

@@ -61,12 +61,20 @@ static void layout_memory(void **gc_start, void **gc_end) {
     }
 }
 
+// Everything after the stack top is set runs in this frame of its own. Inlined into k210_main
+// (as -flto did), its locals, such as the raw REPL's line buffer, could sit above the marker,
+// outside the GC's stack scan: a collection then freed blocks still in use.
+static MP_NOINLINE void run_forever(void);
+
 void k210_main(void) {
-    int stack_marker;
-    mp_stack_set_top(&stack_marker);
+    volatile int stack_marker = 0;   // volatile: a real stack slot, above every callee frame
+    mp_stack_set_top((void *)&stack_marker);
     mp_stack_set_limit(BOARD_STACK_LIMIT);
     board_init();
+    run_forever();
+}
 
+static MP_NOINLINE void run_forever(void) {
 hard_reset:
     vfs_mount_all();
     for (;;) {

@@ -69,7 +69,7 @@ static void mount(vfs_vol_t vol) {
             mp_printf(&mp_plat_print, "k210: /%s not mounted: no FAT filesystem on it (its first sector is no FAT boot "
                 "sector or partition table); format it as FAT, or zero its first sector and the board formats it\n", names[vol]);
         } else if (!(vol == VFS_SD && res == FR_NOT_READY)) {
-            mp_printf(&mp_plat_print, "k210: /%s not mounted: %s (FatFs error %d)\n", names[vol], strerror(vfs_errno(res)), (int)res);
+            mp_printf(&mp_plat_print, "k210: /%s not mounted: %s (FatFs error %d)\n", names[vol], vfs_strerror(res), (int)res);
         }
     }
 }
@@ -294,5 +294,30 @@ int vfs_errno(FRESULT res) {
         case FR_INVALID_PARAMETER: return EINVAL;
         case FR_TIMEOUT: return ETIMEDOUT;
         default: return EIO;   // FR_DISK_ERR, FR_INT_ERR, FR_MKFS_ABORTED
+    }
+}
+
+// What went wrong, for messages: libc's strerror has the text of every errno (3 KB of tables on
+// the K210 boards); the few results FatFs gives need these.
+const char *vfs_strerror(FRESULT res) {
+    switch (res) {
+        case FR_OK: return "no error";
+        case FR_NO_FILE:
+        case FR_NO_PATH: return "No such file or directory";
+        case FR_INVALID_NAME:
+        case FR_INVALID_PARAMETER: return "Invalid argument";
+        case FR_DENIED: return "Permission denied";
+        case FR_EXIST: return "File exists";
+        case FR_WRITE_PROTECTED: return "Read-only file system";
+        case FR_INVALID_DRIVE:
+        case FR_NOT_ENABLED:
+        case FR_NO_FILESYSTEM:
+        case FR_NOT_READY: return "No such device";
+        case FR_INVALID_OBJECT: return "Bad file number";
+        case FR_LOCKED: return "Device or resource busy";
+        case FR_TOO_MANY_OPEN_FILES: return "Too many open files";
+        case FR_NOT_ENOUGH_CORE: return "Not enough memory";
+        case FR_TIMEOUT: return "Timed out";
+        default: return "I/O error";
     }
 }

@@ -75,5 +75,6 @@ void file_release_unreachable(const char *path, bool writers_only);
 void file_check_unused(const char *ff_path, const char *path);
 
 int vfs_errno(FRESULT res);         // FatFs result -> positive errno
+const char *vfs_strerror(FRESULT res);   // FatFs result -> its errno's text (no libc strerror table)
 
 #endif

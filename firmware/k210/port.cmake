@@ -33,4 +33,8 @@ set(K210_SOURCE_BOARD
     firmware/k210/uarths.c
 )
 set(K210_KPU_HW "")   # the KPU is kpu_hw_k210.c above, over the registers
+# Release build on the real boards, as upstream MicroPython's ports: the core's internal assert()s
+# (16 KB of checks and their texts) are left out. The simulated board (every CI test) and QEMU_VIRT
+# keep them, so a broken invariant still stops the firmware there, naming the file and line.
+target_compile_definitions(k210_cflags INTERFACE NDEBUG)
 include("${CMAKE_CURRENT_LIST_DIR}/link.cmake")

@@ -100,6 +100,13 @@ def table(r: dict) -> str:
     return "\n".join(lines)
 
 
+def check_size(board: str, size: int, limit: int) -> None:
+    """Stops the build when firmware.bin is over the board's limit, naming the board and the size."""
+    if limit and size > limit:
+        raise SystemExit(f"postlink: {board}: firmware.bin is {size:,} B, over the {limit:,} B limit by "
+                         f"{size - limit:,} B; see build/{board.lower()}/firmware.map for what is big")
+
+
 def kfpkg(out: str, bin_path: str) -> str:
     path = os.path.join(out, "firmware.kfpkg")
     # address first and indented: the layout kflash's address-quoting regex expects
@@ -120,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nm", default="riscv64-unknown-elf-nm")
     ap.add_argument("--objcopy", default="riscv64-unknown-elf-objcopy")
     ap.add_argument("--kfpkg", action="store_true", help="also write firmware.kfpkg (real boards)")
+    ap.add_argument("--max-bin", type=int, default=0, metavar="BYTES",
+                    help="fail when firmware.bin is larger (real boards: 400 KB)")
     a = ap.parse_args(argv)
     r = report(a.board, a.elf, a.bin, a.nm, a.objcopy)
     with open(os.path.join(a.out, "memory.json"), "w") as f:
@@ -129,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(os.path.join(a.out, "memory.txt"), "w") as f:
         f.write(text + "\n")
     print(text)
+    check_size(a.board, r["firmware_bin"], a.max_bin)
     if a.kfpkg:
         print(f"  kfpkg: {kfpkg(a.out, a.bin)}")
     return 0

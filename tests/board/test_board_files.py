@@ -179,6 +179,43 @@ def test_files_persist_across_soft_reset_and_restart(board):
     assert board.exec("print(open('/flash/persist.txt').read())").strip() == "kept"
 
 
+@pytest.mark.qemu_subset
+@pytest.mark.parametrize("collect", [
+    "import os; os.remove('/sd/rb.txt')",   # the collection os.remove runs to close a dropped reader
+    "import gc; gc.collect()",
+])
+def test_soft_reset_after_a_collection_in_the_raw_repl(board, collect):
+    # The raw REPL keeps the script's text in a GC block referenced only from its own stack frame.
+    # With -flto that loop was once inlined into k210_main above the GC's stack top: the collection
+    # freed the block, the soft reset freed it again (gc.c assertion, board dead).
+    out = board.exec("f = open('/sd/rb.txt', 'w'); f.write('abc'); f.close()\n"
+                     "print(open('/sd/rb.txt').read())\n" + collect + "\n"
+                     "print('x' * 100)\n")   # allocations that would reuse a wrongly freed block
+    assert out.split() == ["abc", "x" * 100]
+    board.reset()
+    assert board.exec("import os\nprint(1 + 1, 'rb.txt' in os.listdir('/sd'))").split() == \
+        ["2", "False" if "remove" in collect else "True"]
+    board.reset()   # a second time: the new interpreter's collections are sound too
+
+
+@pytest.mark.qemu_subset
+def test_read_of_a_file_open_only_for_writing_raises(board):
+    # read() with no size once took the size left (0 at the end of an 'ab' file) and gave b''
+    out = board.exec(W + "_w('/sd/wo.bin', 'wb', b'abc')\n"
+                     "for mode in ('ab', 'wb', 'a'):\n"
+                     "    f = open('/sd/wo.bin', mode)\n"
+                     "    for args in ((), (1,), (-1,)):\n"
+                     "        try:\n"
+                     "            print(mode, args, repr(f.read(*args)))\n"
+                     "        except OSError:\n"
+                     "            print(mode, args, 'OSError')\n"
+                     "    f.close()\n"
+                     "print(open('/sd/wo.bin', 'rb').read())\n")
+    lines = out.strip().splitlines()
+    assert lines[:-1] == [f"{m} {a} OSError" for m in ("ab", "wb", "a") for a in ("()", "(1,)", "(-1,)")], out
+    assert lines[-1] == "b''"   # the last 'wb' and 'a' opens truncated it, then wrote nothing
+
+
 def test_import_from_sd_lib_and_boot_main_scripts(board):
     board.exec(
         W +

@@ -150,3 +150,26 @@ def test_machine_soft_reset_clears_state(board):
     assert board.exec("print('X_MARK' in globals())").strip() == "True"
     board.reset()
     assert board.exec("print('X_MARK' in globals())").strip() == "False"
+
+
+@pytest.mark.qemu_subset
+def test_error_texts_read_in_full(board):
+    # The cross-built boards store MP_ERROR_TEXT strings compressed (MICROPY_ROM_TEXT_COMPRESSION);
+    # the simulated board does not. Both must print the same words: the core's and the port's own.
+    out = board.exec(
+        "import json\n"
+        "for f in (lambda: [].pop(), lambda: int('x'), lambda: 'a' + 1, lambda: 1 // 0,\n"
+        "          lambda: json.loads('[1,'), lambda: open('/sd/no-such.txt')):\n"
+        "    try:\n"
+        "        f()\n"
+        "    except Exception as e:\n"
+        "        print(type(e).__name__, e)\n"
+    )
+    assert out.strip().splitlines() == [
+        "IndexError pop from empty list",
+        "ValueError invalid syntax for integer with base 10",
+        "TypeError unsupported types for __add__: 'str', 'int'",
+        "ZeroDivisionError divide by zero",
+        "ValueError syntax error in JSON: input ends at offset 3, expected a value",
+        "OSError [Errno 2] ENOENT",
+    ], out

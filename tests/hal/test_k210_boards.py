@@ -90,3 +90,25 @@ def test_link_refuses_a_split_beyond_6_mib(tmp_path):
     r = subprocess.run(cmd, shell=True, cwd=d, capture_output=True, text=True)
     assert r.returncode != 0
     assert "exceed the 6 MiB general SRAM" in r.stderr
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_firmware_bin_is_within_the_400_kb_budget(board):
+    d = build_dir(board)
+    size = (d / "firmware.bin").stat().st_size
+    assert size <= 400_000, f"{board}: firmware.bin is {size:,} B (the build's own guard should have stopped it)"
+
+
+def test_postlink_stops_a_firmware_over_its_size_limit(tmp_path):
+    d = build_dir("MAIX_BIT")
+    size = (d / "firmware.bin").stat().st_size
+
+    def postlink(limit: int) -> subprocess.CompletedProcess:
+        return subprocess.run(["python3", str(ROOT / "firmware" / "k210" / "postlink.py"), "--board", "MAIX_BIT",
+                               "--elf", str(d / "firmware.elf"), "--bin", str(d / "firmware.bin"),
+                               "--out", str(tmp_path), "--max-bin", str(limit)], capture_output=True, text=True)
+
+    over = postlink(size - 1)
+    assert over.returncode != 0
+    assert f"MAIX_BIT: firmware.bin is {size:,} B, over the {size - 1:,} B limit by 1 B" in over.stderr, over.stderr
+    assert postlink(size).returncode == 0          # exactly at the limit is allowed
