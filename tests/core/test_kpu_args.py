@@ -8,6 +8,7 @@ import random
 
 import pytest
 
+from k210tools.kmodel.v3 import ARG_FIELDS
 from kpusim_lib import LayerArgs, map_lines
 
 U32 = ctypes.c_uint32
@@ -58,12 +59,11 @@ def words_of(la: LayerArgs):
 
 def random_args(rng: random.Random) -> LayerArgs:
     la = LayerArgs()
-    for i, fields in LayerArgs.LAYOUT.items():
-        for name, _lo, width in fields:
-            v = rng.randrange(1 << width)
-            if name in SIGNED:
-                v -= 1 << (width - 1)
-            setattr(la, name, v)
+    for name, _word, _lsb, width, _signed in ARG_FIELDS:
+        v = rng.randrange(1 << width)
+        if name in SIGNED:
+            v -= 1 << (width - 1)
+        setattr(la, name, v)
     return la
 
 
