@@ -35,14 +35,6 @@ int spiflash_read(uint32_t offset, void *buf, size_t n) {
     memcpy(buf, flash + offset, n);
     return 0;
 }
-static int bg_result;
-int spiflash_read_start(uint32_t offset, void *buf, size_t n) {
-    bg_result = spiflash_read(offset, buf, n);
-    return 0;
-}
-int spiflash_read_wait(void) {
-    return bg_result;
-}
 int spiflash_erase_sector(uint32_t offset) {
     (void)offset;
     abort();        // loading never writes

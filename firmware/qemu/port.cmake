@@ -13,6 +13,7 @@ set(K210_SOURCE_BOARD
     firmware/qemu/no_camera_lcd.c
     firmware/qemu/no_gpio.c
     firmware/qemu/storage_ram.c
+    firmware/spiflash_sync.c
 )
 set(K210_KPU_HW kpusim)   # the behavioural KPU; SRAM is qemu virt's RAM at 0x80000000 (mem_k210.c)
 include("${K210_HAL_DIR}/link.cmake")

@@ -72,20 +72,6 @@ int spiflash_read(uint32_t offset, void *buf, size_t n) {
     return 0;
 }
 
-// No background reader here: the read happens at start, wait reports it (spiflash.h).
-static int bg_result;
-
-int spiflash_read_start(uint32_t offset, void *buf, size_t n) {
-    bg_result = spiflash_read(offset, buf, n);
-    return 0;
-}
-
-int spiflash_read_wait(void) {
-    int r = bg_result;
-    bg_result = 0;
-    return r;
-}
-
 int spiflash_erase_sector(uint32_t offset) {
     if (offset % FLASH_SECTOR_BYTES || !flash_range(offset, FLASH_SECTOR_BYTES)) {
         return -EINVAL;

@@ -10,6 +10,7 @@ set(K210_SOURCE_BOARD
     firmware/sim/sim_png.c
     firmware/sim/sim_sdcard.c
     firmware/sim/sim_spiflash.c
+    firmware/spiflash_sync.c
     firmware/sim/sim_uart.c
     kpusim/kpu_sim_sram.c
 )

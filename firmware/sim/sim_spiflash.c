@@ -56,20 +56,6 @@ int spiflash_read(uint32_t offset, void *buf, size_t n) {
     return pread(fd, buf, n, offset) == (ssize_t)n ? 0 : -EIO;
 }
 
-// No background reader here: the read happens at start, wait reports it (spiflash.h).
-static int bg_result;
-
-int spiflash_read_start(uint32_t offset, void *buf, size_t n) {
-    bg_result = spiflash_read(offset, buf, n);
-    return 0;
-}
-
-int spiflash_read_wait(void) {
-    int r = bg_result;
-    bg_result = 0;
-    return r;
-}
-
 // Counts one erase/program; returns how many of its n bytes reach the cells: all of them, or
 // half when this is the operation the power cut falls on (the caller then calls power_cut()).
 static size_t begin_op(char kind, uint32_t offset, size_t n) {

@@ -151,15 +151,25 @@ static int fail_memory(kmodel_src_t *src, const kmodel_plan_t *plan, size_t char
         KPU_LEDGER_ROUND(plan->main_bytes) + KPU_LEDGER_ROUND(plan->state_bytes), e);
 }
 
-int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule_t *rule_override,
-    kmodel_t *m, kmodel_err_t *e) {
-    uint8_t head[16];
-    size_t n = src->size < sizeof(head) ? src->size : sizeof(head);
+int kmodel_read_head(kmodel_src_t *src, uint8_t head[16], size_t *got, kmodel_err_t *e) {
+    size_t n = src->size < 16 ? src->size : 16;
     int r = src->read(src, 0, head, n);
     if (r != 0) {
         return kmodel_fail(e, KMODEL_EOS, -r, "kpu.load(%s): read error %d at offset 0", src->name, r);
     }
-    memset(head + n, 0, sizeof(head) - n);
+    memset(head + n, 0, 16 - n);
+    *got = n;
+    return 0;
+}
+
+int kmodel_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_rule_t *rule_override,
+    kmodel_t *m, kmodel_err_t *e) {
+    uint8_t head[16];
+    size_t n;
+    int r = kmodel_read_head(src, head, &n, e);
+    if (r != 0) {
+        return r;
+    }
     const kmodel_format_t *fmt;
     r = kmodel_identify(head, n, &fmt, e);
     if (r != 0 && src->is_flash && n >= 8 && memcmp(head, "\xff\xff\xff\xff\xff\xff\xff\xff", 8) == 0) {

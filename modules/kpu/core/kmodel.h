@@ -152,5 +152,7 @@ void kmodel_free(kmodel_t *m);
 size_t kmodel_plan_charge(const kmodel_plan_t *p);
 // The MemoryError of a load that needs charge B (image + working) with the ledger's figures.
 int kmodel_fail_memory(kmodel_src_t *src, size_t charge, size_t image, size_t working, kmodel_err_t *e);
+// The first 16 bytes of the model (zero-filled past its end) and how many it has; an error names the read.
+int kmodel_read_head(kmodel_src_t *src, uint8_t head[16], size_t *got, kmodel_err_t *e);
 
 #endif

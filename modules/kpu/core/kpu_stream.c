@@ -155,12 +155,11 @@ int kpu_stream_load(kmodel_src_t *src, uint32_t owner, const char *tag, kpu_act_
             "load kpu.load(0x300000, stream=True)", src->name);
     }
     uint8_t head[16];
-    size_t hn = src->size < sizeof(head) ? src->size : sizeof(head);
-    int r = src->read(src, 0, head, hn);
+    size_t hn;
+    int r = kmodel_read_head(src, head, &hn, e);
     if (r != 0) {
-        return kmodel_fail(e, KMODEL_EOS, -r, "kpu.load(%s): read error %d at offset 0", src->name, r);
+        return r;
     }
-    memset(head + hn, 0, sizeof(head) - hn);
     swap_ctx_t sc = { src };
     kmodel_src_t swapped = *src;
     bool is_swapped = hn >= 4 && (uint32_t)(head[0] | head[1] << 8 | head[2] << 16 | (uint32_t)head[3] << 24) == WORD_SWAPPED_V3;
