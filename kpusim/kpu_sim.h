@@ -47,6 +47,7 @@ typedef struct {
     // with the bias as (y << 16) | (shift << 8) | bias.
     int32_t xs32[16];
     int32_t seg32[16];
+    int monotone;           // non-decreasing in v wherever it is computed exactly (see the .c)
 } kpu_sim_act_t;
 
 void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule_t rule);
@@ -65,6 +66,12 @@ typedef struct {
     unsigned shift;
 } kpu_sim_bn_t;
 kpu_sim_bn_t kpu_sim_bn_decode(const uint8_t entry[8]);
+// Nonzero when for every acc in [acc_min, acc_max] (inside int32) BN and the activation fit
+// 32-bit lanes: |v| and every segment product below 2^31 - 256, segment shifts <= 30, an
+// ascending table. There every path computes the exact integers, and the fast engine's
+// 32-bit loops may run. *vmin, *vmax: the range of BN outputs v.
+int kpu_sim_bn_act_fits32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, int64_t acc_min, int64_t acc_max,
+    int64_t *vmin, int64_t *vmax);
 
 // Everything a layer needs, decoded and checked.
 typedef struct {

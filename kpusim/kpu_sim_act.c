@@ -30,6 +30,8 @@ kpu_sim_bn_t kpu_sim_bn_decode(const uint8_t entry[8]) {
     return bn;
 }
 
+static int act_monotone(const kpu_sim_act_t *a);
+
 void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule_t rule) {
     a->ascending = 1;
     for (int j = 0; j < 16; j++) {
@@ -58,6 +60,47 @@ void kpu_sim_act_decode(kpu_sim_act_t *a, const uint8_t table[144], kpu_act_rule
         a->seg32[j] = (int32_t)(((uint32_t)(uint16_t)ym << 16) | ((uint32_t)sh << 8) | a->bias[j]);
     }
     a->rule = rule;
+    a->monotone = act_monotone(a);
+}
+
+int kpu_sim_bn_act_fits32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, int64_t acc_min, int64_t acc_max,
+    int64_t *vmin_out, int64_t *vmax_out) {
+    const int64_t lim = ((int64_t)1 << 31) - 256;
+    if (acc_min <= INT32_MIN || acc_max >= INT32_MAX) {
+        return 0;
+    }
+    // BN is monotone in acc, so the ends of the acc range give the ends of the v range
+    int64_t va = (((acc_min * (int64_t)bn.mul)) >> bn.shift) + bn.add;
+    int64_t vz = (((acc_max * (int64_t)bn.mul)) >> bn.shift) + bn.add;
+    int64_t vmin = va < vz ? va : vz, vmax = va < vz ? vz : va;
+    if (!a->ascending || vmin <= -lim || vmax >= lim) {
+        return 0;
+    }
+    for (int j = 0; j < 16; j++) {
+        int64_t x = a->x_start[j];
+        int32_t ym = a->seg32[j] >> 16;        // reduced y_mul and shift (kpu_sim_act_decode)
+        int sh = (a->seg32[j] >> 8) & 0xFF;
+        // the values of v that pick segment j, and what they need
+        int64_t lo_v = j == 0 || x < vmin ? vmin : x;
+        int64_t hi_v = j < 15 && a->x_start[j + 1] < vmax ? a->x_start[j + 1] : vmax;
+        if (hi_v < lo_v) {
+            continue;                                   // no v in range picks it
+        }
+        if (sh > 30) {
+            return 0;
+        }
+        if (ym != 0) {
+            int64_t d1 = lo_v - x, d2 = hi_v - x;
+            int64_t d = (d1 < 0 ? -d1 : d1) > (d2 < 0 ? -d2 : d2) ? (d1 < 0 ? -d1 : d1) : (d2 < 0 ? -d2 : d2);
+            int64_t y = ym < 0 ? -(int64_t)ym : ym;
+            if (x < INT32_MIN || x > INT32_MAX || d >= lim || d * y >= lim) {
+                return 0;
+            }
+        }
+    }
+    *vmin_out = vmin;
+    *vmax_out = vmax;
+    return 1;
 }
 
 // floor(t / 2^s) for any s.
@@ -187,6 +230,29 @@ uint8_t kpu_sim_act_apply(const kpu_sim_act_t *a, int64_t v) {
     int64_t r = a->rule == KPU_ACT_RULE_NNCASE02 ? round_banker_inl(t, a->shift[j])
                                                    : round_sdk_inl(t, a->shift[j]);
     return finish(a, j, r);
+}
+
+// Non-decreasing in v, computed exactly (no product wraps): every segment's slope >= 0 and
+// no step down where the segment changes, which for either rule happens between x_k - 1 and
+// x_k or between x_k and x_k + 1. At those points |v - x_j| < 2^37 and |y_mul| < 2^15, so
+// kpu_sim_act_apply computes them exactly; the clamp to 0..255 keeps the order.
+static int act_monotone(const kpu_sim_act_t *a) {
+    if (!a->ascending) {
+        return 0;
+    }
+    for (int j = 0; j < 16; j++) {
+        if (a->y_mul[j] < 0) {
+            return 0;
+        }
+    }
+    for (int k = 1; k < 16; k++) {
+        int64_t x = a->x_start[k];
+        if (kpu_sim_act_apply(a, x - 1) > kpu_sim_act_apply(a, x)
+            || kpu_sim_act_apply(a, x) > kpu_sim_act_apply(a, x + 1)) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 void kpu_sim_act_apply_n(const kpu_sim_act_t *a, const int64_t *v, uint8_t *out, size_t n) {

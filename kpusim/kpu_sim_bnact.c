@@ -108,8 +108,12 @@ typedef struct {
     unsigned shift;
 } act512_t;
 
-__attribute__((target("avx512f")))
-static int bn_act_i32_512(const act512_t *c, const int32_t *lo, const int32_t *tx32, uint8_t *out, int n) {
+// One body per (steps, banker) pair, both compile-time constants: with them unknown the
+// compiler kept the rule's choice inside the bisection (both compares, the masks through
+// general registers and back), which cost about a third of this loop.
+#define AVX512 __attribute__((target("avx512f")))
+static inline AVX512 __attribute__((always_inline)) int bn_act_i32_512_body(const act512_t *c,
+    const int32_t *lo, const int32_t *tx32, uint8_t *out, int n, const int steps, const int banker) {
     const __m512i xs = _mm512_loadu_si512(c->xs), sg = _mm512_loadu_si512(c->seg);
     const __m512i tt = _mm512_loadu_si512(c->tt), vjlo = _mm512_set1_epi32(c->jlo);
     const __m512i vtw = _mm512_set1_epi32(c->tw32), vmul = _mm512_set1_epi64((int64_t)c->mul);
@@ -126,21 +130,21 @@ static int bn_act_i32_512(const act512_t *c, const int32_t *lo, const int32_t *t
         pe = _mm512_srl_epi64(pe, bshift);
         po = _mm512_slli_epi64(_mm512_srl_epi64(po, bshift), 32);
         __m512i v = _mm512_add_epi32(_mm512_mask_blend_epi32(0xAAAA, pe, po), vadd);
-        __m512i j = zero;
-        for (int k = c->steps - 1; k >= 0; k--) {
-            __m512i cand = _mm512_add_epi32(j, _mm512_set1_epi32(1 << k));
+        __m512i jr = zero;     // the segment relative to jlo (tt's indexing)
+        for (int k = steps - 1; k >= 0; k--) {
+            __m512i cand = _mm512_add_epi32(jr, _mm512_set1_epi32(1 << k));
             __m512i t = _mm512_permutexvar_epi32(cand, tt);
-            __mmask16 m = c->banker ? _mm512_cmpgt_epi32_mask(v, t) : _mm512_cmple_epi32_mask(t, v);
-            j = _mm512_mask_mov_epi32(j, m, cand);
+            __mmask16 m = banker ? _mm512_cmpgt_epi32_mask(v, t) : _mm512_cmple_epi32_mask(t, v);
+            jr = _mm512_mask_mov_epi32(jr, m, cand);
         }
-        j = _mm512_add_epi32(j, vjlo);
+        __m512i j = _mm512_add_epi32(jr, vjlo);
         __m512i xj = _mm512_permutexvar_epi32(j, xs), sgw = _mm512_permutexvar_epi32(j, sg);
         __m512i yj = _mm512_srai_epi32(sgw, 16);
         __m512i sj = _mm512_and_si512(_mm512_srli_epi32(sgw, 8), m8);
         __m512i bj = _mm512_and_si512(sgw, m8);
         __m512i t = _mm512_mullo_epi32(_mm512_sub_epi32(v, xj), yj);
         __m512i r;
-        if (c->banker) {   // as the 8-lane loop
+        if (banker) {   // as the 8-lane loop
             __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, sj), one);
             __m512i q = _mm512_srav_epi32(t, sj);
             __m512i odd = _mm512_and_si512(q, _mm512_and_si512(mask, one));
@@ -162,6 +166,24 @@ static int bn_act_i32_512(const act512_t *c, const int32_t *lo, const int32_t *t
     return p;
 }
 
+#define BN512(S, B) \
+    static AVX512 int bn512_##S##_##B(const act512_t *c, const int32_t *lo, const int32_t *tx32, \
+        uint8_t *out, int n) { \
+        return bn_act_i32_512_body(c, lo, tx32, out, n, S, B); \
+    }
+BN512(0, 0) BN512(1, 0) BN512(2, 0) BN512(3, 0) BN512(4, 0)
+BN512(0, 1) BN512(1, 1) BN512(2, 1) BN512(3, 1) BN512(4, 1)
+
+// The 32-bit-lane loop of bn_act_i32 on 16 lanes for the bn8 case (see act512_t).
+static int bn_act_i32_512(const act512_t *c, const int32_t *lo, const int32_t *tx32, uint8_t *out, int n) {
+    typedef int (*fn_t)(const act512_t *, const int32_t *, const int32_t *, uint8_t *, int);
+    static const fn_t fns[2][5] = {
+        { bn512_0_0, bn512_1_0, bn512_2_0, bn512_3_0, bn512_4_0 },
+        { bn512_0_1, bn512_1_1, bn512_2_1, bn512_3_1, bn512_4_1 },
+    };
+    return fns[c->banker != 0][c->steps](c, lo, tx32, out, n);
+}
+
 static int use_avx512;
 
 void kpu_sim_bn_act_use_avx512(int on) {
@@ -171,38 +193,12 @@ void kpu_sim_bn_act_use_avx512(int on) {
 static AVX2 int bn_act_i32(const kpu_sim_act_t *a, kpu_sim_bn_t bn, const int32_t *lo,
     const int64_t *tx, const int32_t *tx32, int64_t tw, int64_t acc_min, int64_t acc_max,
     uint8_t *out, int n) {
-    const int64_t lim = ((int64_t)1 << 31) - 256;
-    // BN is monotone in acc, so the ends of the acc range give the ends of the v range
-    int64_t va = (((acc_min * (int64_t)bn.mul)) >> bn.shift) + bn.add;
-    int64_t vz = (((acc_max * (int64_t)bn.mul)) >> bn.shift) + bn.add;
-    int64_t vmin = va < vz ? va : vz, vmax = va < vz ? vz : va;
-    if (!a->ascending || vmin <= -lim || vmax >= lim) {
+    int64_t vmin, vmax;
+    if (!kpu_sim_bn_act_fits32(a, bn, acc_min, acc_max, &vmin, &vmax)) {
         return 0;
     }
     int banker = a->rule == KPU_ACT_RULE_NNCASE02;
     const int32_t *xs = a->xs32, *seg = a->seg32;
-    for (int j = 0; j < 16; j++) {
-        int64_t x = a->x_start[j];
-        int32_t ym = seg[j] >> 16;             // reduced y_mul and shift (kpu_sim_act_decode)
-        int sh = (seg[j] >> 8) & 0xFF;
-        // the values of v that pick segment j, and what they need
-        int64_t lo_v = j == 0 || x < vmin ? vmin : x;
-        int64_t hi_v = j < 15 && a->x_start[j + 1] < vmax ? a->x_start[j + 1] : vmax;
-        if (hi_v < lo_v) {
-            continue;                                   // no v in range picks it
-        }
-        if (sh > 30) {
-            return 0;
-        }
-        if (ym != 0) {
-            int64_t d1 = lo_v - x, d2 = hi_v - x;
-            int64_t d = (d1 < 0 ? -d1 : d1) > (d2 < 0 ? -d2 : d2) ? (d1 < 0 ? -d1 : d1) : (d2 < 0 ? -d2 : d2);
-            int64_t y = ym < 0 ? -(int64_t)ym : ym;
-            if (x < INT32_MIN || x > INT32_MAX || d >= lim || d * y >= lim) {
-                return 0;
-            }
-        }
-    }
     const __m256i zero = _mm256_setzero_si256(), one = _mm256_set1_epi32(1), m8 = _mm256_set1_epi32(0xFF);
     const __m256i vtw = _mm256_set1_epi64x(tw), vmul = _mm256_set1_epi64x((int64_t)bn.mul);
     const __m256i vadd = _mm256_set1_epi64x((int64_t)bn.add), v255 = _mm256_set1_epi32(255);

@@ -14,8 +14,8 @@
 
 // Scratch buffers of one thread, grown on demand and kept (host memory of the simulator).
 typedef struct {
-    void *planes, *acc, *sx, *tx, *tx32, *u8, *pool;
-    size_t c_planes, c_acc, c_sx, c_tx, c_tx32, c_u8, c_pool;
+    void *planes, *acc, *sx, *tx, *tx32, *u8, *pool, *pacc, *z64, *z32;
+    size_t c_planes, c_acc, c_sx, c_tx, c_tx32, c_u8, c_pool, c_pacc, c_z64, c_z32;
 } scratch_t;
 
 static scratch_t scratch[KPU_SIM_MAX_THREADS];
@@ -114,6 +114,68 @@ static void pack_dw(const kpu_sim_map_t *in, int c, int y_first, int prow, int W
     }
 }
 
+// Pooling before BN + activation, on the sums acc = S + tx + tw themselves: a quarter (2x2)
+// or a sixteenth (4x4) of the outputs then goes through BN and the activation. Pick pooling
+// (types 5-7) keeps the same element either way. Max pooling (types 1, 3) commutes with a
+// monotone function: f = activation(BN(acc)) is non-decreasing in acc when the table is
+// monotone (kpu_sim_act_t.monotone) and the BN multiplier >= 0, so max f = f(max acc); with a
+// negative multiplier it is non-increasing, so max f = f(min acc). Only where every acc of the
+// band fits int32 and BN + activation are exact there (kpu_sim_bn_act_fits32), so the order
+// the pooling sees is that of the true values. Mean pooling does not commute: it stays after.
+enum { PF_NONE, PF_PICK, PF_MAX, PF_MIN };
+
+static int pool_first_mode(const kpu_sim_layer_t *L, kpu_sim_bn_t bn, int64_t acc_min, int64_t acc_max) {
+    int64_t vmin, vmax;
+    if (acc_min <= INT32_MIN || acc_max >= INT32_MAX) {
+        return PF_NONE;
+    }
+    switch (L->pool) {
+        case 5: case 6: case 7:
+            return PF_PICK;
+        case 1: case 3:
+            if (!L->act.monotone || !kpu_sim_bn_act_fits32(&L->act, bn, acc_min, acc_max, &vmin, &vmax)) {
+                return PF_NONE;
+            }
+            return bn.mul >= 0 ? PF_MAX : PF_MIN;
+        default:
+            return PF_NONE;
+    }
+}
+
+// acc at band index i as int32: lo + tx + tw wraps mod 2^32 to the true value, which fits.
+static inline int32_t acc_at(const int32_t *lo, const int32_t *tx32, size_t i, uint32_t tw) {
+    return (int32_t)((uint32_t)lo[i] + (uint32_t)tx32[i] + tw);
+}
+
+// The pooled sums of out_rows x ow outputs (rows of the band at stride Wp) into o.
+static void pool_acc(int pool, int mode, int s, const int32_t *lo, const int32_t *tx32, uint32_t tw,
+    int Wp, int out_rows, int ow, int32_t *o) {
+    int sign = mode == PF_MIN ? -1 : 1;
+    for (int r = 0; r < out_rows; r++) {
+        size_t top = (size_t)(r * s) * (size_t)Wp;
+        int32_t *d = o + (size_t)r * (size_t)ow;
+        if (mode == PF_PICK) {
+            size_t dx = pool == 6 ? 1 : 0;
+            for (int x = 0; x < ow; x++) {
+                d[x] = acc_at(lo, tx32, top + (size_t)(x * s) + dx, tw);
+            }
+        } else if (s == 2) {
+            kpu_sim_pool2_acc(lo, tx32, top, top + (size_t)Wp, tw, d, ow, mode == PF_MIN);
+        } else {
+            for (int x = 0; x < ow; x++) {
+                int32_t m = INT32_MIN + 1;
+                for (int dy = 0; dy < s; dy++) {
+                    for (int dx = 0; dx < s; dx++) {
+                        int32_t v = sign * acc_at(lo, tx32, top + (size_t)dy * (size_t)Wp + (size_t)(x * s + dx), tw);
+                        m = v > m ? v : m;
+                    }
+                }
+                d[x] = sign * m;
+            }
+        }
+    }
+}
+
 // One layer as the threads see it: its geometry, worked out once, and how it is split.
 typedef struct {
     const kpu_sim_layer_t *L;
@@ -192,20 +254,28 @@ static void run_range(const job_t *j, scratch_t *sc, int b0, int b1, int o0, int
                 acc_min = s_min + tx_min + tw;
                 acc_max = s_max + tx_max + tw;
             }
-            // the whole band in one call (narrow maps would leave short rows to the scalar
-            // tail), the Wp - W padding columns included: they are sums of real bytes, inside
-            // the range above; then the rows are closed up to W
-            // (rounded up to the 8-lane step: the sums and input terms past it up to nacc are
-            // real, inside the range, and the bytes they give are never read)
-            int span = (int)round_up((size_t)(rows * Wp - (Wp - W)), 8);
-            span = (size_t)span > nacc ? (int)nacc : span;
-            const int32_t *t32 = tx_min >= INT32_MIN && tx_max <= INT32_MAX ? tx32 : NULL;
-            kpu_sim_bn_act_row(&L->act, bn, lo, wb == 2 ? hi : NULL, tx, t32, tw, acc_min, acc_max,
-                conv, span);
-            for (int r = 1; Wp != W && r < rows; r++) {
-                memmove(conv + (size_t)r * (size_t)W, conv + (size_t)r * (size_t)Wp, (size_t)W);
+            int pf = wb == 1 ? pool_first_mode(L, bn, acc_min, acc_max) : PF_NONE;
+            if (pf != PF_NONE) {
+                int32_t *pacc = sc->pacc;
+                pool_acc(L->pool, pf, s, lo, tx32, (uint32_t)(uint64_t)tw, Wp, out_rows, ow, pacc);
+                kpu_sim_bn_act_row(&L->act, bn, pacc, NULL, sc->z64, sc->z32, 0, acc_min, acc_max,
+                    pooled, out_rows * ow);
+            } else {
+                // the whole band in one call (narrow maps would leave short rows to the scalar
+                // tail), the Wp - W padding columns included: they are sums of real bytes, inside
+                // the range above; then the rows are closed up to W
+                // (rounded up to the 8-lane step: the sums and input terms past it up to nacc are
+                // real, inside the range, and the bytes they give are never read)
+                int span = (int)round_up((size_t)(rows * Wp - (Wp - W)), 8);
+                span = (size_t)span > nacc ? (int)nacc : span;
+                const int32_t *t32 = tx_min >= INT32_MIN && tx_max <= INT32_MAX ? tx32 : NULL;
+                kpu_sim_bn_act_row(&L->act, bn, lo, wb == 2 ? hi : NULL, tx, t32, tw, acc_min, acc_max,
+                    conv, span);
+                for (int r = 1; Wp != W && r < rows; r++) {
+                    memmove(conv + (size_t)r * (size_t)W, conv + (size_t)r * (size_t)Wp, (size_t)W);
+                }
+                kpu_sim_pool_band(L->pool, conv, y0, rows, j->H, W, pooled, out_rows, ow);
             }
-            kpu_sim_pool_band(L->pool, conv, y0, rows, j->H, W, pooled, out_rows, ow);
             for (int r = 0; r < out_rows; r++) {
                 const uint8_t *src = pooled + (size_t)r * (size_t)ow;
                 memcpy(kpu_sim_map_row(&L->out, o, oy0 + r), src, (size_t)ow);
@@ -299,9 +369,15 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
             || !grow(&sc->tx, &sc->c_tx, nacc_max * sizeof(int64_t))
             || !grow(&sc->tx32, &sc->c_tx32, nacc_max * sizeof(int32_t))
             || !grow(&sc->u8, &sc->c_u8, nacc_max)
-            || !grow(&sc->pool, &sc->c_pool, (size_t)max_rows * (size_t)j.W)) {
+            || !grow(&sc->pool, &sc->c_pool, (size_t)max_rows * (size_t)j.W)
+            || !grow(&sc->pacc, &sc->c_pacc, nacc_max * sizeof(int32_t))
+            || !grow(&sc->z64, &sc->c_z64, nacc_max * sizeof(int64_t))
+            || !grow(&sc->z32, &sc->c_z32, nacc_max * sizeof(int32_t))) {
             return -1;
         }
+        // the input terms of pooled sums: tx and tw are in them already
+        memset(sc->z64, 0, nacc_max * sizeof(int64_t));
+        memset(sc->z32, 0, nacc_max * sizeof(int32_t));
     }
     if (j.nparts == 1) {
         run_part(&j, 0);

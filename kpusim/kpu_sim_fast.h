@@ -83,6 +83,11 @@ void kpu_sim_bn_act_use_avx512(int on);
 void kpu_sim_range32(const int32_t *v, size_t n, int64_t *mn, int64_t *mx);
 void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_t *tx,
     int32_t *tx32, size_t n, int64_t *mn, int64_t *mx);
+// o[x] (x < ow) = the max (use_min: min) of the 2x2 window at columns 2x, 2x + 1 of band rows
+// starting at a and b, over the sums lo[i] + tx32[i] + tw taken mod 2^32 as int32 (the caller
+// knows the true sums fit int32): max pooling before BN (kpu_sim_fast.c).
+void kpu_sim_pool2_acc(const int32_t *lo, const int32_t *tx32, size_t a, size_t b, uint32_t tw,
+    int32_t *o, int ow, int use_min);
 // Nonzero when the AVX2 kernels (with or without VNNI) are in use (the BN + activation loop
 // follows the same choice).
 int kpu_sim_use_avx2(void);

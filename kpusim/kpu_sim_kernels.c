@@ -168,6 +168,91 @@ static void kernel4_vnni(int32_t *acc, size_t acc_stride, const int32_t *planes,
     }
 }
 
+// The same sums on 16 lanes with AVX-512 VNNI (vpdpwssd on zmm): twice the outputs per
+// instruction of the AVX-VNNI kernels, the same pairwise products and wrapping int32 sums.
+// n is a multiple of KPU_SIM_STRIP (32), so 32 outputs per pass need no tail.
+#define AVX512_BODY(NT)                                                                        \
+    for (size_t i = 0; i < n; i += 32) {                                                       \
+        __m512i a0 = _mm512_setzero_si512(), a1 = a0;                                          \
+        const int32_t *wp = w;                                                                 \
+        for (int p = 0; p < nplanes; p++) {                                                    \
+            const int32_t *base = planes + (size_t)p * plane_stride + i;                       \
+            for (int t = 0; t < (NT); t++) {                                                   \
+                __m512i wv = _mm512_set1_epi32(wp[t]);                                         \
+                const int32_t *q = base + toff[t];                                             \
+                a0 = _mm512_dpwssd_epi32(a0, _mm512_loadu_si512(q), wv);                       \
+                a1 = _mm512_dpwssd_epi32(a1, _mm512_loadu_si512(q + 16), wv);                  \
+            }                                                                                  \
+            wp += (NT);                                                                        \
+        }                                                                                      \
+        _mm512_storeu_si512(acc + i, a0);                                                      \
+        _mm512_storeu_si512(acc + i + 16, a1);                                                 \
+    }
+
+#define AVX512_TARGET __attribute__((target("avx512f,avx512vnni")))
+
+AVX512_TARGET
+static void kernel_512(int32_t *acc, const int32_t *planes, size_t plane_stride,
+    int nplanes, const int32_t *toff, int ntaps, const int32_t *w, size_t n) {
+    switch (ntaps) {
+        case 1: AVX512_BODY(1) break;
+        case 6: AVX512_BODY(6) break;
+        case 9: AVX512_BODY(9) break;
+        default: AVX512_BODY(ntaps) break;
+    }
+}
+
+// Four channels x 32 outputs per pass (as AVX2_BODY4, on zmm registers).
+#define AVX512_BODY4(NT)                                                                       \
+    for (size_t i = 0; i < n; i += 32) {                                                       \
+        __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00;                \
+        __m512i c20 = c00, c21 = c00, c30 = c00, c31 = c00;                                    \
+        const int32_t *wp = w;                                                                 \
+        for (int p = 0; p < nplanes; p++) {                                                    \
+            const int32_t *base = planes + (size_t)p * plane_stride + i;                       \
+            for (int t = 0; t < (NT); t++) {                                                   \
+                const int32_t *q = base + toff[t];                                             \
+                __m512i x0 = _mm512_loadu_si512(q), x1 = _mm512_loadu_si512(q + 16);           \
+                __m512i b = _mm512_set1_epi32(wp[t]);                                          \
+                c00 = _mm512_dpwssd_epi32(c00, x0, b);                                         \
+                c01 = _mm512_dpwssd_epi32(c01, x1, b);                                         \
+                b = _mm512_set1_epi32(wp[wstride + t]);                                        \
+                c10 = _mm512_dpwssd_epi32(c10, x0, b);                                         \
+                c11 = _mm512_dpwssd_epi32(c11, x1, b);                                         \
+                b = _mm512_set1_epi32(wp[2 * wstride + t]);                                    \
+                c20 = _mm512_dpwssd_epi32(c20, x0, b);                                         \
+                c21 = _mm512_dpwssd_epi32(c21, x1, b);                                         \
+                b = _mm512_set1_epi32(wp[3 * wstride + t]);                                    \
+                c30 = _mm512_dpwssd_epi32(c30, x0, b);                                         \
+                c31 = _mm512_dpwssd_epi32(c31, x1, b);                                         \
+            }                                                                                  \
+            wp += (NT);                                                                        \
+        }                                                                                      \
+        int32_t *o = acc + i;                                                                  \
+        _mm512_storeu_si512(o, c00);                                                           \
+        _mm512_storeu_si512(o + 16, c01);                                                      \
+        o += acc_stride;                                                                       \
+        _mm512_storeu_si512(o, c10);                                                           \
+        _mm512_storeu_si512(o + 16, c11);                                                      \
+        o += acc_stride;                                                                       \
+        _mm512_storeu_si512(o, c20);                                                           \
+        _mm512_storeu_si512(o + 16, c21);                                                      \
+        o += acc_stride;                                                                       \
+        _mm512_storeu_si512(o, c30);                                                           \
+        _mm512_storeu_si512(o + 16, c31);                                                      \
+    }
+
+AVX512_TARGET
+static void kernel4_512(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, size_t n) {
+    switch (ntaps) {
+        case 1: AVX512_BODY4(1) break;
+        case 9: AVX512_BODY4(9) break;
+        default: AVX512_BODY4(ntaps) break;
+    }
+}
+
 // The two per-band reductions around the sums, in AVX2 (n a multiple of KPU_SIM_STRIP):
 // the range of n int32 sums, and the input term tx[i] = (arg_x * sx[i]) >> shr_x (arg_x 24-bit
 // signed, sx < 2^22: the product is one signed 32x32->64 multiply) with its range. The
@@ -257,6 +342,60 @@ void kpu_sim_input_term(int32_t arg_x, unsigned shr_x, const int32_t *sx, int64_
     *mx = b;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+// Eight 2x2 windows per step: the two rows' sums (lo + tx + tw, wrapping int32) over 16
+// columns, their vertical max (or min), then the max of each even/odd column pair: the even
+// and odd lanes split by shuffle_ps, put back in order by a 64-bit permute.
+__attribute__((target("avx2")))
+static int pool2_avx2(const int32_t *lo, const int32_t *tx32, size_t a, size_t b, uint32_t tw,
+    int32_t *o, int ow, int use_min) {
+    const __m256i vtw = _mm256_set1_epi32((int32_t)tw);
+    int x = 0;
+    for (; x + 8 <= ow; x += 8) {
+        size_t i = 2 * (size_t)x;
+        __m256i a0 = _mm256_add_epi32(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(lo + a + i)),
+            _mm256_loadu_si256((const __m256i *)(tx32 + a + i))), vtw);
+        __m256i a1 = _mm256_add_epi32(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(lo + a + i + 8)),
+            _mm256_loadu_si256((const __m256i *)(tx32 + a + i + 8))), vtw);
+        __m256i b0 = _mm256_add_epi32(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(lo + b + i)),
+            _mm256_loadu_si256((const __m256i *)(tx32 + b + i))), vtw);
+        __m256i b1 = _mm256_add_epi32(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(lo + b + i + 8)),
+            _mm256_loadu_si256((const __m256i *)(tx32 + b + i + 8))), vtw);
+        __m256i v0 = use_min ? _mm256_min_epi32(a0, b0) : _mm256_max_epi32(a0, b0);
+        __m256i v1 = use_min ? _mm256_min_epi32(a1, b1) : _mm256_max_epi32(a1, b1);
+        __m256i ev = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(v0), _mm256_castsi256_ps(v1), 0x88));
+        __m256i od = _mm256_castps_si256(_mm256_shuffle_ps(_mm256_castsi256_ps(v0), _mm256_castsi256_ps(v1), 0xDD));
+        __m256i m = use_min ? _mm256_min_epi32(ev, od) : _mm256_max_epi32(ev, od);
+        _mm256_storeu_si256((__m256i *)(o + x), _mm256_permute4x64_epi64(m, 0xD8));
+    }
+    return x;
+}
+#endif
+
+static inline int32_t acc_at(const int32_t *lo, const int32_t *tx32, size_t i, uint32_t tw) {
+    return (int32_t)((uint32_t)lo[i] + (uint32_t)tx32[i] + tw);
+}
+
+void kpu_sim_pool2_acc(const int32_t *lo, const int32_t *tx32, size_t a, size_t b, uint32_t tw,
+    int32_t *o, int ow, int use_min) {
+    int x = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    if (kpu_sim_use_avx2()) {
+        x = pool2_avx2(lo, tx32, a, b, tw, o, ow, use_min);
+    }
+#endif
+    for (; x < ow; x++) {
+        size_t i = 2 * (size_t)x;
+        int32_t v[4] = { acc_at(lo, tx32, a + i, tw), acc_at(lo, tx32, a + i + 1, tw),
+            acc_at(lo, tx32, b + i, tw), acc_at(lo, tx32, b + i + 1, tw) };
+        int32_t m = v[0];
+        for (int k = 1; k < 4; k++) {
+            m = use_min ? (v[k] < m ? v[k] : m) : (v[k] > m ? v[k] : m);
+        }
+        o[x] = m;
+    }
+}
+
 static kpu_sim_kernel_t chosen;
 static kpu_sim_kernel4_t chosen4;
 static const char *chosen_name;
@@ -272,6 +411,12 @@ static int env_set(const char *name) {
 static int has_avxvnni(void) {
     unsigned a, b, c, d;
     return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4));
+}
+
+// AVX-512 VNNI (leaf 7 subleaf 0, ECX bit 11), for the same reason.
+static int has_avx512vnni(void) {
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 11));
 }
 #endif
 
@@ -298,6 +443,11 @@ static int set_kernels(int level) {
                 kpu_sim_bn_act_use_avx512(1);
                 chosen_name = "avx2+vnni+avx512";
                 got = KPU_SIM_KERNELS_AVX512;
+                if (has_avx512vnni() && !env_set("XX_NOZMM")) {
+                    chosen = kernel_512;
+                    chosen4 = kernel4_512;
+                    chosen_name = "avx512-vnni";
+                }
             }
         }
     }
@@ -337,7 +487,7 @@ int kpu_sim_select_kernel(int portable) {
 int kpu_sim_use_avx2(void) {
 #if defined(__x86_64__) || defined(__i386__)
     kpu_sim_kernel_t k = kpu_sim_kernel();
-    return k == kernel_avx2 || k == kernel_vnni;
+    return k == kernel_avx2 || k == kernel_vnni || k == kernel_512;
 #else
     return 0;
 #endif
