@@ -14,8 +14,8 @@
 
 // Scratch buffers of one thread, grown on demand and kept (host memory of the simulator).
 typedef struct {
-    void *planes, *acc, *sx, *tx, *tx32, *u8, *pool, *pacc, *z64, *z32;
-    size_t c_planes, c_acc, c_sx, c_tx, c_tx32, c_u8, c_pool, c_pacc, c_z64, c_z32;
+    void *planes, *acc, *sx, *tx, *tx32, *u8, *pool, *pacc, *z64, *z32, *zero_row;
+    size_t c_planes, c_acc, c_sx, c_tx, c_tx32, c_u8, c_pool, c_pacc, c_z64, c_z32, c_zero_row;
 } scratch_t;
 
 static scratch_t scratch[KPU_SIM_MAX_THREADS];
@@ -90,6 +90,52 @@ static void pack_pair(const kpu_sim_map_t *in, int a, int b, int y_first, int pr
         } else {
             single_row(d, pa, W);
         }
+    }
+    memset(dst + (size_t)prow * (size_t)Wp, 0, (stride - (size_t)prow * (size_t)Wp) * sizeof(int32_t));
+}
+
+static void quad_row(uint32_t *restrict d, const uint8_t *restrict pa, const uint8_t *restrict pb,
+    const uint8_t *restrict pc, const uint8_t *restrict pd, int W) {
+    int x = 0;
+    for (; x + PACK_CHUNK <= W; x += PACK_CHUNK) {
+        for (int k = 0; k < PACK_CHUNK; k++) {
+            d[x + k] = (uint32_t)pa[x + k] | ((uint32_t)pb[x + k] << 8) | ((uint32_t)pc[x + k] << 16)
+                | ((uint32_t)pd[x + k] << 24);
+        }
+    }
+    for (; x < W; x++) {
+        d[x] = (uint32_t)pa[x] | ((uint32_t)pb[x] << 8) | ((uint32_t)pc[x] << 16) | ((uint32_t)pd[x] << 24);
+    }
+}
+
+// Packs channels c0 .. c0 + 3 as the bytes of one plane of words (the u8 x s8 kernels): as
+// pack_pair, a channel past the last one reads as 0 everywhere, the padding included.
+static void pack_quad(const kpu_sim_map_t *in, int c0, int y_first, int prow, int Wp, int halo,
+    uint8_t pad, int32_t *dst, size_t stride, const uint8_t *zero_row) {
+    int W = in->w, H = in->h;
+    uint32_t padw = 0;
+    for (int b = 0; b < 4 && c0 + b < in->c; b++) {
+        padw |= (uint32_t)pad << (8 * b);
+    }
+    for (int r = 0; r < prow; r++) {
+        int y = y_first + r;
+        uint32_t *d = (uint32_t *)dst + (size_t)r * (size_t)Wp;
+        if (y < 0 || y >= H) {
+            for (int x = 0; x < Wp; x++) {
+                d[x] = padw;
+            }
+            continue;
+        }
+        const uint8_t *src[4];
+        for (int b = 0; b < 4; b++) {
+            src[b] = c0 + b < in->c ? kpu_sim_map_row(in, c0 + b, y) : zero_row;
+        }
+        if (halo) {
+            d[0] = padw;
+            d[W + 1] = padw;
+            d++;
+        }
+        quad_row(d, src[0], src[1], src[2], src[3], W);
     }
     memset(dst + (size_t)prow * (size_t)Wp, 0, (stride - (size_t)prow * (size_t)Wp) * sizeof(int32_t));
 }
@@ -182,6 +228,9 @@ typedef struct {
     const kpu_sim_wpack_t *pk;
     kpu_sim_kernel_t kernel;
     kpu_sim_kernel4_t kernel4;
+    kpu_sim_kernelq_t kernelq;       // both set: this layer runs on channel quads (u8 x s8)
+    kpu_sim_kernel4q_t kernel4q;
+    size_t perq;                     // quad weight words per output channel
     uint8_t *dma_out;
     int W, H, Wp, halo, s, extra, rows_used, band, nbands, ow, wb;
     size_t stride, plane, per, nacc_cap;
@@ -209,7 +258,14 @@ static void run_range(const job_t *j, scratch_t *sc, int b0, int b1, int o0, int
         int prow = rows + 2 * halo;
         size_t nacc = round_up((size_t)rows * (size_t)Wp, KPU_SIM_STRIP);
         int out_rows = n / s, oy0 = y0 / s;
-        if (!L->depthwise) {
+        if (j->kernelq != NULL) {
+            for (int q = 0; q < pk->nquads; q++) {
+                pack_quad(&L->in, 4 * q, y0 - halo, prow, Wp, halo, L->pad_value,
+                    planes + (size_t)q * j->stride, j->stride, sc->zero_row);
+            }
+            j->kernelq(sx, planes, j->stride, pk->nquads, j->toff, ntaps, pk->ones_q, NULL, nacc);
+            kpu_sim_input_term(L->arg_x, L->shr_x, sx, tx, tx32, nacc, &tx_min, &tx_max);
+        } else if (!L->depthwise) {
             for (int p = 0; p < nplanes; p++) {
                 pack_pair(&L->in, 2 * p, 2 * p + 1 < L->in.c ? 2 * p + 1 : -1, y0 - halo, prow, Wp,
                     halo, L->pad_value, planes + (size_t)p * j->stride, j->stride);
@@ -233,6 +289,18 @@ static void run_range(const job_t *j, scratch_t *sc, int b0, int b1, int o0, int
                 j->kernel(lo, planes, j->stride, nplanes, j->toff, ntaps, w, nacc);
                 if (wb == 2) {
                     j->kernel(hi, planes, j->stride, nplanes, j->toff, ntaps, w + j->per, nacc);
+                }
+            } else if (k == 0 && j->kernelq != NULL) {
+                int nv = o1 - o < ob ? o1 - o : ob;            // wb == 1: channels of this block
+                const int32_t *w = pk->wq + (size_t)o * j->perq;
+                if (nv == KPU_SIM_VBLOCK) {
+                    j->kernel4q(accs, nacc_cap, planes, j->stride, pk->nquads, j->toff, ntaps, w, j->perq,
+                        sx, nacc);
+                } else {
+                    for (int v = 0; v < nv; v++) {
+                        j->kernelq(accs + (size_t)v * nacc_cap, planes, j->stride, pk->nquads, j->toff,
+                            ntaps, w + (size_t)v * j->perq, sx, nacc);
+                    }
                 }
             } else if (k == 0) {
                 int nv = (o1 - o < ob ? o1 - o : ob) * wb;   // virtual channels of this block
@@ -349,6 +417,12 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
     }
     j.g_ic = L->depthwise ? 1 : L->in.c;
     j.per = (size_t)nplanes * (size_t)ntaps;
+    if (pk->nquads > 0 && !L->depthwise && L->weight_bytes == 1) {
+        j.kernelq = kpu_sim_kernelq();
+        j.kernel4q = kpu_sim_kernel4q();
+        j.kernelq = j.kernel4q != NULL ? j.kernelq : NULL;
+        j.perq = (size_t)pk->nquads * (size_t)ntaps;
+    }
 
     // Split: by bands when there are enough for an even share, else by output channels (each
     // part then packs the band's input itself: a small cost next to its channels' sums).
@@ -372,12 +446,14 @@ int kpu_sim_fast_exec(const kpu_sim_layer_t *L, uint8_t *dma_out) {
             || !grow(&sc->pool, &sc->c_pool, (size_t)max_rows * (size_t)j.W)
             || !grow(&sc->pacc, &sc->c_pacc, nacc_max * sizeof(int32_t))
             || !grow(&sc->z64, &sc->c_z64, nacc_max * sizeof(int64_t))
-            || !grow(&sc->z32, &sc->c_z32, nacc_max * sizeof(int32_t))) {
+            || !grow(&sc->z32, &sc->c_z32, nacc_max * sizeof(int32_t))
+            || !grow(&sc->zero_row, &sc->c_zero_row, (size_t)j.W)) {
             return -1;
         }
         // the input terms of pooled sums: tx and tw are in them already
         memset(sc->z64, 0, nacc_max * sizeof(int64_t));
         memset(sc->z32, 0, nacc_max * sizeof(int32_t));
+        memset(sc->zero_row, 0, (size_t)j.W);
     }
     if (j.nparts == 1) {
         run_part(&j, 0);

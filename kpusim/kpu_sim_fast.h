@@ -34,11 +34,18 @@ void kpu_sim_set_min_parallel_work(int64_t pairs);
 // The rearranged weights of one layer: per virtual channel (output channel o, or 2o and 2o+1
 // for the low and high byte planes of u16 weights) nplanes x ntaps words, each two u16
 // weights (low half: even channel or left tap). sw[o] = sum of the original weights.
+//
+// Normal convolutions with 8-bit weights also get a quad form for the u8 x s8 kernels: per
+// output channel nquads x ntaps words of four signed bytes w - 128 (byte k: input channel
+// 4q + k, 0 past the last channel), so that S = sum x * (w - 128) + 128 * Sx.
 typedef struct {
     int nvirt, nplanes, ntaps;
     const int32_t *w;        // nvirt x nplanes x ntaps
     const int32_t *ones;     // nplanes x ntaps: the weights of the input-sum term Sx
     const int64_t *sw;       // oc
+    int nquads;              // 0: no quad form
+    const int32_t *wq;       // oc x nquads x ntaps
+    const int32_t *ones_q;   // nquads x ntaps bytes of 1: Sx over quad planes
 } kpu_sim_wpack_t;
 
 // The packed weights of L (cached by weight address and checked against the original bytes).
@@ -57,6 +64,17 @@ typedef void (*kpu_sim_kernel_t)(int32_t *acc, const int32_t *planes, size_t pla
 typedef void (*kpu_sim_kernel4_t)(int32_t *acc, size_t acc_stride, const int32_t *planes,
     size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
     size_t wstride, size_t n);
+// The u8 x s8 kernels over planes of channel quads (four u8 per word) and the quad weights:
+// acc[i] = 128 * init[i] (init NULL: 0) + the sum over planes and taps of the four byte
+// products of planes[p * plane_stride + toff[t] + i] and w[p * ntaps + t]; the four-channel
+// form as kpu_sim_kernel4_t with init shared. NULL when the CPU has no VNNI byte products.
+typedef void (*kpu_sim_kernelq_t)(int32_t *acc, const int32_t *planes, size_t plane_stride,
+    int nplanes, const int32_t *toff, int ntaps, const int32_t *w, const int32_t *init, size_t n);
+typedef void (*kpu_sim_kernel4q_t)(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, const int32_t *init, size_t n);
+kpu_sim_kernelq_t kpu_sim_kernelq(void);
+kpu_sim_kernel4q_t kpu_sim_kernel4q(void);
 // The kernels this process uses (AVX2 or portable, chosen once), and their name.
 kpu_sim_kernel_t kpu_sim_kernel(void);
 kpu_sim_kernel4_t kpu_sim_kernel4(void);

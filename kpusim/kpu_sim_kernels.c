@@ -253,6 +253,82 @@ static void kernel4_512(int32_t *acc, size_t acc_stride, const int32_t *planes,
     }
 }
 
+// u8 x s8 byte products (vpdpbusd: four per lane, summed into the int32 lane without
+// saturation): twice the products per instruction of vpdpwssd. The weights are w - 128, so
+// 128 * Sx (init) is added back: the same S. |partial sums| < 255 * 128 * 9 * 1024 < 2^31.
+#define Q_INIT(k) (init != NULL ? _mm512_slli_epi32(_mm512_loadu_si512(init + i + (k)), 7) : _mm512_setzero_si512())
+
+AVX512_TARGET
+static void kernelq_512(int32_t *acc, const int32_t *planes, size_t plane_stride,
+    int nplanes, const int32_t *toff, int ntaps, const int32_t *w, const int32_t *init, size_t n) {
+    for (size_t i = 0; i < n; i += 32) {
+        __m512i a0 = Q_INIT(0), a1 = Q_INIT(16);
+        const int32_t *wp = w;
+        for (int p = 0; p < nplanes; p++) {
+            const int32_t *base = planes + (size_t)p * plane_stride + i;
+            for (int t = 0; t < ntaps; t++) {
+                __m512i wv = _mm512_set1_epi32(wp[t]);
+                const int32_t *q = base + toff[t];
+                a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(q), wv);
+                a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(q + 16), wv);
+            }
+            wp += ntaps;
+        }
+        _mm512_storeu_si512(acc + i, a0);
+        _mm512_storeu_si512(acc + i + 16, a1);
+    }
+}
+
+#define AVX512_BODY4Q(NT)                                                                      \
+    for (size_t i = 0; i < n; i += 32) {                                                       \
+        __m512i c00 = Q_INIT(0), c01 = Q_INIT(16);                                             \
+        __m512i c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;              \
+        const int32_t *wp = w;                                                                 \
+        for (int p = 0; p < nplanes; p++) {                                                    \
+            const int32_t *base = planes + (size_t)p * plane_stride + i;                       \
+            for (int t = 0; t < (NT); t++) {                                                   \
+                const int32_t *q = base + toff[t];                                             \
+                __m512i x0 = _mm512_loadu_si512(q), x1 = _mm512_loadu_si512(q + 16);           \
+                __m512i b = _mm512_set1_epi32(wp[t]);                                          \
+                c00 = _mm512_dpbusd_epi32(c00, x0, b);                                         \
+                c01 = _mm512_dpbusd_epi32(c01, x1, b);                                         \
+                b = _mm512_set1_epi32(wp[wstride + t]);                                        \
+                c10 = _mm512_dpbusd_epi32(c10, x0, b);                                         \
+                c11 = _mm512_dpbusd_epi32(c11, x1, b);                                         \
+                b = _mm512_set1_epi32(wp[2 * wstride + t]);                                    \
+                c20 = _mm512_dpbusd_epi32(c20, x0, b);                                         \
+                c21 = _mm512_dpbusd_epi32(c21, x1, b);                                         \
+                b = _mm512_set1_epi32(wp[3 * wstride + t]);                                    \
+                c30 = _mm512_dpbusd_epi32(c30, x0, b);                                         \
+                c31 = _mm512_dpbusd_epi32(c31, x1, b);                                         \
+            }                                                                                  \
+            wp += (NT);                                                                        \
+        }                                                                                      \
+        int32_t *o = acc + i;                                                                  \
+        _mm512_storeu_si512(o, c00);                                                           \
+        _mm512_storeu_si512(o + 16, c01);                                                      \
+        o += acc_stride;                                                                       \
+        _mm512_storeu_si512(o, c10);                                                           \
+        _mm512_storeu_si512(o + 16, c11);                                                      \
+        o += acc_stride;                                                                       \
+        _mm512_storeu_si512(o, c20);                                                           \
+        _mm512_storeu_si512(o + 16, c21);                                                      \
+        o += acc_stride;                                                                       \
+        _mm512_storeu_si512(o, c30);                                                           \
+        _mm512_storeu_si512(o + 16, c31);                                                      \
+    }
+
+AVX512_TARGET
+static void kernel4q_512(int32_t *acc, size_t acc_stride, const int32_t *planes,
+    size_t plane_stride, int nplanes, const int32_t *toff, int ntaps, const int32_t *w,
+    size_t wstride, const int32_t *init, size_t n) {
+    switch (ntaps) {
+        case 1: AVX512_BODY4Q(1) break;
+        case 9: AVX512_BODY4Q(9) break;
+        default: AVX512_BODY4Q(ntaps) break;
+    }
+}
+
 // The two per-band reductions around the sums, in AVX2 (n a multiple of KPU_SIM_STRIP):
 // the range of n int32 sums, and the input term tx[i] = (arg_x * sx[i]) >> shr_x (arg_x 24-bit
 // signed, sx < 2^22: the product is one signed 32x32->64 multiply) with its range. The
@@ -398,6 +474,8 @@ void kpu_sim_pool2_acc(const int32_t *lo, const int32_t *tx32, size_t a, size_t 
 
 static kpu_sim_kernel_t chosen;
 static kpu_sim_kernel4_t chosen4;
+static kpu_sim_kernelq_t chosenq;
+static kpu_sim_kernel4q_t chosen4q;
 static const char *chosen_name;
 
 static int env_set(const char *name) {
@@ -424,6 +502,8 @@ static int has_avx512vnni(void) {
 static int set_kernels(int level) {
     chosen = kernel_portable;
     chosen4 = kernel4_portable;
+    chosenq = NULL;
+    chosen4q = NULL;
     chosen_name = "portable";
     int got = KPU_SIM_KERNELS_PORTABLE;
 #if defined(__x86_64__) || defined(__i386__)
@@ -443,9 +523,11 @@ static int set_kernels(int level) {
                 kpu_sim_bn_act_use_avx512(1);
                 chosen_name = "avx2+vnni+avx512";
                 got = KPU_SIM_KERNELS_AVX512;
-                if (has_avx512vnni() && !env_set("XX_NOZMM")) {
+                if (has_avx512vnni()) {
                     chosen = kernel_512;
                     chosen4 = kernel4_512;
+                    chosenq = kernelq_512;
+                    chosen4q = kernel4q_512;
                     chosen_name = "avx512-vnni";
                 }
             }
@@ -473,6 +555,16 @@ kpu_sim_kernel_t kpu_sim_kernel(void) {
 kpu_sim_kernel4_t kpu_sim_kernel4(void) {
     kpu_sim_kernel();
     return chosen4;
+}
+
+kpu_sim_kernelq_t kpu_sim_kernelq(void) {
+    kpu_sim_kernel();
+    return chosenq;
+}
+
+kpu_sim_kernel4q_t kpu_sim_kernel4q(void) {
+    kpu_sim_kernel();
+    return chosen4q;
 }
 
 int kpu_sim_select_kernels(int level) {

@@ -32,6 +32,8 @@ static void drop(entry_t *e) {
     free((void *)e->pack.w);
     free((void *)e->pack.ones);
     free((void *)e->pack.sw);
+    free((void *)e->pack.wq);
+    free((void *)e->pack.ones_q);
     cache_bytes -= e->bytes;
     memset(e, 0, sizeof(*e));
 }
@@ -49,6 +51,39 @@ static entry_t *oldest(void) {
 static uint16_t weight_at(const kpu_sim_layer_t *L, size_t idx, int plane) {
     // plane 0: the whole u8 weight, or the low byte of a u16; plane 1: the high byte
     return L->weight_bytes == 1 ? L->weights[idx] : L->weights[2 * idx + (size_t)plane];
+}
+
+// The quad form (kpu_sim_fast.h) of a normal 8-bit layer; -1 (no quad form) without memory.
+static int build_quads(kpu_sim_wpack_t *pk, const kpu_sim_layer_t *L) {
+    int kk = L->k * L->k, ic = L->in.c, oc = L->out.c, nq = (ic + 3) / 4;
+    size_t per = (size_t)nq * (size_t)kk;
+    uint32_t *wq = malloc((size_t)oc * per * sizeof(uint32_t));
+    uint32_t *ones = malloc(per * sizeof(uint32_t));
+    if (wq == NULL || ones == NULL) {
+        free(wq);
+        free(ones);
+        return -1;
+    }
+    for (int o = 0; o < oc; o++) {
+        const uint8_t *src = L->weights + (size_t)o * (size_t)ic * (size_t)kk;
+        for (int q = 0; q < nq; q++) {
+            for (int t = 0; t < kk; t++) {
+                uint32_t word = 0;
+                for (int b = 0; b < 4 && 4 * q + b < ic; b++) {
+                    uint8_t w = src[(size_t)(4 * q + b) * (size_t)kk + (size_t)t];
+                    word |= (uint32_t)(uint8_t)(w - 128) << (8 * b);
+                }
+                wq[(size_t)o * per + (size_t)q * (size_t)kk + (size_t)t] = word;
+            }
+        }
+    }
+    for (size_t j = 0; j < per; j++) {
+        ones[j] = 0x01010101u;
+    }
+    pk->nquads = nq;
+    pk->wq = (const int32_t *)wq;
+    pk->ones_q = (const int32_t *)ones;
+    return 0;
 }
 
 // Builds the packed form (layout in kpu_sim_fast.h; tap order in kpu_sim_fast.c's offsets).
@@ -116,6 +151,9 @@ static int build(entry_t *e, const kpu_sim_layer_t *L) {
     pk->sw = sw;
     e->copy = copy;
     e->bytes = e->src_bytes + ((size_t)pk->nvirt + 1) * per * sizeof(int32_t) + (size_t)oc * sizeof(int64_t);
+    if (!L->depthwise && L->weight_bytes == 1 && build_quads(pk, L) == 0) {
+        e->bytes += ((size_t)oc + 1) * (size_t)pk->nquads * (size_t)kk * sizeof(int32_t);
+    }
     return 0;
 }
 
