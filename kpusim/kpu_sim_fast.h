@@ -82,9 +82,10 @@ const char *kpu_sim_kernel_name(void);
 // For the tests: the portable kernels (portable = 1) or the best SIMD ones; 0 when the SIMD
 // ones were asked for and this CPU has none (the portable ones then stay).
 int kpu_sim_select_kernel(int portable);
-// Kernel sets, each a superset of the one before: portable C, AVX2 (vpmaddwd + vpaddd), AVX2
-// with AVX-VNNI (vpdpwssd: the multiply-add and the add in one instruction, same sums), and
-// that with the 32-bit BN + activation loop on 16 AVX-512 lanes. The process starts on the
+// Kernel sets: portable C, AVX2 (vpmaddwd + vpaddd), AVX2 with AVX-VNNI (vpdpwssd: the
+// multiply-add and the add in one instruction, same sums), and AVX-512: the 32-bit BN +
+// activation loop on 16 lanes, plus, where the CPU has AVX-512 VNNI, 16-lane kernels and the
+// byte-product kernels on channel quads (vpdpbusd) for normal 8-bit layers. The process starts on the
 // best the CPU has; K210_KPUSIM_NO_AVX512=1 stops at VNNI, K210_KPUSIM_NO_VNNI=1 at AVX2 and
 // K210_KPUSIM_PORTABLE=1 at the portable set. kpu_sim_select_kernels(level) takes the best
 // set up to level and returns the level it got.

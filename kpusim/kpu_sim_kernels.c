@@ -519,17 +519,18 @@ static int set_kernels(int level) {
             chosen4 = kernel4_vnni;
             chosen_name = "avx2+vnni";
             got = KPU_SIM_KERNELS_VNNI;
-            if (level >= KPU_SIM_KERNELS_AVX512 && __builtin_cpu_supports("avx512f")) {
-                kpu_sim_bn_act_use_avx512(1);
-                chosen_name = "avx2+vnni+avx512";
-                got = KPU_SIM_KERNELS_AVX512;
-                if (has_avx512vnni()) {
-                    chosen = kernel_512;
-                    chosen4 = kernel4_512;
-                    chosenq = kernelq_512;
-                    chosen4q = kernel4q_512;
-                    chosen_name = "avx512-vnni";
-                }
+        }
+        // AVX-512 does not need AVX-VNNI (Ice Lake servers have AVX-512 VNNI without it)
+        if (level >= KPU_SIM_KERNELS_AVX512 && __builtin_cpu_supports("avx512f")) {
+            kpu_sim_bn_act_use_avx512(1);
+            chosen_name = got == KPU_SIM_KERNELS_VNNI ? "avx2+vnni+avx512 bn" : "avx2+avx512 bn";
+            got = KPU_SIM_KERNELS_AVX512;
+            if (has_avx512vnni()) {
+                chosen = kernel_512;
+                chosen4 = kernel4_512;
+                chosenq = kernelq_512;
+                chosen4q = kernel4q_512;
+                chosen_name = "avx512-vnni";
             }
         }
     }

@@ -27,15 +27,15 @@ def _kpusim_lib():
     return KpuSim(build_library())
 
 
-@pytest.fixture(params=["simd", "avx2", "portable"])
+@pytest.fixture(params=["simd", "vnni", "avx2", "portable"])
 def kpusim(_kpusim_lib, request):
     """The behavioural KPU (tests/kpusim, tests/core) with cleared AI SRAM, a fresh main-memory
     bump pointer, defaults (8-bit weights, nncase 0.2 rule), on its best SIMD kernels cut into 3
-    threads' parts, on plain AVX2 in 2 parts when the best are AVX-VNNI, and on its portable ones
-    on one thread."""
+    threads' parts, on the AVX-VNNI set in 2 parts when the best are AVX-512, on plain AVX2 in
+    2 parts when the best have VNNI, and on its portable ones on one thread."""
     from kpusim_lib import select_kernels, select_threads
     select_kernels(_kpusim_lib.lib, request.param)
-    select_threads(_kpusim_lib.lib, {"simd": 3, "avx2": 2}.get(request.param, 1))
+    select_threads(_kpusim_lib.lib, {"simd": 3, "vnni": 2, "avx2": 2}.get(request.param, 1))
     _kpusim_lib.reset()
     return _kpusim_lib
 

@@ -62,17 +62,27 @@ def map_lines(c: int, h: int, w: int) -> int:
     return rl * h * -(-c // g)
 
 
-KERNELS_AVX2, KERNELS_VNNI = 1, 2   # kpusim/kpu_sim_fast.h KPU_SIM_KERNELS_* (3: AVX-512 BN)
+# kpusim/kpu_sim_fast.h KPU_SIM_KERNELS_* (3: AVX-512: the 16-lane BN loop, and the byte-product
+# kernels where the CPU has AVX-512 VNNI)
+KERNELS_AVX2, KERNELS_VNNI, KERNELS_AVX512 = 1, 2, 3
 
 
 def select_kernels(lib, which: str) -> None:
-    """Runs the layers that follow on the best SIMD ("simd"), the plain AVX2 ("avx2") or the
-    portable ("portable") kernels of kpusim/kpu_sim_kernels.c; skips the test when this CPU has
-    no SIMD kernels, and "avx2" when the best are plain AVX2 already (the "simd" run covers them)."""
+    """Runs the layers that follow on the best SIMD ("simd"), the AVX-VNNI ("vnni": 256-bit
+    vpdpwssd, 8-lane BN), the plain AVX2 ("avx2") or the portable ("portable") kernels of
+    kpusim/kpu_sim_kernels.c; skips the test when this CPU has no SIMD kernels, and "vnni" or
+    "avx2" when the best set is that one already (the "simd" run covers it)."""
     import pytest
-    if which == "avx2":
+    best = lib.kpu_sim_select_kernels(KERNELS_AVX512)
+    if which == "vnni":
+        if best < KERNELS_AVX512:
+            pytest.skip("this CPU has no AVX-512: the simd run is the AVX-VNNI one, if it has that")
         if lib.kpu_sim_select_kernels(KERNELS_VNNI) < KERNELS_VNNI:
-            pytest.skip("this CPU has no AVX-VNNI: the simd run is the plain AVX2 one")
+            pytest.skip("this CPU has AVX-512 but no AVX-VNNI")
+        return
+    if which == "avx2":
+        if best <= KERNELS_AVX2:
+            pytest.skip("the simd run is the plain AVX2 one on this CPU (or it has no AVX2)")
         # plain AVX2 kernels and the 8-lane BN + activation loop (no VNNI, no AVX-512)
         lib.kpu_sim_select_kernels(KERNELS_AVX2)
         return

@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kpuref import gen, kpu, layout  # noqa: E402
+from k210tools.kmodel import v3 as fmt  # noqa: E402
 from kmodel_v3_conv import parse, patched  # noqa: E402
 from kpusim_lib import RULE01, RULE02, SRAM_BASE  # noqa: E402
 from realmodels import model_path  # noqa: E402
@@ -210,6 +211,63 @@ def test_unordered_activation_table_matches_reference(kpusim, seed):
     ai_ref = np.zeros(layout.AI_SRAM_BYTES, np.uint8)
     layout.store(ai_ref, 0, x)
     rule = RULE01 if seed % 2 else RULE02
+    dma, ref = _run_both(kpusim, args.pack(), ai_ref, rule, True, True)
+    assert _diff(kpusim, ai_ref) == ""
+    assert dma == ref.tobytes()
+
+
+def _monotone_table(rng: np.random.Generator, v: np.ndarray, rule: str):
+    """A non-decreasing activation table over the values v (starts at real values, slopes
+    >= 0, each segment's bias at least where the one before ends), the shape of the leaky
+    ReLU tables nncase writes, with random widths, slopes and shifts."""
+    starts = sorted(set(int(s) for s in rng.choice(v, size=int(rng.integers(2, 15)))))
+    segs = [fmt.ActSegment(0, 0, gen.NEG)]
+    bias = [0]
+    tops = starts[1:] + [int(v.max()) + 1]
+    for xs, top in zip(starts, tops):
+        shift = int(rng.choice([0, 1, int(rng.integers(2, 21))]))
+        width = max(top - xs, 1)
+        mul = int(np.clip(round((1 << shift) * 64 / width * rng.uniform(0, 2)), 0, 32767))
+        # the value the table so far gives just past this start: the new segment starts there
+        probe = fmt.ActTable(segs + [fmt.ActSegment(0, 0, gen.POS)] * (16 - len(segs)),
+                             bias + [255] * (16 - len(bias)))
+        end = int(kpu.activate(np.array([xs + 1], np.int64), probe, rule)[0])
+        segs.append(fmt.ActSegment(shift, mul, xs))
+        bias.append(min(255, end + int(rng.integers(0, 3))))
+    while len(segs) < 16:
+        segs.append(fmt.ActSegment(0, 0, gen.POS - (16 - len(segs))))
+        bias.append(255)
+    return fmt.ActTable(segs, bias)
+
+
+@pytest.mark.parametrize("pool", [1, 3, 5, 6, 7, 2])
+@pytest.mark.parametrize("rule", [RULE02, RULE01])
+@pytest.mark.parametrize("seed", range(3))
+def test_monotone_activation_pooling_matches_reference(kpusim, pool, rule, seed):
+    # Leaky-ReLU-like (non-decreasing) tables let the C code pool the sums before BN and the
+    # activation (max pooling: max for BN multipliers >= 0, min for negative ones; pick pooling
+    # always); the random tables of the tests above rarely are monotone. Mixed multiplier signs
+    # (and a zero one), 5 input channels (not a multiple of the 4 the byte-product kernels
+    # take), maps of several row bands, both rules; mean pooling (2) must stay after.
+    rng = np.random.default_rng(7000 + 100 * pool + 10 * rule + seed)
+    c, h, w = 5, 48, 70
+    x = rng.integers(0, 256, (c, h, w), dtype=np.uint8)
+    body = gen.random_conv(rng, c, h, w, True, src=0, dst=layout.lines(c, h, w), x=x, oc=7,
+                           k3=bool(seed % 2 == 0), pool=pool, dw=False)
+    bn = list(body.bn)
+    bn[1] = replace(bn[1], norm_mul=-abs(bn[1].norm_mul) or -1)
+    bn[2] = replace(bn[2], norm_mul=abs(bn[2].norm_mul) or 1)
+    bn[3] = replace(bn[3], norm_mul=0)
+    wts = np.frombuffer(body.weights, np.uint8)
+    v = kpu.batchnorm(kpu.convolve(x, wts, body.args), bn).reshape(-1)
+    act = _monotone_table(rng, v, RULES[rule])
+    grid = np.linspace(int(v.min()) - 5, int(v.max()) + 5, 20001).astype(np.int64)
+    assert np.all(np.diff(kpu.activate(grid, act, RULES[rule]).astype(int)) >= 0)   # the generator's promise
+    bnb = b"".join(e.pack().to_bytes(8, "little") for e in bn)
+    args = replace(body.args, para_start_addr=kpusim.put(body.weights), bwsx_base_addr=kpusim.put(bnb),
+                   active_addr=kpusim.put(act.to_bytes(), 256), send_data_out=1)
+    ai_ref = np.zeros(layout.AI_SRAM_BYTES, np.uint8)
+    layout.store(ai_ref, 0, x)
     dma, ref = _run_both(kpusim, args.pack(), ai_ref, rule, True, True)
     assert _diff(kpusim, ai_ref) == ""
     assert dma == ref.tobytes()
