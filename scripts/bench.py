@@ -10,7 +10,7 @@ read in place by an output view rebound with out=); "fails" when the old way can
 K210_KPUSIM_PORTABLE=1 ./scripts/bench measures the portable kernels instead of the SIMD ones
 (K210_KPUSIM_NO_VNNI=1: plain AVX2; K210_KPUSIM_NO_AVX512=1: no 16-lane BN loop);
 K210_SIM_THREADS=N the simulated KPU on N threads (default 2 on a host with 2 or more CPUs).
-Usage: ./scripts/bench [--runs N]"""
+Usage: ./scripts/bench [--runs N] [--ref-runs N]"""
 from __future__ import annotations
 
 import argparse
@@ -103,7 +103,15 @@ def measure(board: Board, model: str, inp: str | None, runs: int) -> tuple[int, 
     return int(charge), int(sd_us) / 1000, int(flash_us) / 1000, float(fwd_us) / 1000, int(old_b), int(new_b)
 
 
-def reference_ms(model: str, inp: str | None) -> float:
+def reference_ms(model: str, inp: str | None, runs: int) -> float:
+    """The reference forward's mean time over runs timed runs after one untimed one, as the
+    simulated board's column (one warm-up forward, then the mean of --runs)."""
+    one = lambda: reference_once_ms(model, inp)  # noqa: E731
+    one()
+    return sum(one() for _ in range(runs)) / runs
+
+
+def reference_once_ms(model: str, inp: str | None) -> float:
     import numpy as np
     data = model_file(model).read_bytes()
     if inp:
@@ -268,9 +276,20 @@ def streamed_on_board(board: Board, inp: str | None) -> tuple[int, int]:
     return int(charge), int(flash)
 
 
+def cpu_simd() -> str:
+    """The SIMD extensions the kernels choose between, as /proc/cpuinfo names them."""
+    try:
+        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")).split()
+    except (OSError, StopIteration):
+        return "unknown"
+    return " ".join(f for f in ("avx2", "avx_vnni", "avx512f", "avx512_vnni") if f in flags) or "none of AVX2/VNNI/AVX-512"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="forwards averaged per model (default 3)")
+    ap.add_argument("--ref-runs", type=int, default=3,
+                    help="reference forwards averaged per model, after an untimed one (default 3)")
     args = ap.parse_args()
     if not available():
         print(f"bench: nothing to measure: {missing_reason()}", file=sys.stderr)
@@ -280,16 +299,17 @@ def main() -> int:
         def env_on(name: str) -> bool:
             return os.environ.get(name, "0") not in ("", "0")
         kernels = ("portable" if env_on("K210_KPUSIM_PORTABLE") else "AVX2 only" if env_on("K210_KPUSIM_NO_VNNI")
-                   else "AVX2 (+VNNI) if the CPU has it" if env_on("K210_KPUSIM_NO_AVX512")
-                   else "AVX2 (+VNNI, +AVX-512 BN) if the CPU has them")
+                   else "AVX2 (+AVX-VNNI) if the CPU has it" if env_on("K210_KPUSIM_NO_AVX512")
+                   else "the best the CPU has of AVX2, AVX-VNNI, AVX-512 (BN loop; with AVX-512 VNNI the "
+                        "16-lane and byte-product conv kernels)")
         threads = os.environ.get("K210_SIM_THREADS") or f"default ({2 if (os.cpu_count() or 1) >= 2 else 1})"
-        print(f"kpusim kernels: {kernels}; threads: {threads}; load average before: {os.getloadavg()[0]:.2f} "
-              f"({os.cpu_count()} CPUs)")
+        print(f"kpusim kernels: {kernels}; CPU has: {cpu_simd()}; threads: {threads}; "
+              f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
         print(f"{'model':40} {'charge B':>10} {'load SD':>8} {'load fl':>8} {'sim ms':>8} {'numpy ms':>9} "
               f"{'x faster':>8} {'pred ms':>8} {'publ ms':>8} {'pred/publ':>9} {'GC B/fwd old':>12} {'GC B/fwd new':>12}")
         streamed: dict = {}
         for model, inp in CASES:
-            ref = reference_ms(model, inp)
+            ref = reference_ms(model, inp, args.ref_runs)
             try:
                 charge, sd, flash, fwd, old_b, new_b = measure(board, model, inp, args.runs)
             except BoardError as e:       # e.g. a format this firmware does not load: say so, go on
